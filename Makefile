@@ -1,0 +1,49 @@
+# `make run` serves the shop with demo data; `make test` runs lint and the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app shop
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install dev test lint format seed clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+seed: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+run: seed
+	@echo ""
+	@echo "  The shop is at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo ""
+	SHOP_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""The shop's application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from shop.config import check_settings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the shop: settings, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    check_settings(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    from shop import factory
+
+    factory.register_extensions(app)
+    factory.register_blueprints(app)
+    factory.register_template_helpers(app)
+    factory.register_errorhandlers(app)
+    factory.register_commands(app)
+    return app

@@ -1,0 +1,260 @@
+"""The catalogue: categories, products, variants, images and formulations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+from shop.models import UTCDateTime, utcnow
+
+product_concern = Table(
+    "product_concern",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("concern_id", ForeignKey("skin_concern.id", ondelete="CASCADE"), primary_key=True),
+)
+
+product_free_from = Table(
+    "product_free_from",
+    db.metadata,
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+    Column("flag_id", ForeignKey("free_from_flag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(db.Model):
+    """A shelf of the shop. Top-level groups (skincare, supplements) hold leaf categories."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
+    products: Mapped[list[Product]] = relationship(back_populates="category")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class SkinConcern(db.Model):
+    """A skin condition shoppers browse by: acne, rosacea, atopic dermatitis, psoriasis..."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FreeFromFlag(db.Model):
+    """A claim about what a product does without: fragrance-free, vegan, ..."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Product(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_description: Mapped[str] = mapped_column(String(300), default="")
+    long_description: Mapped[str] = mapped_column(Text, default="")
+    how_to_use: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[str] = mapped_column(Text, default="")
+    # What one serving is, for supplements ("1 sachet (4 g)", "2 capsules").
+    serving_size: Mapped[str] = mapped_column(String(120), default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    featured_rank: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category] = relationship(back_populates="products")
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.position", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    ingredients: Mapped[list[Ingredient]] = relationship(
+        back_populates="product", order_by="Ingredient.position", cascade="all, delete-orphan"
+    )
+    strains: Mapped[list[Strain]] = relationship(
+        back_populates="product", order_by="Strain.position", cascade="all, delete-orphan"
+    )
+    nutrients: Mapped[list[Nutrient]] = relationship(
+        back_populates="product", order_by="Nutrient.position", cascade="all, delete-orphan"
+    )
+    concerns: Mapped[list[SkinConcern]] = relationship(
+        secondary=product_concern, order_by="SkinConcern.position"
+    )
+    free_from: Mapped[list[FreeFromFlag]] = relationship(
+        secondary=product_free_from, order_by="FreeFromFlag.position"
+    )
+
+    @property
+    def active_variants(self) -> list[Variant]:
+        return [v for v in self.variants if v.is_active]
+
+    @property
+    def lowest_price(self) -> int | None:
+        prices = [v.price_pence for v in self.active_variants]
+        return min(prices) if prices else None
+
+    @property
+    def has_price_range(self) -> bool:
+        return len({v.price_pence for v in self.active_variants}) > 1
+
+    @property
+    def main_image(self) -> ProductImage | None:
+        return self.images[0] if self.images else None
+
+    def __repr__(self) -> str:
+        return f"<Product {self.slug}>"
+
+
+class Variant(db.Model):
+    """A size of a product that is bought: its own SKU, price and stock."""
+
+    __table_args__ = (
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        CheckConstraint("compare_at_pence IS NULL OR compare_at_pence >= 0", name="compare_at"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_stock"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    size_label: Mapped[str] = mapped_column(String(80))
+    price_pence: Mapped[int] = mapped_column(Integer)
+    compare_at_pence: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="gbp")
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold: on hand less those held for unpaid orders."""
+        return max(self.on_hand - self.reserved, 0)
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.compare_at_pence is not None and self.compare_at_pence > self.price_pence
+
+    def __repr__(self) -> str:
+        return f"<Variant {self.sku}>"
+
+
+class ProductImage(db.Model):
+    """A picture of a product, stored as files `<stem>-<width>.webp` under MEDIA_ROOT."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    stem: Mapped[str] = mapped_column(String(200))
+    # Comma-separated widths available on disk, smallest first: "400,800".
+    widths: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(w) for w in self.widths.split(",") if w]
+
+    def filename(self, width: int | None = None) -> str:
+        sizes = self.width_list
+        chosen = width if width in sizes else sizes[-1]
+        return f"{self.stem}-{chosen}.webp"
+
+
+class Ingredient(db.Model):
+    """One line of the ingredient list, in INCI order (highest concentration first)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    inci_name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(200), default="")
+
+    product: Mapped[Product] = relationship(back_populates="ingredients")
+
+
+class Strain(db.Model):
+    """A bacterial strain in a product and how many live bacteria a serving carries."""
+
+    __table_args__ = (CheckConstraint("cfu_per_serving >= 0", name="cfu_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    genus: Mapped[str] = mapped_column(String(80))
+    species: Mapped[str] = mapped_column(String(80))
+    designation: Mapped[str] = mapped_column(String(80), default="")
+    cfu_per_serving: Mapped[int] = mapped_column(BigInteger)
+    guaranteed_to_best_before: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    product: Mapped[Product] = relationship(back_populates="strains")
+
+    @property
+    def full_name(self) -> str:
+        parts = [self.genus, self.species, self.designation]
+        return " ".join(p for p in parts if p)
+
+
+class Nutrient(db.Model):
+    """A nutrient per serving, with its share of the nutrient reference value."""
+
+    __table_args__ = (UniqueConstraint("product_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(20))
+    nrv_percent: Mapped[int | None] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="nutrients")

@@ -1,0 +1,364 @@
+"""Catalogue rules: what is on sale, how listings filter, search and sort, stock states."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from shop.catalogue.models import (
+    Category,
+    FreeFromFlag,
+    Ingredient,
+    Product,
+    SkinConcern,
+    Strain,
+    Variant,
+)
+from shop.extensions import db
+from shop.money import Money
+
+MAX_QUERY_LENGTH = 200
+MAX_SEARCH_TERMS = 8
+MAX_PAGE = 10_000
+
+
+class StockState(StrEnum):
+    IN_STOCK = "in_stock"
+    LOW = "low"
+    SOLD_OUT = "sold_out"
+
+    @property
+    def label(self) -> str:
+        return {"in_stock": "In stock", "low": "Low stock", "sold_out": "Sold out"}[self.value]
+
+    @property
+    def schema_org(self) -> str:
+        """The schema.org availability that matches what the page says."""
+        if self is StockState.SOLD_OUT:
+            return "https://schema.org/OutOfStock"
+        if self is StockState.LOW:
+            return "https://schema.org/LimitedAvailability"
+        return "https://schema.org/InStock"
+
+
+def stock_state(available: int, low_threshold: int) -> StockState:
+    """In stock, low (a few left) or sold out, from the units still available."""
+    if available <= 0:
+        return StockState.SOLD_OUT
+    if available <= low_threshold:
+        return StockState.LOW
+    return StockState.IN_STOCK
+
+
+def product_stock_state(product: Product, low_threshold: int) -> StockState:
+    """A product is as available as its best-stocked variant."""
+    best = max((v.available for v in product.active_variants), default=0)
+    return stock_state(best, low_threshold)
+
+
+class Sort(StrEnum):
+    FEATURED = "featured"
+    PRICE_ASC = "price-asc"
+    PRICE_DESC = "price-desc"
+    NEWEST = "newest"
+
+    @property
+    def label(self) -> str:
+        return {
+            "featured": "Featured",
+            "price-asc": "Price: low to high",
+            "price-desc": "Price: high to low",
+            "newest": "Newest",
+        }[self.value]
+
+
+@dataclass
+class ListingFilters:
+    """What a shopper asked a listing for, cleaned: unknown values are dropped."""
+
+    concern: str | None = None
+    free_from: list[str] = field(default_factory=list)
+    q: str = ""
+    sort: Sort = Sort.FEATURED
+    page: int = 1
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.concern or self.free_from or self.q)
+
+    def query_args(self, **changes) -> dict:
+        """The query string for this listing with some values changed (for links)."""
+        args = {
+            "concern": self.concern,
+            "free_from": list(self.free_from),
+            "q": self.q or None,
+            "sort": None if self.sort is Sort.FEATURED else self.sort.value,
+            "page": self.page if self.page > 1 else None,
+        }
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+
+def parse_listing_filters(args, concern_slugs: set[str], flag_slugs: set[str]) -> ListingFilters:
+    """Read listing parameters from a query string; nonsense is ignored or clamped."""
+    concern = args.get("concern", type=str)
+    free_from = []
+    for slug in args.getlist("free_from"):
+        if slug in flag_slugs and slug not in free_from:
+            free_from.append(slug)
+    q = " ".join((args.get("q", type=str) or "").split())[:MAX_QUERY_LENGTH]
+    try:
+        sort = Sort(args.get("sort", "featured"))
+    except ValueError:
+        sort = Sort.FEATURED
+    page = args.get("page", default=1, type=int) or 1
+    return ListingFilters(
+        concern=concern if concern in concern_slugs else None,
+        free_from=free_from,
+        q=q,
+        sort=sort,
+        page=min(max(page, 1), MAX_PAGE),
+    )
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_condition(term: str):
+    pattern = _like_pattern(term)
+
+    def like(column):
+        return column.ilike(pattern, escape="\\")
+
+    return or_(
+        like(Product.name),
+        like(Product.short_description),
+        like(Product.long_description),
+        Product.ingredients.any(like(Ingredient.inci_name)),
+        Product.strains.any(
+            or_(like(Strain.genus), like(Strain.species), like(Strain.designation))
+        ),
+    )
+
+
+def lowest_price_expression():
+    """The lowest active variant price of a product, as a correlated subquery."""
+    return (
+        select(func.min(Variant.price_pence))
+        .where(Variant.product_id == Product.id, Variant.is_active.is_(True))
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+def on_sale() -> Select:
+    """Products a shopper may see and buy: active, with at least one active variant."""
+    return select(Product).where(
+        Product.is_active.is_(True), Product.variants.any(Variant.is_active.is_(True))
+    )
+
+
+def card_loading_options():
+    """What a product card needs, loaded in a fixed number of queries."""
+    return (
+        selectinload(Product.variants),
+        selectinload(Product.images),
+    )
+
+
+def listing_statement(filters: ListingFilters, category: Category | None) -> Select:
+    """The products a listing shows, filtered and sorted."""
+    stmt = on_sale()
+    if category is not None:
+        ids = [category.id] + [child.id for child in category.children]
+        stmt = stmt.where(Product.category_id.in_(ids))
+    if filters.concern:
+        stmt = stmt.where(Product.concerns.any(SkinConcern.slug == filters.concern))
+    for slug in filters.free_from:
+        stmt = stmt.where(Product.free_from.any(FreeFromFlag.slug == slug))
+    for term in filters.q.split()[:MAX_SEARCH_TERMS]:
+        stmt = stmt.where(_search_condition(term))
+
+    price = lowest_price_expression()
+    order = {
+        Sort.FEATURED: (Product.featured_rank.is_(None), Product.featured_rank, Product.name),
+        Sort.PRICE_ASC: (price.asc(), Product.name),
+        Sort.PRICE_DESC: (price.desc(), Product.name),
+        Sort.NEWEST: (Product.created_at.desc(), Product.name),
+    }[filters.sort]
+    return stmt.order_by(*order, Product.id).options(*card_loading_options())
+
+
+@dataclass
+class ListingPage:
+    items: list[Product]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """Page links to show: first, last and a window round the current page; None is a gap."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if numbers and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+def list_products(filters: ListingFilters, category: Category | None, per_page: int) -> ListingPage:
+    """One page of a listing. A page past the end shows the last page."""
+    stmt = listing_statement(filters, category)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(filters.page, pages)
+    filters.page = page
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return ListingPage(items=items, total=total, page=page, pages=pages, per_page=per_page)
+
+
+def featured_products(limit: int = 6) -> list[Product]:
+    stmt = (
+        on_sale()
+        .where(Product.featured_rank.is_not(None))
+        .order_by(Product.featured_rank, Product.id)
+        .limit(limit)
+        .options(*card_loading_options())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def top_categories() -> list[Category]:
+    """The top-level shelves with their children, for navigation."""
+    stmt = (
+        select(Category)
+        .where(Category.parent_id.is_(None))
+        .order_by(Category.position, Category.name)
+        .options(selectinload(Category.children))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    stmt = (
+        select(Category)
+        .where(Category.slug == slug)
+        .options(joinedload(Category.parent), selectinload(Category.children))
+    )
+    return db.session.scalar(stmt)
+
+
+def all_concerns() -> list[SkinConcern]:
+    return list(db.session.scalars(select(SkinConcern).order_by(SkinConcern.position)))
+
+
+def all_free_from_flags() -> list[FreeFromFlag]:
+    return list(db.session.scalars(select(FreeFromFlag).order_by(FreeFromFlag.position)))
+
+
+def product_for_page(slug: str) -> Product | None:
+    """A product on sale with everything its page shows, in a fixed number of queries."""
+    stmt = (
+        on_sale()
+        .where(Product.slug == slug)
+        .options(
+            joinedload(Product.category).joinedload(Category.parent),
+            selectinload(Product.variants),
+            selectinload(Product.images),
+            selectinload(Product.ingredients),
+            selectinload(Product.strains),
+            selectinload(Product.nutrients),
+            selectinload(Product.concerns),
+            selectinload(Product.free_from),
+        )
+    )
+    return db.session.scalar(stmt)
+
+
+def choose_variant(product: Product, requested_id: int | None) -> Variant:
+    """The variant a product page shows first: the one asked for, else the first in stock."""
+    variants = product.active_variants
+    for variant in variants:
+        if variant.id == requested_id:
+            return variant
+    return next((v for v in variants if v.available > 0), variants[0])
+
+
+def sitemap_products() -> list[tuple[str, object]]:
+    """(slug, last modified) of every product on sale."""
+    stmt = on_sale().with_only_columns(Product.slug, Product.updated_at).order_by(Product.id)
+    return [(slug, updated) for slug, updated in db.session.execute(stmt)]
+
+
+def product_structured_data(
+    product: Product,
+    *,
+    page_url: str,
+    image_urls: list[str],
+    breadcrumbs: list[tuple[str, str]],
+    low_threshold: int,
+    brand: str,
+) -> list[dict]:
+    """schema.org Product (one Offer per size) and BreadcrumbList for a product page."""
+    offers = []
+    for variant in product.active_variants:
+        state = stock_state(variant.available, low_threshold)
+        offers.append(
+            {
+                "@type": "Offer",
+                "sku": variant.sku,
+                "name": variant.size_label,
+                "price": Money(variant.price_pence, variant.currency).decimal_string(),
+                "priceCurrency": variant.currency.upper(),
+                "availability": state.schema_org,
+                "itemCondition": "https://schema.org/NewCondition",
+                "url": f"{page_url}?variant={variant.id}",
+            }
+        )
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.short_description,
+        "url": page_url,
+        "brand": {"@type": "Brand", "name": brand},
+        "category": product.category.name,
+        "offers": offers,
+    }
+    if image_urls:
+        data["image"] = image_urls
+    if len(product.active_variants) == 1:
+        data["sku"] = product.active_variants[0].sku
+    crumbs = {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "name": name, "item": url}
+            for i, (name, url) in enumerate(breadcrumbs, start=1)
+        ],
+    }
+    return [data, crumbs]

@@ -1,0 +1,75 @@
+"""Shop listings and product pages."""
+
+from flask import abort, current_app, render_template, request, url_for
+
+from shop.catalogue import bp, services
+from shop.urls import absolute_url, media_url
+
+
+@bp.get("/shop", defaults={"category_slug": None})
+@bp.get("/shop/<category_slug>")
+def listing(category_slug: str | None):
+    category = None
+    if category_slug is not None:
+        category = services.category_by_slug(category_slug)
+        if category is None:
+            abort(404)
+    concerns = services.all_concerns()
+    flags = services.all_free_from_flags()
+    filters = services.parse_listing_filters(
+        request.args, {c.slug for c in concerns}, {f.slug for f in flags}
+    )
+    page = services.list_products(filters, category, current_app.config["PRODUCTS_PER_PAGE"])
+    return render_template(
+        "catalogue/listing.html",
+        category=category,
+        concerns=concerns,
+        flags=flags,
+        filters=filters,
+        listing=page,
+        stock_state=_stock_state_of,
+        sort_options=list(services.Sort),
+    )
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str):
+    product = services.product_for_page(slug)
+    if product is None:
+        abort(404)
+    selected = services.choose_variant(product, request.args.get("variant", type=int))
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    breadcrumbs = _breadcrumbs(product)
+    page_url = absolute_url("catalogue.product_detail", slug=product.slug)
+    structured_data = services.product_structured_data(
+        product,
+        page_url=page_url,
+        image_urls=[media_url(image, external=True) for image in product.images],
+        breadcrumbs=[(name, absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
+        low_threshold=threshold,
+        brand=current_app.config["SHOP_NAME"],
+    )
+    return render_template(
+        "catalogue/product.html",
+        product=product,
+        selected=selected,
+        breadcrumbs=[(name, url_for(ep, **values)) for name, ep, values in breadcrumbs],
+        structured_data=structured_data,
+        canonical_url=page_url,
+        variant_state=lambda v: services.stock_state(v.available, threshold),
+    )
+
+
+def _stock_state_of(product):
+    return services.product_stock_state(product, current_app.config["LOW_STOCK_THRESHOLD"])
+
+
+def _breadcrumbs(product) -> list[tuple[str, str, dict]]:
+    """Home > Shop > group > category > product, as (name, endpoint, url values)."""
+    crumbs = [("Home", "pages.home", {}), ("Shop", "catalogue.listing", {})]
+    category = product.category
+    for shelf in (category.parent, category):
+        if shelf is not None:
+            crumbs.append((shelf.name, "catalogue.listing", {"category_slug": shelf.slug}))
+    crumbs.append((product.name, "catalogue.product_detail", {"slug": product.slug}))
+    return crumbs

@@ -1,0 +1,14 @@
+"""Command-line tasks: `flask --app shop <command>`."""
+
+import click
+from flask import current_app
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo catalogue. Safe to run again: it only adds what is missing."""
+    from shop.catalogue.demo import seed_demo_catalogue
+
+    created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
+    summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
+    click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

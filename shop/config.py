@@ -1,0 +1,101 @@
+"""Settings read from the environment.
+
+Every setting the shop reads is listed here, with its default for a
+developer's machine. `SHOP_ENV` chooses the profile: `development` (the
+default for `flask --app shop ...`), `production` (the default for `wsgi.py`)
+or `testing`. In development a `.env` file in the working directory is read
+first; it never overrides a variable that is already set.
+"""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the shop would run unsafely with the settings it was given."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigurationError(f"expected a whole number, got {value!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
+    """Build the app's settings from `environ` (the process environment by default)."""
+    env = os.environ if environ is None else environ
+    shop_env = env.get("SHOP_ENV", "development").strip().lower() or "development"
+    if shop_env == "development" and environ is None:
+        load_dotenv(Path.cwd() / ".env", override=False)
+
+    instance = Path(instance_path)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'shop.sqlite3'}"
+    production = shop_env == "production"
+    mail_server = env.get("MAIL_SERVER") or None
+    redis_url = env.get("REDIS_URL") or None
+
+    return {
+        "SHOP_ENV": shop_env,
+        "SECRET_KEY": env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SHOP_BASE_URL": (env.get("SHOP_BASE_URL") or "").rstrip("/") or None,
+        "SHOP_NAME": env.get("SHOP_NAME") or "Flora & Barrier",
+        "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
+        "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
+        "PRODUCTS_PER_PAGE": _int(env.get("PRODUCTS_PER_PAGE"), 12),
+        # Payments
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        # Mail: without MAIL_SERVER, mail is logged and written to the outbox folder.
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int(env.get("MAIL_PORT"), 25),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shop@localhost",
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        # Shared state for many workers
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Cookies
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def check_settings(config: dict) -> None:
+    """Refuse to start with settings that are unsafe for the chosen profile."""
+    if config.get("SHOP_ENV") == "production":
+        key = config.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 16:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a long random value in production "
+                '(for example: python -c "import secrets; print(secrets.token_hex(32))")'
+            )

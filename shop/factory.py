@@ -1,0 +1,95 @@
+"""The pieces `create_app` assembles: extensions, blueprints, template helpers, errors, CLI."""
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from shop.extensions import csrf, db, limiter, mail, migrate
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    from shop import PROJECT_ROOT
+
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from shop.catalogue import bp as catalogue_bp
+    from shop.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(catalogue_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from shop import urls
+    from shop.formatting import format_amount, format_cfu, paragraphs
+    from shop.money import format_money
+
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["cfu"] = format_cfu
+    app.jinja_env.filters["amount"] = format_amount
+    app.jinja_env.globals["absolute_url"] = urls.absolute_url
+    app.jinja_env.globals["media_url"] = urls.media_url
+    app.jinja_env.globals["image_srcset"] = urls.image_srcset
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.globals["nav_categories"] = _nav_categories
+
+    @app.context_processor
+    def shop_context() -> dict:
+        theme = request.cookies.get("theme")
+        return {
+            "shop_name": app.config["SHOP_NAME"],
+            "theme": theme if theme in {"light", "dark"} else None,
+            "cart_enabled": "cart.add" in app.view_functions,
+        }
+
+
+def _nav_categories():
+    """The shop's shelves for the header, read once per request."""
+    if "nav_categories" not in g:
+        from shop.catalogue.services import top_categories
+
+        g.nav_categories = top_categories()
+    return g.nav_categories
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        template = "errors/404.html" if code in (404, 410) else "errors/error.html"
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": error.name, "message": error.description}, code
+        return render_template(template, error=error, code=code), code
+
+    app.register_error_handler(HTTPException, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return (
+            render_template(
+                "errors/error.html",
+                code=400,
+                error=error,
+                message="Your form had expired. Please go back, reload the page and try again.",
+            ),
+            400,
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def register_commands(app: Flask) -> None:
+    from shop.commands import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

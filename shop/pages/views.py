@@ -1,0 +1,98 @@
+"""Home, theme switch, media, sitemap, robots.txt and the health check."""
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from shop.catalogue import services as catalogue
+from shop.pages import bp
+from shop.pages.services import database_is_reachable, safe_local_path
+from shop.urls import absolute_url
+
+THEME_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/")
+def home():
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    return render_template(
+        "pages/home.html",
+        featured=catalogue.featured_products(),
+        concerns=catalogue.all_concerns(),
+        stock_state=lambda product: catalogue.product_stock_state(product, threshold),
+    )
+
+
+@bp.post("/theme")
+def set_theme():
+    """Remember the shopper's light/dark choice in a cookie; works without JavaScript."""
+    choice = request.form.get("theme", "")
+    back = safe_local_path(request.form.get("next")) or url_for("pages.home")
+    response = redirect(back, code=303)
+    if choice in {"light", "dark"}:
+        response.set_cookie(
+            "theme",
+            choice,
+            max_age=THEME_COOKIE_MAX_AGE,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=False,
+        )
+    else:
+        response.delete_cookie("theme")
+    return response
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    """Product and article images. File names are made by the shop, never reused."""
+    if not filename.endswith(".webp"):
+        abort(404)
+    return send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=31536000)
+
+
+@bp.get("/robots.txt")
+def robots_txt():
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /cart",
+        "Disallow: /checkout",
+        "Disallow: /orders/",
+        "Disallow: /newsletter/confirm/",
+        "Disallow: /newsletter/unsubscribe/",
+        "",
+        f"Sitemap: {absolute_url('pages.sitemap')}",
+        "",
+    ]
+    return Response("\n".join(lines), mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    pages = [(absolute_url("pages.home"), None), (absolute_url("catalogue.listing"), None)]
+    for category in catalogue.top_categories():
+        for shelf in [category, *category.children]:
+            url = absolute_url("catalogue.listing", category_slug=shelf.slug)
+            pages.append((url, None))
+    for slug, updated in catalogue.sitemap_products():
+        pages.append((absolute_url("catalogue.product_detail", slug=slug), updated))
+    xml = render_template("pages/sitemap.xml", pages=pages)
+    response = make_response(xml)
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    if database_is_reachable():
+        return {"status": "ok", "database": "ok"}
+    return {"status": "error", "database": "unreachable"}, 503

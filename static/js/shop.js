@@ -1,0 +1,73 @@
+// Progressive enhancement only: every feature here also works without JavaScript.
+(function () {
+  "use strict";
+
+  // Theme switch: flip the theme in place and remember it in the same cookie the server reads.
+  function effectiveTheme() {
+    var chosen = document.documentElement.getAttribute("data-theme");
+    if (chosen) return chosen;
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function labelThemeButton(button) {
+    var other = effectiveTheme() === "dark" ? "light" : "dark";
+    button.value = other;
+    button.setAttribute("aria-label", "Switch to " + other + " theme");
+    var text = button.querySelector(".theme-switch__text");
+    if (text) text.textContent = other.charAt(0).toUpperCase() + other.slice(1) + " theme";
+  }
+
+  document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+    labelThemeButton(button);
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var next = button.value;
+      document.documentElement.setAttribute("data-theme", next);
+      var secure = location.protocol === "https:" ? "; secure" : "";
+      document.cookie = "theme=" + next + "; path=/; max-age=31536000; samesite=lax" + secure;
+      labelThemeButton(button);
+    });
+  });
+
+  // Listing filters: apply a choice as soon as it is made.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("select, input[type=checkbox]")) form.requestSubmit();
+    });
+  });
+
+  // Variant picker: show the chosen size's price and stock without reloading.
+  document.querySelectorAll("[data-variant-picker]").forEach(function (picker) {
+    var priceEl = picker.querySelector("[data-variant-price]");
+    var stockEl = picker.querySelector("[data-variant-stock]");
+    picker.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input.name !== "variant_id") return;
+      if (priceEl) {
+        priceEl.textContent = "";
+        var price = document.createElement("span");
+        price.className = "price";
+        price.textContent = input.dataset.price;
+        if (input.dataset.compareAt) {
+          var was = document.createElement("s");
+          was.className = "price__was";
+          was.textContent = input.dataset.compareAt;
+          price.appendChild(document.createTextNode(" "));
+          price.appendChild(was);
+        }
+        priceEl.appendChild(price);
+      }
+      if (stockEl) {
+        var badge = document.createElement("span");
+        badge.className = "stock stock--" + input.dataset.stockState;
+        badge.textContent = input.dataset.stock;
+        stockEl.replaceChildren(badge);
+      }
+      if (window.history && history.replaceState) {
+        var url = new URL(location.href);
+        url.searchParams.set("variant", input.value);
+        history.replaceState(null, "", url);
+      }
+    });
+  });
+})();

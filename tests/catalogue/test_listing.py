@@ -1,0 +1,214 @@
+"""The shop listings: categories, filters, search, sort, pagination and bad input."""
+
+import pytest
+
+from shop.catalogue.models import Category
+from shop.extensions import db
+from tests.factories import ProductFactory
+from tests.helpers import card_names, page
+
+pytestmark = pytest.mark.usefixtures("small_catalogue")
+
+
+def test_shop_lists_products_on_sale_only(client):
+    response = client.get("/shop")
+    assert response.status_code == 200
+    names = card_names(response)
+    assert set(names) == {
+        "Barrier Cream",
+        "Clarifying Gel Cleanser",
+        "Live Bacteria Capsules",
+        "Oat Milk Cleanser",
+    }
+    assert "Showing 1–4 of 4 products" in page(response).select_one(".listing__count").text
+
+
+def test_products_with_sizes_show_from_price_and_stock(client):
+    soup = page(client.get("/shop"))
+    cream = next(c for c in soup.select(".product-card") if "Barrier Cream" in c.text)
+    assert "from" in cream.select_one(".product-card__meta").text
+    assert "£24.00" in cream.text
+    assert "In stock" in cream.text
+
+
+def test_category_page_shows_its_products_and_its_children(client):
+    assert card_names(client.get("/shop/cleansers")) == [
+        "Clarifying Gel Cleanser",
+        "Oat Milk Cleanser",
+    ]
+    skincare = card_names(client.get("/shop/skincare"))
+    assert set(skincare) == {"Barrier Cream", "Clarifying Gel Cleanser", "Oat Milk Cleanser"}
+    soup = page(client.get("/shop/skincare"))
+    assert soup.h1.text == "Skincare"
+    assert {a.text for a in soup.select(".page-header .chip")} == {"Moisturisers", "Cleansers"}
+
+
+def test_unknown_category_is_the_friendly_404(client):
+    response = client.get("/shop/lipsticks")
+    assert response.status_code == 404
+    assert "We can’t find that page" in response.get_data(as_text=True)
+
+
+def test_filter_by_concern(client):
+    names = card_names(client.get("/shop?concern=acne"))
+    assert set(names) == {"Clarifying Gel Cleanser", "Live Bacteria Capsules"}
+    assert card_names(client.get("/shop/skincare?concern=acne")) == ["Clarifying Gel Cleanser"]
+    soup = page(client.get("/shop?concern=acne"))
+    assert soup.select_one("#filter-concern option[selected]")["value"] == "acne"
+
+
+def test_free_from_flags_must_all_match(client):
+    assert set(card_names(client.get("/shop?free_from=vegan"))) == {
+        "Barrier Cream",
+        "Clarifying Gel Cleanser",
+    }
+    both = client.get("/shop?free_from=vegan&free_from=fragrance-free")
+    assert card_names(both) == ["Barrier Cream"]
+    checked = {i["value"] for i in page(both).select("input[name=free_from][checked]")}
+    assert checked == {"vegan", "fragrance-free"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("barrier", ["Barrier Cream"]),  # name
+        ("BLEMISH-PRONE", ["Clarifying Gel Cleanser"]),  # short description, any case
+        ("busy gut", ["Live Bacteria Capsules"]),  # long description, every word
+        ("ceramide", ["Barrier Cream"]),  # INCI ingredient
+        ("bifidobacterium", ["Live Bacteria Capsules"]),  # strain genus
+        ("BB536", ["Live Bacteria Capsules"]),  # strain designation
+        ("100%", ["Oat Milk Cleanser"]),  # LIKE wildcards are literal
+        ("_", []),
+        ("cream capsules", []),  # all words must match
+    ],
+)
+def test_search_across_names_descriptions_ingredients_and_strains(client, query, expected):
+    response = client.get("/shop", query_string={"q": query})
+    assert response.status_code == 200
+    assert card_names(response) == expected
+
+
+def test_search_without_results_helps_the_shopper(client):
+    response = client.get("/shop/cleansers?q=lipstick")
+    soup = page(response)
+    empty = soup.select_one(".empty-state")
+    assert empty is not None
+    assert "No products match “lipstick”" in empty.text
+    links = {a["href"] for a in empty.select("a")}
+    assert "/shop?q=lipstick" in links  # search the whole shop instead
+    assert "/shop" in links
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        (
+            "featured",
+            [
+                "Clarifying Gel Cleanser",
+                "Barrier Cream",
+                "Live Bacteria Capsules",
+                "Oat Milk Cleanser",
+            ],
+        ),
+        (
+            "price-asc",
+            [
+                "Oat Milk Cleanser",
+                "Clarifying Gel Cleanser",
+                "Barrier Cream",
+                "Live Bacteria Capsules",
+            ],
+        ),
+        (
+            "price-desc",
+            [
+                "Live Bacteria Capsules",
+                "Barrier Cream",
+                "Clarifying Gel Cleanser",
+                "Oat Milk Cleanser",
+            ],
+        ),
+    ],
+)
+def test_sort(client, sort, expected):
+    assert card_names(client.get(f"/shop?sort={sort}")) == expected
+
+
+def test_sort_newest_first(app, client):
+    from datetime import UTC, datetime, timedelta
+
+    with app.app_context():
+        category = db.session.scalar(db.select(Category).filter_by(slug="capsules"))
+        now = datetime.now(UTC)
+        ProductFactory(name="Brand New", category=category, created_at=now + timedelta(days=1))
+        ProductFactory(name="Ancient", category=category, created_at=now - timedelta(days=900))
+    names = card_names(client.get("/shop/capsules?sort=newest"))
+    assert names[0] == "Brand New"
+    assert names[-1] == "Ancient"
+
+
+def test_pagination_keeps_filters_and_clamps_out_of_range_pages(app, client):
+    with app.app_context():
+        category = db.session.scalar(db.select(Category).filter_by(slug="capsules"))
+        for n in range(30):
+            ProductFactory(
+                name=f"Capsule {n:02d}", category=category, variants__price_pence=100 + n
+            )
+    first = client.get("/shop/capsules?sort=price-asc")
+    assert card_names(first)[:2] == ["Capsule 00", "Capsule 01"]
+    pager = page(first).select_one("nav.pagination")
+    assert pager.select_one("[aria-current=page]").text == "1"
+    next_link = pager.select_one("a[rel=next]")["href"]
+    assert "sort=price-asc" in next_link and "page=2" in next_link
+
+    second = client.get(next_link)
+    assert card_names(second)[0] == "Capsule 12"
+    assert "Showing 13–24 of 31 products" in second.get_data(as_text=True)
+
+    last = client.get("/shop/capsules?sort=price-asc&page=999")
+    assert last.status_code == 200
+    assert card_names(last)[-1] == "Live Bacteria Capsules"
+    assert page(last).select_one(".pagination [aria-current=page]").text == "3"
+
+
+BAD_VALUES = [
+    "-3",
+    "0",
+    "abc",
+    "99999999999999999999999",
+    "nonsense",
+    "",
+    "%00",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "x" * 10_000,
+    "é" * 500,
+    "\\",
+    "%",
+]
+
+
+@pytest.mark.parametrize("param", ["page", "sort", "concern", "free_from", "q"])
+def test_bad_listing_parameters_never_break_the_page(client, param):
+    for path in ("/shop", "/shop/cleansers"):
+        for value in BAD_VALUES:
+            response = client.get(path, query_string={param: value})
+            assert response.status_code == 200, (path, param, value[:20])
+            body = response.get_data(as_text=True)
+            assert "<script>alert(1)</script>" not in body
+            # Nonsense is ignored: the page still lists the shelf's products.
+            if param != "q":
+                assert card_names(response), (path, param, value[:20])
+
+
+def test_a_long_query_is_cut_and_echoed_escaped(client):
+    response = client.get("/shop", query_string={"q": "<b>" + "y" * 5000})
+    soup = page(response)
+    assert soup.select_one("#filter-q")["value"] == ("<b>" + "y" * 5000)[:200]
+    assert "<b>yyy" not in response.get_data(as_text=True)
+
+
+def test_repeated_parameters_are_handled(client):
+    response = client.get("/shop?page=2&page=x&sort=a&sort=price-asc&concern=acne&concern=zzz")
+    assert response.status_code == 200

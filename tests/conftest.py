@@ -1,0 +1,124 @@
+"""Fixtures: a fresh database for every test, the app, its client and CLI runner.
+
+The suite runs on SQLite by default. With TEST_DATABASE_URL set (for example
+postgresql://postgres@127.0.0.1:5432/test) it runs on that PostgreSQL database
+instead: the schema is built once per session and every table is emptied after
+each test, so each test still starts from nothing.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from shop import create_app
+from shop.config import normalise_database_url
+from shop.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+POSTGRES_URL = normalise_database_url(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
+
+
+def make_config(tmp_path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SHOP_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SHOP_BASE_URL": "http://shop.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(tmp_path_factory):
+    """Build the schema once per session on PostgreSQL, from an empty `public` schema."""
+    if not POSTGRES_URL:
+        yield
+        return
+    app = create_app(make_config(tmp_path_factory.mktemp("schema")))
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def _fast_sqlite(dbapi_connection, connection_record):
+    # A test database is thrown away: skip waiting for the disk on every commit.
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+def _empty_postgres_tables() -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app_factory(tmp_path, _postgres_schema):
+    """Make apps on this test's fresh database; each is torn down after the test."""
+    made = []
+
+    def make(**overrides):
+        app = create_app(make_config(tmp_path, **overrides))
+        with app.app_context():
+            if not POSTGRES_URL:
+                event.listen(db.engine, "connect", _fast_sqlite)
+                db.create_all()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            if POSTGRES_URL and app is made[0]:
+                _empty_postgres_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
