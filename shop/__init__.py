@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from shop import factory
 

@@ -69,10 +69,10 @@ def app_factory(tmp_path, _postgres_schema):
     """Make apps on this test's fresh database; each is torn down after the test."""
     made = []
 
-    def make(**overrides):
+    def make(create_schema: bool = True, **overrides):
         app = create_app(make_config(tmp_path, **overrides))
         with app.app_context():
-            if not POSTGRES_URL:
+            if create_schema and not POSTGRES_URL:
                 event.listen(db.engine, "connect", _fast_sqlite)
                 db.create_all()
         made.append(app)

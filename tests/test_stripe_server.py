@@ -1,0 +1,446 @@
+"""Tests of the local Stripe stand-in, driven through the real stripe library over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import stripe
+
+try:
+    from stripe_server import FakeStripe, make_event, sign_payload
+except ImportError:  # tests/ became a package
+    from tests.stripe_server import FakeStripe, make_event, sign_payload
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(fake):
+    fake.reset()
+    return stripe.StripeClient("sk_test_x", base_addresses={"api": fake.url})
+
+
+def session_params(**overrides):
+    params = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 2,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 1800,
+                    "product_data": {"name": "Kefir Face Serum 30ml"},
+                },
+            },
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 2450,
+                    "product_data": {"name": "Gut Biome Capsules x60"},
+                },
+            },
+        ],
+        "shipping_address_collection": {"allowed_countries": ["GB"]},
+        "shipping_options": [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": "Royal Mail Tracked 48",
+                    "fixed_amount": {"amount": 395, "currency": "gbp"},
+                }
+            }
+        ],
+        "client_reference_id": "5",
+        "metadata": {"order_id": "5"},
+        "payment_intent_data": {"metadata": {"order_id": "5"}},
+        "customer_email": "jo@example.co.uk",
+        "expires_at": int(time.time()) + 31 * 60,
+        "success_url": "https://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": "https://shop.test/basket",
+    }
+    params.update(overrides)
+    return params
+
+
+def create(client, **overrides):
+    return client.v1.checkout.sessions.create(params=session_params(**overrides))
+
+
+def raw(fake, method, path, body=None, headers=None):
+    """A plain HTTP request (for what the stripe library would never send)."""
+    parts = urlsplit(fake.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+# ----------------------------------------------------------------------- checkout sessions
+
+
+def test_create_session_returns_stripe_shaped_object_and_records_params(fake, client):
+    params = session_params()
+    session = client.v1.checkout.sessions.create(
+        params=params, options={"idempotency_key": "order-5-attempt-1"}
+    )
+
+    assert isinstance(session, stripe.checkout.Session)
+    assert session.id.startswith("cs_test_")
+    assert session.object == "checkout.session"
+    assert session.url == f"{fake.url}/pay/{session.id}"
+    assert session.status == "open"
+    assert session.payment_status == "unpaid"
+    assert session.mode == "payment"
+    assert session.currency == "gbp"
+    assert session.amount_subtotal == 2 * 1800 + 2450
+    assert session.amount_total == 2 * 1800 + 2450 + 395
+    assert session.total_details.amount_shipping == 395
+    assert session.shipping_cost.amount_total == 395
+    assert session.shipping_options[0].shipping_amount == 395
+    assert session.shipping_address_collection.allowed_countries == ["GB"]
+    assert session.metadata.to_dict() == {"order_id": "5"}
+    assert session.client_reference_id == "5"
+    assert session.customer_email == "jo@example.co.uk"
+    assert session.expires_at == params["expires_at"]
+    assert session.success_url.endswith("session_id={CHECKOUT_SESSION_ID}")
+    assert session.cancel_url == "https://shop.test/basket"
+    assert session.payment_intent is None
+    assert session.livemode is False
+    assert abs(session.created - time.time()) < 60
+    assert fake.sessions[session.id]["status"] == "open"
+
+    (request,) = fake.requests_for("POST", "/v1/checkout/sessions")
+    assert request.headers["Idempotency-Key"] == "order-5-attempt-1"
+    assert request.headers["Authorization"] == "Bearer sk_test_x"
+    assert request.header("stripe-version")
+    sent = request.params
+    assert sent["mode"] == "payment"
+    assert sent["line_items"][0] == {
+        "quantity": "2",
+        "price_data": {
+            "currency": "gbp",
+            "unit_amount": "1800",
+            "product_data": {"name": "Kefir Face Serum 30ml"},
+        },
+    }
+    assert sent["line_items"][1]["price_data"]["unit_amount"] == "2450"
+    assert sent["shipping_address_collection"] == {"allowed_countries": ["GB"]}
+    rate = sent["shipping_options"][0]["shipping_rate_data"]
+    assert rate == {
+        "type": "fixed_amount",
+        "display_name": "Royal Mail Tracked 48",
+        "fixed_amount": {"amount": "395", "currency": "gbp"},
+    }
+    assert sent["metadata"] == {"order_id": "5"}
+    assert sent["payment_intent_data"] == {"metadata": {"order_id": "5"}}
+    assert sent["client_reference_id"] == "5"
+    assert sent["customer_email"] == "jo@example.co.uk"
+    assert sent["expires_at"] == str(params["expires_at"])
+    assert sent["success_url"] == params["success_url"]
+
+
+def test_line_items_endpoint_and_expand(client):
+    session = create(client)
+
+    items = client.v1.checkout.sessions.line_items.list(session.id)
+    assert [(i.description, i.quantity, i.amount_total, i.currency) for i in items.data] == [
+        ("Kefir Face Serum 30ml", 2, 3600, "gbp"),
+        ("Gut Biome Capsules x60", 1, 2450, "gbp"),
+    ]
+
+    expanded = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["line_items"]})
+    assert len(expanded.line_items.data) == 2
+
+
+def test_misspelt_nested_param_is_refused_like_stripe(fake, client):
+    params = session_params()
+    params["line_items"][0]["price_data"]["unit_amout"] = 1800
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.checkout.sessions.create(params=params)
+
+    err = excinfo.value
+    assert err.http_status == 400
+    assert err.param == "line_items[0][price_data][unit_amout]"
+    assert err.user_message == "Received unknown parameter: line_items[0][price_data][unit_amout]"
+    assert err.json_body["error"]["type"] == "invalid_request_error"
+    assert fake.sessions == {}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "param", "message"),
+    [
+        ({"success_ur1": "https://x"}, "success_ur1", "Received unknown parameter"),
+        (
+            {"shipping_options": [{"shipping_rate_data": {"display_name": "X", "amount": 1}}]},
+            "shipping_options[0][shipping_rate_data][amount]",
+            "Received unknown parameter",
+        ),
+        ({"mode": "paymnet"}, "mode", "Invalid mode: must be one of"),
+        ({"expires_at": int(time.time()) + 10 * 60}, "expires_at", "at least 30 minutes"),
+        ({"expires_at": int(time.time()) + 25 * 3600}, "expires_at", "less than 24 hours"),
+        ({"mode": None}, "mode", "Missing required param: mode."),
+        ({"success_url": None}, "success_url", "Missing required param: success_url."),
+        ({"line_items": None}, "line_items", "`line_items` is required"),
+        (
+            {"shipping_address_collection": {"allowed_countries": ["UK"]}},
+            "shipping_address_collection[allowed_countries][0]",
+            "Invalid allowed_countries[0]: must be one of",
+        ),
+        (
+            {"line_items": [{"quantity": 1, "price_data": {"unit_amount": 5}}]},
+            "line_items[0][price_data][currency]",
+            "Missing required param",
+        ),
+    ],
+)
+def test_invalid_session_params_are_refused(client, overrides, param, message):
+    # A None value is left out of the request by the stripe library.
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        create(client, **overrides)
+    assert excinfo.value.http_status == 400
+    assert excinfo.value.param == param
+    assert message in excinfo.value.user_message
+
+
+def test_idempotent_create_replays_the_same_session(fake, client):
+    params = session_params()
+    first = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "k1"})
+    second = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "k1"})
+
+    assert second.id == first.id
+    assert second.last_response.headers["Idempotent-Replayed"] == "true"
+    assert list(fake.sessions) == [first.id]
+
+    with pytest.raises(stripe.IdempotencyError):
+        client.v1.checkout.sessions.create(
+            params=session_params(client_reference_id="6"), options={"idempotency_key": "k1"}
+        )
+
+    # Without an explicit key the library sends a fresh one per call.
+    third = client.v1.checkout.sessions.create(params=params)
+    assert third.id != first.id
+    keys = [r.idempotency_key for r in fake.requests_for("POST", "/v1/checkout/sessions")]
+    assert keys[:3] == ["k1", "k1", "k1"]
+    assert keys[3] not in (None, "k1")
+
+
+def test_retrieve_session_and_unknown_id(client):
+    session = create(client)
+
+    again = client.v1.checkout.sessions.retrieve(session.id)
+    assert again.id == session.id
+    assert again.amount_total == session.amount_total
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.checkout.sessions.retrieve("cs_test_nope")
+    assert excinfo.value.http_status == 404
+    assert excinfo.value.code == "resource_missing"
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.checkout.sessions.retrieve(session.id, params={"expnad": ["line_items"]})
+    assert excinfo.value.param == "expnad"
+
+
+def test_expire_then_expire_again_fails(fake, client):
+    session = create(client)
+
+    expired = client.v1.checkout.sessions.expire(session.id)
+    assert expired.status == "expired"
+    assert fake.sessions[session.id]["status"] == "expired"
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.checkout.sessions.expire(session.id)
+    assert excinfo.value.http_status == 400
+    assert "can be expired" in excinfo.value.user_message
+
+
+def test_paid_session_cannot_be_expired(fake, client):
+    session = create(client)
+    fake.pay_session(session.id)
+    with pytest.raises(stripe.InvalidRequestError, match=r'status in \["open"\]'):
+        client.v1.checkout.sessions.expire(session.id)
+
+
+# ----------------------------------------------------------------------- payment and refunds
+
+
+def test_pay_session_then_partial_refund_then_over_refund(fake, client):
+    session = create(client)
+    paid = fake.pay_session(session.id)
+    assert paid["status"] == "complete"
+    assert paid["payment_status"] == "paid"
+    assert paid["payment_intent"].startswith("pi_")
+
+    session = client.v1.checkout.sessions.retrieve(session.id)
+    assert session.status == "complete"
+    assert session.payment_status == "paid"
+    assert session.customer_details.email == "jo@example.co.uk"
+    assert session.collected_information.shipping_details.address.country == "GB"
+    assert session.url is None
+
+    intent = client.v1.payment_intents.retrieve(session.payment_intent)
+    assert intent.status == "succeeded"
+    assert intent.amount == intent.amount_received == 6445
+    assert intent.currency == "gbp"
+    assert intent.metadata.to_dict() == {"order_id": "5"}
+    assert intent.latest_charge.startswith("ch_")
+
+    refund = client.v1.refunds.create(
+        params={
+            "payment_intent": intent.id,
+            "amount": 2450,
+            "reason": "requested_by_customer",
+            "metadata": {"order_id": "5"},
+        }
+    )
+    assert refund.id.startswith("re_")
+    assert refund.status == "succeeded"
+    assert (refund.amount, refund.currency, refund.payment_intent) == (2450, "gbp", intent.id)
+    assert refund.reason == "requested_by_customer"
+    assert client.v1.refunds.retrieve(refund.id).amount == 2450
+    assert fake.refunds[refund.id]["charge"] == intent.latest_charge
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 4000})
+    assert excinfo.value.code == "charge_already_refunded"
+    assert excinfo.value.param == "amount"
+    assert "£39.95" in excinfo.value.user_message
+
+    rest = client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert rest.amount == 6445 - 2450
+
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 1})
+    assert excinfo.value.code == "charge_already_refunded"
+
+
+def test_refund_params_are_checked(fake, client):
+    session = create(client)
+    intent_id = fake.pay_session(session.id)["payment_intent"]
+
+    with pytest.raises(stripe.InvalidRequestError, match="unknown parameter: ammount"):
+        client.v1.refunds.create(params={"payment_intent": intent_id, "ammount": 100})
+    with pytest.raises(stripe.InvalidRequestError, match="Invalid reason"):
+        client.v1.refunds.create(params={"payment_intent": intent_id, "reason": "changed_mind"})
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.refunds.create(params={"payment_intent": "pi_unknown"})
+    assert excinfo.value.code == "resource_missing"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.create(params={"amount": 100})
+    assert fake.refunds == {}
+
+
+# ----------------------------------------------------------------------- errors and plumbing
+
+
+def test_bad_api_key_is_an_authentication_error(fake):
+    for key in ("sk_live_realkey123", "pk_test_publishable"):
+        bad = stripe.StripeClient(key, base_addresses={"api": fake.url})
+        with pytest.raises(stripe.AuthenticationError) as excinfo:
+            bad.v1.checkout.sessions.retrieve("cs_test_x")
+        assert excinfo.value.http_status == 401
+        assert excinfo.value.json_body["error"]["type"] == "authentication_error"
+
+    status, _, body = raw(fake, "GET", "/v1/checkout/sessions/cs_test_x")
+    assert status == 401
+    assert json.loads(body)["error"]["type"] == "authentication_error"
+
+
+def test_unknown_path_is_404(client):
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.raw_request("get", "/v1/customers/cus_123")
+    assert excinfo.value.http_status == 404
+    assert "Unrecognized request URL" in excinfo.value.user_message
+
+
+def test_fail_next_fails_one_mutating_request(fake, client):
+    session = create(client)
+
+    fake.fail_next = 500
+    client.v1.checkout.sessions.retrieve(session.id)  # reads are not affected
+    with pytest.raises(stripe.APIError):
+        create(client)
+    assert fake.fail_next is None
+    assert create(client).id != session.id
+
+    fake.pay_session(session.id)
+    fake.fail_next = 402
+    with pytest.raises(stripe.CardError) as excinfo:
+        client.v1.refunds.create(
+            params={"payment_intent": fake.sessions[session.id]["payment_intent"]}
+        )
+    assert excinfo.value.code == "card_declined"
+    assert fake.refunds == {}
+
+
+def test_concurrent_creates(fake, client):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda _: create(client).id, range(24)))
+    assert len(set(ids)) == 24
+    assert set(fake.sessions) == set(ids)
+    assert len(fake.requests_for("POST", "/v1/checkout/sessions")) == 24
+
+
+def test_hosted_page_pays_and_redirects(fake, client):
+    session = create(client)
+    path = urlsplit(session.url).path
+
+    status, _, body = raw(fake, "GET", path)
+    assert status == 200
+    assert b"\xc2\xa364.45" in body  # £64.45
+
+    status, headers, _ = raw(
+        fake,
+        "POST",
+        path,
+        body=urlencode({"action": "pay"}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 303
+    assert headers["Location"] == f"https://shop.test/checkout/success?session_id={session.id}"
+    assert fake.sessions[session.id]["payment_status"] == "paid"
+
+
+# ----------------------------------------------------------------------- webhooks
+
+
+def test_make_event_and_signature_verify_with_stripe(fake, client):
+    session = create(client)
+    paid = fake.pay_session(session.id)
+    event = make_event("checkout.session.completed", paid, event_id="evt_test_1")
+    assert event["object"] == "event"
+    assert event["livemode"] is False
+    assert event["api_version"]
+
+    payload = json.dumps(event).encode()
+    secret = "whsec_test_secret"
+    header = sign_payload(payload, secret)
+
+    verified = stripe.Webhook.construct_event(payload, header, secret)
+    assert verified.id == "evt_test_1"
+    assert verified.type == "checkout.session.completed"
+    assert verified.data.object.id == session.id
+    assert verified.data.object.payment_status == "paid"
+
+    ts = 1_700_000_000
+    expected = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
+    assert sign_payload(payload, secret, timestamp=ts) == f"t={ts},v1={expected}"
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload, sign_payload(payload, "whsec_other"), secret)
