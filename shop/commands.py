@@ -2,9 +2,11 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the demo catalogue. Safe to run again: it only adds what is missing."""
     from shop.catalogue.demo import seed_demo_catalogue

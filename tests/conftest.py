@@ -10,7 +10,7 @@ import os
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 
 from shop import create_app
 from shop.config import normalise_database_url
@@ -60,8 +60,10 @@ def _fast_sqlite(dbapi_connection, connection_record):
 
 def _empty_postgres_tables() -> None:
     names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -82,9 +84,9 @@ def app_factory(tmp_path, _postgres_schema):
     for app in made:
         with app.app_context():
             db.session.remove()
-            if POSTGRES_URL and app is made[0]:
-                _empty_postgres_tables()
             db.engine.dispose()
+    if POSTGRES_URL and made:
+        _empty_postgres_tables()
 
 
 @pytest.fixture

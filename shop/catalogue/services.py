@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -22,6 +23,8 @@ from shop.extensions import db
 from shop.money import Money
 
 MAX_QUERY_LENGTH = 200
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_SEARCH_TERMS = 8
 MAX_PAGE = 10_000
 
@@ -110,7 +113,8 @@ def parse_listing_filters(args, concern_slugs: set[str], flag_slugs: set[str]) -
     for slug in args.getlist("free_from"):
         if slug in flag_slugs and slug not in free_from:
             free_from.append(slug)
-    q = " ".join((args.get("q", type=str) or "").split())[:MAX_QUERY_LENGTH]
+    q = _CONTROL_CHARACTERS.sub(" ", args.get("q", type=str) or "")
+    q = " ".join(q.split())[:MAX_QUERY_LENGTH]
     try:
         sort = Sort(args.get("sort", "featured"))
     except ValueError:
@@ -263,7 +267,14 @@ def top_categories() -> list[Category]:
     return list(db.session.scalars(stmt))
 
 
+def is_slug(value: str) -> bool:
+    """True for a well-formed slug ('probiotic-moisturiser'); anything else names nothing."""
+    return len(value) <= 120 and SLUG_PATTERN.match(value) is not None
+
+
 def category_by_slug(slug: str) -> Category | None:
+    if not is_slug(slug):
+        return None
     stmt = (
         select(Category)
         .where(Category.slug == slug)
@@ -282,6 +293,8 @@ def all_free_from_flags() -> list[FreeFromFlag]:
 
 def product_for_page(slug: str) -> Product | None:
     """A product on sale with everything its page shows, in a fixed number of queries."""
+    if not is_slug(slug):
+        return None
     stmt = (
         on_sale()
         .where(Product.slug == slug)

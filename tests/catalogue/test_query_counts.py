@@ -1,0 +1,99 @@
+"""Pages run a fixed number of SQL queries, however big the catalogue grows."""
+
+from shop.catalogue.models import (
+    Category,
+    FreeFromFlag,
+    Ingredient,
+    Nutrient,
+    Product,
+    ProductImage,
+    SkinConcern,
+    Strain,
+    Variant,
+)
+from shop.extensions import db
+
+
+def add_products(start: int, stop: int) -> None:
+    """Add products with two sizes, an image and a full formulation, in one commit."""
+    serums = db.session.scalar(db.select(Category).filter_by(slug="serums"))
+    if serums is None:
+        skincare = Category(slug="skincare", name="Skincare")
+        serums = Category(slug="serums", name="Serums", parent=skincare)
+        db.session.add_all(
+            [SkinConcern(slug=f"concern-{n}", name=f"Concern {n}") for n in range(4)]
+        )
+        db.session.add_all([FreeFromFlag(slug=f"flag-{n}", label=f"Flag {n}") for n in range(3)])
+        db.session.flush()
+    concerns = db.session.scalars(db.select(SkinConcern)).all()
+    flags = db.session.scalars(db.select(FreeFromFlag)).all()
+    for n in range(start, stop):
+        product = Product(
+            slug=f"serum-{n}",
+            name=f"Serum {n}",
+            short_description="A serum.",
+            category=serums,
+            featured_rank=n if n < 6 else None,
+            concerns=concerns[: 1 + n % 4],
+            free_from=flags[: 1 + n % 3],
+        )
+        product.variants = [
+            Variant(sku=f"S{n}-30", size_label="30 ml", price_pence=1500 + n, on_hand=10),
+            Variant(sku=f"S{n}-50", size_label="50 ml", price_pence=2200 + n, on_hand=2),
+        ]
+        product.images = [
+            ProductImage(
+                stem=f"products/serum-{n}",
+                widths="400,800",
+                width=800,
+                height=800,
+                alt_text="A bottle",
+            )
+        ]
+        product.ingredients = [
+            Ingredient(position=i, inci_name=f"Ingredient {i}", function="Humectant")
+            for i in range(12)
+        ]
+        product.strains = [
+            Strain(position=i, genus="Lactobacillus", species=f"species{i}", cfu_per_serving=10**9)
+            for i in range(3)
+        ]
+        product.nutrients = [
+            Nutrient(position=i, name=f"Nutrient {i}", amount="1", unit="mg") for i in range(3)
+        ]
+        db.session.add(product)
+    db.session.commit()
+
+
+PAGES = [
+    "/",
+    "/shop",
+    "/shop/skincare",
+    "/shop/serums?concern=concern-0&free_from=flag-0&sort=price-desc",
+    "/shop?q=serum&page=2",
+    "/products/serum-3",
+    "/sitemap.xml",
+]
+
+
+def queries_per_page(app, count_queries) -> dict[str, int]:
+    client = app.test_client()
+    result = {}
+    for path in PAGES:
+        with count_queries() as statements:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        result[path] = len(statements)
+    return result
+
+
+def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
+    with app.app_context():
+        add_products(0, 10)
+    small = queries_per_page(app, count_queries)
+    with app.app_context():
+        add_products(10, 200)
+    large = queries_per_page(app, count_queries)
+    assert small == large, (small, large)
+    # And the numbers stay small: a listing is its shelves, filters, a count and one page.
+    assert max(large.values()) <= 10, large

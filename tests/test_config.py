@@ -1,0 +1,64 @@
+"""Settings come from the environment; production refuses unsafe ones."""
+
+import pytest
+
+from shop import create_app
+from shop.config import DEFAULT_SECRET_KEY, ConfigurationError, load_settings
+
+
+def test_settings_are_read_from_the_environment(tmp_path):
+    settings = load_settings(
+        str(tmp_path),
+        {
+            "SHOP_ENV": "testing",
+            "DATABASE_URL": "postgres://shop:pw@db.internal/shop",
+            "SHOP_BASE_URL": "https://shop.example/",
+            "MAIL_SERVER": "smtp.example",
+            "MAIL_PORT": "587",
+            "MAIL_USE_TLS": "true",
+            "REDIS_URL": "redis://cache:6379/0",
+            "STRIPE_SECRET_KEY": "sk_test_123",
+        },
+    )
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://shop:pw@db.internal/shop"
+    assert settings["SHOP_BASE_URL"] == "https://shop.example"
+    assert settings["MAIL_PORT"] == 587 and settings["MAIL_USE_TLS"] is True
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert settings["STRIPE_SECRET_KEY"] == "sk_test_123"
+
+
+def test_development_defaults_need_nothing_installed(tmp_path):
+    settings = load_settings(str(tmp_path), {})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings["MAIL_SERVER"] is None
+    assert settings["STRIPE_SECRET_KEY"] is None
+    assert settings["SESSION_COOKIE_SECURE"] is False
+
+
+def test_bad_numbers_are_reported_clearly(tmp_path):
+    with pytest.raises(ConfigurationError, match="whole number"):
+        load_settings(str(tmp_path), {"MAIL_PORT": "twenty-five"})
+
+
+@pytest.mark.parametrize("secret", [None, DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_a_default_or_weak_secret_key(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret_and_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
