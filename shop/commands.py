@@ -14,3 +14,16 @@ def seed_demo_command() -> None:
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
+
+
+@click.command("release-expired")
+@with_appcontext
+def release_expired_command() -> None:
+    """End unpaid checkouts whose payment window has passed and give their stock back."""
+    from shop.checkout.services import release_expired_orders
+
+    counts = release_expired_orders()
+    click.echo(
+        f"{counts['released']} released, {counts['paid']} found paid, "
+        f"{counts['kept']} still payable, {counts['errors']} could not be checked."
+    )

@@ -7,7 +7,9 @@ or `testing`. In development a `.env` file in the working directory is read
 first; it never overrides a variable that is already set.
 """
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -40,6 +42,47 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+DEFAULT_SHIPPING_OPTIONS = [
+    {
+        "code": "standard",
+        "name": "Standard UK delivery",
+        "price_pence": 395,
+        "free_from_pence": 4000,
+        "min_days": 2,
+        "max_days": 4,
+    },
+    {
+        "code": "express",
+        "name": "Express UK delivery",
+        "price_pence": 695,
+        "free_from_pence": None,
+        "min_days": 1,
+        "max_days": 1,
+    },
+]
+
+
+def _shipping_options(value: str | None) -> list[dict]:
+    """Delivery options: the defaults, or a JSON list of objects shaped like them."""
+    if not value:
+        return [dict(option) for option in DEFAULT_SHIPPING_OPTIONS]
+    try:
+        options = json.loads(value)
+        for option in options:
+            option.setdefault("free_from_pence", None)
+            option.setdefault("min_days", 2)
+            option.setdefault("max_days", 4)
+            if not (option["code"] and option["name"] and int(option["price_pence"]) >= 0):
+                raise ValueError
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigurationError(
+            "SHIPPING_OPTIONS must be a JSON list of objects with code, name and price_pence"
+        ) from exc
+    if not options:
+        raise ConfigurationError("SHIPPING_OPTIONS needs at least one option")
+    return options
+
+
 def load_settings(instance_path: str, environ: os._Environ | dict | None = None) -> dict:
     """Build the app's settings from `environ` (the process environment by default)."""
     env = os.environ if environ is None else environ
@@ -63,6 +106,9 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
         "PRODUCTS_PER_PAGE": _int(env.get("PRODUCTS_PER_PAGE"), 12),
+        "SHIPPING_OPTIONS": _shipping_options(env.get("SHIPPING_OPTIONS")),
+        "CART_LIFETIME_DAYS": _int(env.get("CART_LIFETIME_DAYS"), 30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env.get("CART_LIFETIME_DAYS"), 30)),
         # Payments
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
@@ -76,6 +122,7 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shop@localhost",
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        "MAIL_SUPPRESS_SEND": False,
         # Shared state for many workers
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

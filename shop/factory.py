@@ -1,6 +1,6 @@
 """The pieces `create_app` assembles: extensions, blueprints, template helpers, errors, CLI."""
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,11 +18,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.cart import bp as cart_bp
     from shop.catalogue import bp as catalogue_bp
+    from shop.checkout import bp as checkout_bp
+    from shop.orders import bp as orders_bp
     from shop.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(orders_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -44,11 +50,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def shop_context() -> dict:
-        theme = request.cookies.get("theme")
+        theme = request.cookies.get("theme") if has_request_context() else None
         return {
             "shop_name": app.config["SHOP_NAME"],
             "theme": theme if theme in {"light", "dark"} else None,
-            "cart_enabled": "cart.add" in app.view_functions,
         }
 
 
@@ -90,6 +95,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from shop.commands import seed_demo_command
+    from shop.commands import release_expired_command, seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(release_expired_command)

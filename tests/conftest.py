@@ -28,6 +28,9 @@ def make_config(tmp_path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MAIL_SERVER": None,  # tests that send real mail use the `mail_app` fixture
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_WEBHOOK_SECRET": None,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SHOP_BASE_URL": "http://shop.test",
@@ -124,3 +127,24 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on 127.0.0.1, shared by the whole session (see tests/smtp.py)."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp_server):
+    """An app that sends email over SMTP to `smtp_server`, which starts this test empty."""
+    smtp_server.clear()
+    return app_factory(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        MAIL_DEFAULT_SENDER="Flora & Barrier <hello@shop.test>",
+    )

@@ -70,4 +70,54 @@
       }
     });
   });
+  // Add to basket without leaving the page; the count in the header is announced.
+  var live = document.querySelector("[data-live-region]");
+  function announce(message) {
+    if (!live) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = message; }, 50);
+  }
+
+  document.querySelectorAll("form[data-add-to-cart]").forEach(function (form) {
+    var status = document.createElement("p");
+    status.className = "add-status";
+    status.setAttribute("role", "status");
+    form.appendChild(status);
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) return;
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin"
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          document.querySelectorAll("[data-cart-count]").forEach(function (el) {
+            el.textContent = data.count;
+          });
+          status.className = "add-status " + (data.ok ? "add-status--ok" : "add-status--error");
+          status.textContent = data.message + " ";
+          if (data.ok) {
+            var link = document.createElement("a");
+            link.href = data.cart_url;
+            link.textContent = "View basket";
+            status.appendChild(link);
+          }
+          announce(data.message + " Basket: " + data.count + " items.");
+        })
+        .catch(function () { form.submit(); })
+        .finally(function () { if (button) button.disabled = false; });
+    });
+  });
+
+  // Delivery choice on the basket page applies at once; its button is only needed without JS.
+  document.querySelectorAll("[data-hide-with-js]").forEach(function (el) { el.hidden = true; });
+
+  // Move focus to a form's error summary so screen readers hear it.
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
 })();

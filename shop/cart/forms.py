@@ -1,0 +1,39 @@
+"""Basket forms. Prices never come from the browser: only ids and quantities do."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField
+from wtforms.validators import DataRequired, InputRequired, NumberRange
+
+from shop.cart.services import MAX_QUANTITY
+
+
+class AddToCartForm(FlaskForm):
+    variant_id = IntegerField("Size", validators=[InputRequired(message="Please choose a size.")])
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired(message="Please enter a quantity."),
+            NumberRange(1, MAX_QUANTITY, message=f"Choose a quantity from 1 to {MAX_QUANTITY}."),
+        ],
+    )
+    next = HiddenField()
+
+
+class UpdateLineForm(FlaskForm):
+    line_id = IntegerField(validators=[InputRequired()])
+    quantity = IntegerField(
+        "Quantity",
+        validators=[
+            InputRequired(message="Please enter a quantity."),
+            NumberRange(0, MAX_QUANTITY, message=f"Choose a quantity from 0 to {MAX_QUANTITY}."),
+        ],
+    )
+
+
+class RemoveLineForm(FlaskForm):
+    line_id = IntegerField(validators=[InputRequired()])
+
+
+class ShippingForm(FlaskForm):
+    shipping = RadioField("Delivery", validators=[DataRequired()], validate_choice=False)

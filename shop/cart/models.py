@@ -1,0 +1,47 @@
+"""Baskets: stored in the database and found by a random token in the session cookie."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.catalogue.models import Variant
+from shop.extensions import db
+from shop.models import UTCDateTime, utcnow
+
+
+class Cart(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    shipping_code: Mapped[str] = mapped_column(String(40), default="standard")
+    # Bumped whenever a checkout of this basket ends unpaid, so trying again
+    # starts a new order instead of finding the old one.
+    checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
+
+    lines: Mapped[list[CartLine]] = relationship(
+        back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"
+    )
+
+
+class CartLine(db.Model):
+    __table_args__ = (
+        UniqueConstraint("cart_id", "variant_id"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("cart.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variant.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cart: Mapped[Cart] = relationship(back_populates="lines")
+    variant: Mapped[Variant] = relationship()

@@ -1,0 +1,255 @@
+"""Basket rules: what may be added, how much, and what it all costs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from shop.cart.models import Cart, CartLine
+from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
+from shop.catalogue.models import Product, Variant
+from shop.extensions import db
+from shop.models import utcnow
+from shop.money import Money
+
+MAX_QUANTITY = 99
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class CartError(Exception):
+    """A change to the basket that cannot be made; the message is for the shopper."""
+
+
+def new_cart() -> Cart:
+    cart = Cart(token=secrets.token_urlsafe(32))
+    db.session.add(cart)
+    return cart
+
+
+def find_cart(token: str | None) -> Cart | None:
+    """The basket with this token, its lines, variants, products and images loaded."""
+    if not token or not TOKEN_PATTERN.match(token):
+        return None
+    stmt = (
+        select(Cart)
+        .where(Cart.token == token)
+        .options(
+            selectinload(Cart.lines)
+            .selectinload(CartLine.variant)
+            .selectinload(Variant.product)
+            .selectinload(Product.images)
+        )
+    )
+    return db.session.scalar(stmt)
+
+
+def item_count(token: str | None) -> int:
+    """How many items a basket holds, for the header."""
+    if not token or not TOKEN_PATTERN.match(token):
+        return 0
+    stmt = (
+        select(func.coalesce(func.sum(CartLine.quantity), 0)).join(Cart).where(Cart.token == token)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _sellable_variant(variant_id: int) -> Variant:
+    variant = db.session.get(Variant, variant_id)
+    if variant is None or not variant.is_active or not variant.product.is_active:
+        raise CartError("Sorry, that product is no longer available.")
+    return variant
+
+
+def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, str]:
+    """Put `quantity` of a variant in the basket, never more than is available.
+
+    Returns the line and a message for the shopper. Raises CartError when
+    nothing can be added.
+    """
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise CartError(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
+    variant = _sellable_variant(variant_id)
+    name = f"{variant.product.name} ({variant.size_label})"
+    limit = min(variant.available, MAX_QUANTITY)
+    line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
+    already = line.quantity if line else 0
+    if limit <= 0:
+        raise CartError(f"Sorry, {name} is sold out.")
+    if already >= limit:
+        raise CartError(f"You already have the most we can sell of {name} ({limit}).")
+    wanted = already + quantity
+    new_quantity = min(wanted, limit)
+    if line is None:
+        line = CartLine(variant=variant, quantity=new_quantity)
+        cart.lines.append(line)
+    else:
+        line.quantity = new_quantity
+    cart.updated_at = utcnow()
+    if new_quantity < wanted:
+        message = f"Only {limit} of {name} available: your basket now has {new_quantity}."
+    else:
+        message = f"Added {quantity} × {name} to your basket."
+    db.session.flush()
+    return line, message
+
+
+def _line_of(cart: Cart, line_id: int) -> CartLine:
+    line = next((ln for ln in cart.lines if ln.id == line_id), None)
+    if line is None:  # not in this basket: someone else's line, or already removed
+        raise CartError("That item is no longer in your basket.")
+    return line
+
+
+def update_quantity(cart: Cart, line_id: int, quantity: int) -> str:
+    """Set a line's quantity (0 removes it), capped at what is available."""
+    line = _line_of(cart, line_id)
+    if quantity == 0:
+        return remove_line(cart, line_id)
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise CartError(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
+    variant = line.variant
+    name = f"{variant.product.name} ({variant.size_label})"
+    available = variant.available if variant.is_active and variant.product.is_active else 0
+    if available <= 0:
+        raise CartError(f"Sorry, {name} is no longer available. Please remove it.")
+    line.quantity = min(quantity, available)
+    cart.updated_at = utcnow()
+    db.session.flush()
+    if line.quantity < quantity:
+        return f"Only {available} of {name} available: your basket now has {line.quantity}."
+    return f"Updated {name}: {line.quantity} in your basket."
+
+
+def remove_line(cart: Cart, line_id: int) -> str:
+    line = _line_of(cart, line_id)
+    name = f"{line.variant.product.name} ({line.variant.size_label})"
+    cart.lines.remove(line)
+    cart.updated_at = utcnow()
+    db.session.flush()
+    return f"Removed {name} from your basket."
+
+
+def set_shipping(cart: Cart, code: str) -> ShippingOption:
+    option = find_shipping_option(code)
+    if option.code != code:
+        raise CartError("Please choose one of the delivery options shown.")
+    cart.shipping_code = option.code
+    db.session.flush()
+    return option
+
+
+def empty_cart(cart_id: int) -> None:
+    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart_id))
+
+
+@dataclass
+class LineSummary:
+    line: CartLine
+    variant: Variant
+    product: Product
+    unit_price_pence: int
+    quantity: int
+    available: int
+    problem: str | None
+
+    @property
+    def total_pence(self) -> int:
+        return self.unit_price_pence * self.quantity
+
+
+@dataclass
+class ShippingChoice:
+    option: ShippingOption
+    price_pence: int
+    selected: bool
+
+
+@dataclass
+class CartSummary:
+    cart: Cart | None
+    lines: list[LineSummary] = field(default_factory=list)
+    shipping: ShippingChoice | None = None
+    shipping_choices: list[ShippingChoice] = field(default_factory=list)
+    currency: str = "gbp"
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_pence(self) -> int:
+        return sum(line.total_pence for line in self.lines)
+
+    @property
+    def shipping_pence(self) -> int:
+        return self.shipping.price_pence if self.shipping and self.lines else 0
+
+    @property
+    def total_pence(self) -> int:
+        return self.subtotal_pence + self.shipping_pence
+
+    @property
+    def vat_pence(self) -> int:
+        return Money(self.total_pence, self.currency).vat_included.pence
+
+    @property
+    def free_delivery_remaining_pence(self) -> int | None:
+        """How much more to spend for free standard delivery, if that applies."""
+        thresholds = [
+            choice.option.free_from_pence
+            for choice in self.shipping_choices
+            if choice.option.free_from_pence is not None
+        ]
+        if not thresholds or not self.lines:
+            return None
+        remaining = min(thresholds) - self.subtotal_pence
+        return remaining if remaining > 0 else None
+
+    @property
+    def problems(self) -> list[LineSummary]:
+        return [line for line in self.lines if line.problem]
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not self.problems
+
+
+def line_problem(variant: Variant, quantity: int) -> str | None:
+    """Why a line can't be bought as it stands, in the shopper's words, or None."""
+    if not variant.is_active or not variant.product.is_active:
+        return "No longer sold: please remove it."
+    if variant.available <= 0:
+        return "Sold out: please remove it."
+    if quantity > variant.available:
+        return f"Only {variant.available} left: please lower the quantity."
+    return None
+
+
+def summarise(cart: Cart | None) -> CartSummary:
+    """Lines, prices from the database, delivery and totals for a basket."""
+    if cart is None:
+        return CartSummary(cart=None)
+    lines = [
+        LineSummary(
+            line=line,
+            variant=line.variant,
+            product=line.variant.product,
+            unit_price_pence=line.variant.price_pence,
+            quantity=line.quantity,
+            available=line.variant.available,
+            problem=line_problem(line.variant, line.quantity),
+        )
+        for line in cart.lines
+    ]
+    subtotal = sum(line.total_pence for line in lines)
+    chosen = find_shipping_option(cart.shipping_code)
+    choices = [
+        ShippingChoice(option=o, price_pence=o.price_for(subtotal), selected=o.code == chosen.code)
+        for o in shipping_options()
+    ]
+    selected = next(c for c in choices if c.selected)
+    return CartSummary(cart=cart, lines=lines, shipping=selected, shipping_choices=choices)

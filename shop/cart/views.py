@@ -1,0 +1,150 @@
+"""Basket pages. Without JavaScript every change is a form POST and a redirect;
+with it, adding to the basket answers JSON and the page updates in place."""
+
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from shop.cart import bp, services
+from shop.cart.forms import AddToCartForm, RemoveLineForm, ShippingForm, UpdateLineForm
+from shop.extensions import db, limiter
+from shop.pages.services import safe_local_path
+
+SESSION_KEY = "cart"
+
+
+def current_cart(create: bool = False):
+    """This visitor's basket, found by the token in the signed session cookie."""
+    if "cart" not in g:
+        g.cart = services.find_cart(session.get(SESSION_KEY))
+    if g.cart is None and create:
+        g.cart = services.new_cart()
+        db.session.flush()
+        session[SESSION_KEY] = g.cart.token
+        session.permanent = True  # keep the basket for CART_LIFETIME_DAYS
+    return g.cart
+
+
+def cart_item_count() -> int:
+    """Items in the visitor's basket, for the header (one query, only when there is a basket)."""
+    if "cart_count" not in g:
+        g.cart_count = services.item_count(session.get(SESSION_KEY))
+    return g.cart_count
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _respond(message: str, category: str = "success", status: int = 200, back: str | None = None):
+    if _wants_json():
+        g.pop("cart_count", None)
+        return jsonify(
+            ok=status < 400,
+            message=message,
+            count=cart_item_count(),
+            cart_url=url_for("cart.view_cart"),
+        ), status
+    flash(message, category)
+    return redirect(back or url_for("cart.view_cart"), code=303)
+
+
+@bp.get("/cart")
+def view_cart():
+    summary = services.summarise(current_cart())
+    return render_template("cart/cart.html", summary=summary, errors={})
+
+
+@bp.post("/cart/add")
+@limiter.limit("60 per minute")
+def add():
+    form = AddToCartForm()
+    back = safe_local_path(form.next.data)
+    if not form.validate():
+        message = next(iter(form.errors.values()))[0]
+        return _respond(message, "error", 400, back)
+    try:
+        _line, message = services.add_to_cart(
+            current_cart(create=True), form.variant_id.data, form.quantity.data
+        )
+    except services.CartError as exc:
+        db.session.rollback()
+        return _respond(str(exc), "error", 409, back)
+    db.session.commit()
+    return _respond(message)
+
+
+@bp.post("/cart/update")
+def update():
+    form = UpdateLineForm()
+    cart = current_cart()
+    if cart is None:
+        return _respond("Your basket is empty.", "error", 409)
+    if not form.validate():
+        # Show the message beside the line, with what was typed kept in the field.
+        errors = {
+            form.line_id.data: {
+                "message": form.quantity.errors[0]
+                if form.quantity.errors
+                else "Please enter a quantity.",
+                "value": request.form.get("quantity", "")[:10],
+            }
+        }
+        summary = services.summarise(cart)
+        return render_template("cart/cart.html", summary=summary, errors=errors), 400
+    try:
+        message = services.update_quantity(cart, form.line_id.data, form.quantity.data)
+    except services.CartError as exc:
+        db.session.rollback()
+        return _respond(str(exc), "error", 409)
+    db.session.commit()
+    return _respond(message)
+
+
+@bp.post("/cart/remove")
+def remove():
+    form = RemoveLineForm()
+    cart = current_cart()
+    if cart is None or not form.validate():
+        return _respond("That item is no longer in your basket.", "error", 409)
+    try:
+        message = services.remove_line(cart, form.line_id.data)
+    except services.CartError as exc:
+        db.session.rollback()
+        return _respond(str(exc), "error", 409)
+    db.session.commit()
+    return _respond(message)
+
+
+@bp.post("/cart/shipping")
+def choose_shipping():
+    form = ShippingForm()
+    cart = current_cart()
+    if cart is None:
+        return redirect(url_for("cart.view_cart"), code=303)
+    try:
+        if not form.validate():
+            raise services.CartError("Please choose one of the delivery options shown.")
+        option = services.set_shipping(cart, form.shipping.data)
+    except services.CartError as exc:
+        db.session.rollback()
+        return _respond(str(exc), "error", 400)
+    db.session.commit()
+    return _respond(f"Delivery: {option.name}.")
+
+
+@bp.app_context_processor
+def cart_context():
+    return {
+        "cart_item_count": cart_item_count,
+        "max_quantity": services.MAX_QUANTITY,
+        "free_delivery_threshold": current_app.config["SHIPPING_OPTIONS"][0].get("free_from_pence"),
+    }

@@ -1,0 +1,95 @@
+"""Payment providers behind one interface: Stripe Checkout, or the built-in demo provider.
+
+The rest of the shop sees `PaymentSession` and `PaymentError` only; the `stripe`
+package is imported in `stripe_gateway.py` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from shop.orders.models import Order
+
+
+class PaymentError(Exception):
+    """The payment provider refused or could not be reached. The message is safe to show."""
+
+
+class WebhookError(Exception):
+    """A webhook that is unsigned, wrongly signed, stale or malformed."""
+
+
+@dataclass
+class Address:
+    name: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+
+
+@dataclass
+class PaymentSession:
+    """The provider's view of one checkout: the fields the shop relies on."""
+
+    id: str
+    status: str  # open, complete, expired
+    payment_status: str  # unpaid, paid, no_payment_required
+    url: str | None = None
+    order_id: int | None = None
+    amount_total: int | None = None
+    currency: str = "gbp"
+    payment_intent_id: str | None = None
+    customer_email: str = ""
+    shipping_address: Address | None = None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == "complete" and self.payment_status in {"paid", "no_payment_required"}
+
+
+@dataclass
+class Refund:
+    id: str
+    amount: int
+    status: str
+
+
+@dataclass
+class CheckoutRequest:
+    """Everything a provider needs to open a payment page for an order."""
+
+    order: Order
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+    delivery_days: tuple[int, int] = (2, 4)
+
+
+class Gateway(Protocol):
+    name: str
+
+    def create_session(self, request: CheckoutRequest) -> PaymentSession: ...
+
+    def retrieve_session(self, session_id: str) -> PaymentSession: ...
+
+    def expire_session(self, session_id: str) -> PaymentSession: ...
+
+    def refund(self, payment_intent_id: str, amount: int, idempotency_key: str) -> Refund: ...
+
+
+def get_gateway() -> Gateway:
+    """Stripe when a secret key is configured, else the demo provider."""
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        from shop.checkout.payments.stripe_gateway import StripeGateway
+
+        return StripeGateway.for_app(current_app)
+    from shop.checkout.payments.demo import DemoGateway
+
+    return DemoGateway()

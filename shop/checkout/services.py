@@ -1,0 +1,465 @@
+"""Checkout rules: turn a basket into an order, reserve stock, take payment, release stock.
+
+Stock moves only through conditional UPDATEs whose row count is checked, which is
+atomic on SQLite and PostgreSQL alike. A reservation is released only once the
+payment session can no longer be paid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from shop.cart.models import Cart
+from shop.cart.services import empty_cart, summarise
+from shop.cart.shipping import find_shipping_option
+from shop.catalogue.models import Variant
+from shop.checkout.models import PaymentEvent
+from shop.checkout.payments import (
+    CheckoutRequest,
+    PaymentError,
+    PaymentSession,
+    get_gateway,
+)
+from shop.extensions import db
+from shop.models import utcnow
+from shop.orders.models import Order, OrderLine, OrderStatus
+from shop.orders.services import order_number_for, record_event
+
+log = logging.getLogger(__name__)
+
+# Stripe wants expires_at at least 30 minutes ahead when the session is created;
+# a minute more allows for the time the request takes to arrive.
+PAYMENT_WINDOW = timedelta(minutes=31)
+RELEASED = (OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.FAILED)
+
+
+class CheckoutError(Exception):
+    """Checkout cannot go ahead; the message is for the shopper, whose basket is kept."""
+
+
+class SoldOut(CheckoutError):
+    pass
+
+
+def checkout_key(cart: Cart, summary) -> str:
+    """The same basket checked out twice (a double click) gives the same key."""
+    parts = [cart.token, str(cart.checkout_attempt), summary.shipping.option.code]
+    parts += [f"{ln.variant.id}x{ln.quantity}@{ln.unit_price_pence}" for ln in summary.lines]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def existing_order(key: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.checkout_key == key))
+
+
+def place_order(cart: Cart, email: str = "") -> Order:
+    """Create a pending order from the basket and reserve its stock (flushes, no commit).
+
+    Raises CheckoutError when the basket can't be bought as it stands, and SoldOut
+    when stock ran out; the caller rolls back and the basket is unchanged.
+    """
+    summary = summarise(cart)
+    if not summary.lines:
+        raise CheckoutError("Your basket is empty.")
+    if summary.problems:
+        raise CheckoutError("Some items in your basket need your attention first.")
+    option = summary.shipping.option
+    order = Order(
+        access_token=secrets.token_urlsafe(32),
+        checkout_key=checkout_key(cart, summary),
+        status=OrderStatus.PENDING,
+        cart_id=cart.id,
+        email=email,
+        currency=summary.currency,
+        subtotal_pence=summary.subtotal_pence,
+        shipping_pence=summary.shipping_pence,
+        total_pence=summary.total_pence,
+        shipping_code=option.code,
+        shipping_name=option.name,
+        payment_provider=get_gateway().name,
+        payment_expires_at=utcnow() + PAYMENT_WINDOW,
+    )
+    order.lines = [
+        OrderLine(
+            variant_id=line.variant.id,
+            product_name=line.product.name,
+            size_label=line.variant.size_label,
+            sku=line.variant.sku,
+            unit_price_pence=line.unit_price_pence,
+            quantity=line.quantity,
+        )
+        for line in summary.lines
+    ]
+    db.session.add(order)
+    db.session.flush()  # a second identical checkout stops here on the unique key
+    order.number = order_number_for(order.id)
+    sold_out = [
+        f"{line.product.name} ({line.variant.size_label})"
+        for line in summary.lines
+        if not reserve_stock(line.variant.id, line.quantity)
+    ]
+    if sold_out:
+        raise SoldOut(
+            "Sorry, someone bought the last of "
+            + ", ".join(sold_out)
+            + " while you were checking out. Your basket is as you left it: please lower "
+            "the quantity or remove the item."
+        )
+    record_event(order, "placed", f"Order placed: {len(order.lines)} line(s), stock reserved.")
+    db.session.flush()
+    return order
+
+
+def reserve_stock(variant_id: int, quantity: int) -> bool:
+    """Hold `quantity` units for an unpaid order, only if that many are free."""
+    result = db.session.execute(
+        update(Variant)
+        .where(
+            Variant.id == variant_id,
+            Variant.is_active.is_(True),
+            Variant.on_hand - Variant.reserved >= quantity,
+        )
+        .values(reserved=Variant.reserved + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_reservations(order: Order) -> None:
+    for line in order.lines:
+        if line.variant_id is None:
+            continue
+        db.session.execute(
+            update(Variant)
+            .where(Variant.id == line.variant_id, Variant.reserved >= line.quantity)
+            .values(reserved=Variant.reserved - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _sell_reserved(order: Order) -> None:
+    """Turn this order's reservations into sales."""
+    for line in order.lines:
+        if line.variant_id is None:
+            continue
+        db.session.execute(
+            update(Variant)
+            .where(Variant.id == line.variant_id, Variant.reserved >= line.quantity)
+            .values(
+                on_hand=Variant.on_hand - line.quantity,
+                reserved=Variant.reserved - line.quantity,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _sell_unreserved(order: Order) -> list[str]:
+    """Take stock for an order whose reservation was already released; list what was short."""
+    short = []
+    for line in order.lines:
+        if line.variant_id is None:
+            continue
+        result = db.session.execute(
+            update(Variant)
+            .where(
+                Variant.id == line.variant_id,
+                Variant.on_hand - Variant.reserved >= line.quantity,
+            )
+            .values(on_hand=Variant.on_hand - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            short.append(line.sku)
+    return short
+
+
+def _move_status(order_id: int, from_states, to_state: OrderStatus, **values) -> bool:
+    """Change an order's status only from the given states; True if this call changed it."""
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_([str(s) for s in from_states]))
+        .values(status=str(to_state), updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_order(order: Order, new_status: OrderStatus, reason: str) -> bool:
+    """End an unpaid order and give its reserved stock back (flushes, no commit).
+
+    Only call this once the payment session can no longer be paid. Returns False
+    when the order was not pending (already released or paid): nothing changes.
+    """
+    if not _move_status(order.id, [OrderStatus.PENDING], new_status):
+        return False
+    _release_reservations(order)
+    if order.cart_id is not None:
+        db.session.execute(
+            update(Cart)
+            .where(Cart.id == order.cart_id)
+            .values(checkout_attempt=Cart.checkout_attempt + 1)
+            .execution_options(synchronize_session=False)
+        )
+    record_event(order, str(new_status), reason)
+    db.session.flush()
+    db.session.refresh(order)
+    return True
+
+
+@dataclass
+class CheckoutUrls:
+    success: str
+    cancel_for: Callable[[Order], str]
+
+
+def start_payment(order: Order, urls: CheckoutUrls) -> str:
+    """Open the payment page for a pending order and return its address (commits).
+
+    The idempotency key is the order's checkout key, so a second click on the same
+    basket gets the same payment session. If the provider fails, the reservation
+    is released and CheckoutError is raised.
+    """
+    if order.payment_url and order.payment_session_id:
+        return order.payment_url
+    option = find_shipping_option(order.shipping_code)
+    request = CheckoutRequest(
+        order=order,
+        success_url=urls.success,
+        cancel_url=urls.cancel_for(order),
+        idempotency_key=order.checkout_key,
+        delivery_days=(option.min_days, option.max_days),
+    )
+    gateway = get_gateway()
+    try:
+        session = gateway.create_session(request)
+    except PaymentError as exc:
+        db.session.rollback()
+        release_order(order, OrderStatus.FAILED, f"Payment could not start: {exc}")
+        db.session.commit()
+        raise CheckoutError(str(exc)) from exc
+    order.payment_session_id = session.id
+    order.payment_url = session.url
+    record_event(order, "payment_started", f"Payment session {session.id} opened.")
+    db.session.commit()
+    return session.url
+
+
+def find_order_for_session(session: PaymentSession) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.payment_session_id == session.id))
+    if order is None and session.order_id is not None:
+        order = db.session.get(Order, session.order_id)
+        if order is not None and order.payment_session_id not in (None, session.id):
+            return None  # metadata pointing at someone else's order
+    return order
+
+
+def fulfil_paid_session(session_id: str) -> Order | None:
+    """Record the payment of a checkout session, exactly once (commits, then emails).
+
+    Called from the webhook and from the success page, possibly both at once: the
+    status change from pending to paid is one conditional UPDATE, so only one
+    caller turns reservations into sales, and only one sends the confirmation.
+    Returns the order (paid or not yet), or None when the session is not ours.
+    """
+    session = get_gateway().retrieve_session(session_id)
+    order = find_order_for_session(session)
+    if order is None:
+        log.warning("Payment session %s matches no order", session_id)
+        return None
+    if not session.is_paid:
+        return order
+
+    paid = dict(
+        paid_at=utcnow(),
+        payment_session_id=session.id,
+        payment_intent_id=session.payment_intent_id,
+        amount_paid_pence=session.amount_total,
+    )
+    if _move_status(order.id, [OrderStatus.PENDING], OrderStatus.PAID, **paid):
+        _sell_reserved(order)
+        _record_payment(order, session)
+    elif _move_status(order.id, RELEASED, OrderStatus.PAID, **paid):
+        # Paid after its stock was released (a late asynchronous payment).
+        short = _sell_unreserved(order)
+        _record_payment(order, session)
+        if short:
+            record_event(
+                order,
+                "stock_short",
+                "Paid after release; not enough stock of: "
+                + ", ".join(short)
+                + ". Please check before shipping.",
+            )
+    else:
+        db.session.rollback()
+        return db.session.get(Order, order.id)
+    db.session.commit()
+    send_order_confirmation(order)
+    return order
+
+
+def _record_payment(order: Order, session: PaymentSession) -> None:
+    db.session.refresh(order)
+    if session.customer_email:
+        order.email = session.customer_email
+    address = session.shipping_address
+    if address is not None:
+        order.ship_to_name = address.name
+        order.ship_to_line1 = address.line1
+        order.ship_to_line2 = address.line2
+        order.ship_to_city = address.city
+        order.ship_to_postcode = address.postcode
+        order.ship_to_country = address.country
+    if session.amount_total is not None and session.amount_total != order.total_pence:
+        record_event(
+            order,
+            "amount_mismatch",
+            f"Paid {session.amount_total} pence, expected {order.total_pence}.",
+        )
+    record_event(order, "paid", f"Payment received ({session.payment_intent_id}).")
+    if order.cart_id is not None:
+        empty_cart(order.cart_id)
+
+
+def send_order_confirmation(order: Order) -> bool:
+    """Send the confirmation email once per order, whoever asks and however often."""
+    from shop.mail import send_email
+    from shop.urls import absolute_url
+
+    claimed = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.confirmation_sent_at.is_(None))
+        .values(confirmation_sent_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return False
+    db.session.refresh(order)
+    if not order.email:
+        record_event(order, "email_skipped", "No email address to send the confirmation to.")
+        db.session.commit()
+        return False
+    try:
+        send_email(
+            order.email,
+            f"Your order {order.number} is confirmed",
+            "email/order_confirmation",
+            order=order,
+            order_url=absolute_url("orders.order_status", token=order.access_token),
+        )
+    except Exception:  # noqa: BLE001 - mail trouble must not undo a paid order
+        log.exception("Could not send the confirmation for order %s", order.id)
+        db.session.rollback()
+        db.session.execute(
+            update(Order).where(Order.id == order.id).values(confirmation_sent_at=None)
+        )
+        record_event(order, "email_failed", "The confirmation email could not be sent.")
+        db.session.commit()
+        return False
+    record_event(order, "email_sent", f"Confirmation sent to {order.email}.")
+    db.session.commit()
+    return True
+
+
+def end_checkout(order: Order, new_status: OrderStatus, reason: str) -> Order:
+    """Stop an unpaid checkout: expire the session first, then release stock (commits).
+
+    If the session turns out to be paid, the order is fulfilled instead.
+    """
+    if order.status != OrderStatus.PENDING:
+        return order
+    if order.payment_session_id:
+        session = get_gateway().expire_session(order.payment_session_id)
+        db.session.commit()
+        if session.is_paid:
+            return fulfil_paid_session(session.id) or order
+        if session.status != "expired":
+            return order  # still payable: keep the reservation
+    release_order(order, new_status, reason)
+    db.session.commit()
+    return order
+
+
+def release_expired_orders(grace: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+    """End pending orders whose payment window has passed (for the CLI and a scheduler)."""
+    cutoff = utcnow() - grace
+    orders = db.session.scalars(
+        select(Order).where(Order.status == OrderStatus.PENDING, Order.payment_expires_at < cutoff)
+    ).all()
+    counts = {"released": 0, "paid": 0, "kept": 0, "errors": 0}
+    for order in orders:
+        try:
+            result = end_checkout(order, OrderStatus.EXPIRED, "Payment window passed.")
+        except PaymentError:
+            db.session.rollback()
+            counts["errors"] += 1
+            continue
+        db.session.refresh(result)
+        key = {"paid": "paid", "expired": "released"}.get(result.status, "kept")
+        counts[key] += 1
+    return counts
+
+
+WEBHOOK_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+}
+
+
+def handle_payment_event(event: dict) -> str:
+    """Act on one verified webhook event, once. Returns what was done, for the log."""
+    event_id = str(event.get("id") or "")
+    event_type = str(event.get("type") or "")
+    obj = event.get("data", {}).get("object") or {}
+    if not event_id or db.session.get(PaymentEvent, event_id) is not None:
+        return "duplicate"
+    outcome = "ignored"
+    if event_type in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
+        order = fulfil_paid_session(str(obj.get("id")))
+        outcome = f"order {order.id} {order.status}" if order else "no order"
+    elif event_type in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
+        session = get_gateway().retrieve_session(str(obj.get("id")))
+        order = find_order_for_session(session)
+        if order is not None and not session.is_paid and session.status != "open":
+            failed = event_type.endswith("failed")
+            release_order(
+                order,
+                OrderStatus.FAILED if failed else OrderStatus.EXPIRED,
+                "The payment failed." if failed else "The payment session expired.",
+            )
+            outcome = f"order {order.id} released"
+    elif event_type == "charge.refunded":
+        outcome = record_refund_from_charge(obj)
+    db.session.add(PaymentEvent(id=event_id, type=event_type))
+    db.session.commit()
+    return outcome
+
+
+def record_refund_from_charge(charge: dict) -> str:
+    """Bring an order's refunded total in line with Stripe's (refunds made at Stripe too)."""
+    intent = charge.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if not intent:
+        return "no payment intent"
+    order = db.session.scalar(select(Order).where(Order.payment_intent_id == str(intent)))
+    if order is None:
+        return "no order"
+    refunded = min(int(charge.get("amount_refunded") or 0), order.total_pence)
+    if refunded > order.refunded_pence:
+        order.refunded_pence = refunded
+        if refunded >= order.total_pence and order.status == OrderStatus.PAID:
+            order.status = OrderStatus.REFUNDED
+        record_event(order, "refunded", f"Refunded at Stripe: {refunded} pence in total.")
+    return f"order {order.id} refunded {refunded}"

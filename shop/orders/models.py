@@ -1,0 +1,136 @@
+"""Orders: what was bought, at what price, where it goes, and what happened to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+from shop.models import UTCDateTime, utcnow
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # waiting for payment; stock is reserved
+    PAID = "paid"
+    EXPIRED = "expired"  # the payment session ran out; stock released
+    CANCELLED = "cancelled"  # the shopper went back; stock released
+    FAILED = "failed"  # the payment failed or could not start; stock released
+    REFUNDED = "refunded"  # paid, then refunded in full
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Awaiting payment",
+            "paid": "Paid",
+            "expired": "Payment not completed",
+            "cancelled": "Cancelled",
+            "failed": "Payment failed",
+            "refunded": "Refunded",
+        }[self.value]
+
+
+class Order(db.Model):
+    __tablename__ = "shop_order"  # "order" is an SQL keyword
+    __table_args__ = (
+        CheckConstraint("total_pence >= 0", name="total_not_negative"),
+        CheckConstraint("refunded_pence >= 0 AND refunded_pence <= total_pence", name="refund"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    checkout_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING, index=True)
+    fulfilment_status: Mapped[str] = mapped_column(String(20), default="unfulfilled")
+    cart_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cart.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="gbp")
+    subtotal_pence: Mapped[int] = mapped_column(Integer)
+    shipping_pence: Mapped[int] = mapped_column(Integer)
+    total_pence: Mapped[int] = mapped_column(Integer)
+    refunded_pence: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_code: Mapped[str] = mapped_column(String(40))
+    shipping_name: Mapped[str] = mapped_column(String(120))
+    ship_to_name: Mapped[str] = mapped_column(String(200), default="")
+    ship_to_line1: Mapped[str] = mapped_column(String(200), default="")
+    ship_to_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_to_city: Mapped[str] = mapped_column(String(120), default="")
+    ship_to_postcode: Mapped[str] = mapped_column(String(20), default="")
+    ship_to_country: Mapped[str] = mapped_column(String(2), default="")
+    payment_provider: Mapped[str] = mapped_column(String(20))
+    payment_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount_paid_pence: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_enum(self) -> OrderStatus:
+        return OrderStatus(self.status)
+
+    @property
+    def vat_pence(self) -> int:
+        """The VAT included in the total (prices include VAT at 20%)."""
+        from shop.money import Money
+
+        return Money(self.total_pence, self.currency).vat_included.pence
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.ship_to_line1)
+
+
+class OrderLine(db.Model):
+    """A snapshot of what was bought: later catalogue edits never change an order."""
+
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variant.id", ondelete="SET NULL"), index=True
+    )
+    product_name: Mapped[str] = mapped_column(String(200))
+    size_label: Mapped[str] = mapped_column(String(80))
+    sku: Mapped[str] = mapped_column(String(64))
+    unit_price_pence: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def total_pence(self) -> int:
+        return self.unit_price_pence * self.quantity
+
+
+class OrderEvent(db.Model):
+    """One entry in an order's timeline: placed, paid, released, emailed, shipped, refunded."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")

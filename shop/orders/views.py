@@ -1,0 +1,14 @@
+"""The order status page, reached by an unguessable token."""
+
+from flask import abort, render_template
+
+from shop.orders import bp
+from shop.orders.services import order_for_customer
+
+
+@bp.get("/orders/<token>")
+def order_status(token: str):
+    order = order_for_customer(token)
+    if order is None:
+        abort(404)
+    return render_template("orders/order.html", order=order)
