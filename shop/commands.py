@@ -10,8 +10,10 @@ from flask.cli import with_appcontext
 def seed_demo_command() -> None:
     """Load the demo catalogue. Safe to run again: it only adds what is missing."""
     from shop.catalogue.demo import seed_demo_catalogue
+    from shop.journal.demo import seed_demo_journal
 
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
+    created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
 

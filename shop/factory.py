@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.cart import bp as cart_bp
     from shop.catalogue import bp as catalogue_bp
     from shop.checkout import bp as checkout_bp
+    from shop.journal import bp as journal_bp
     from shop.orders import bp as orders_bp
     from shop.pages import bp as pages_bp
 
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(journal_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

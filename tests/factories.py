@@ -1,5 +1,7 @@
 """factory_boy factories for the shop's models, committing through `db.session`."""
 
+from datetime import timedelta
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -15,6 +17,8 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.extensions import db
+from shop.journal.models import Article, ArticleProduct, Author, Reference, Tag
+from shop.models import utcnow
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -130,3 +134,57 @@ class NutrientFactory(BaseFactory):
     amount = "10"
     unit = "mg"
     nrv_percent = 100
+
+
+class AuthorFactory(BaseFactory):
+    class Meta:
+        model = Author
+
+    slug = factory.Sequence(lambda n: f"author-{n}")
+    name = factory.Sequence(lambda n: f"Sam Writer {n}")
+    credentials = "Nutritionist"
+    bio = "Writes about food and skin."
+
+
+class TagFactory(BaseFactory):
+    class Meta:
+        model = Tag
+
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+    name = factory.Sequence(lambda n: f"Tag {n}")
+
+
+class ArticleFactory(BaseFactory):
+    class Meta:
+        model = Article
+
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    title = factory.Sequence(lambda n: f"Article {n}")
+    standfirst = "What this article is about."
+    body = "## A heading\n\nSome words about skin.\n"
+    author = factory.SubFactory(AuthorFactory)
+    status = "published"
+    published_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=1))
+
+
+class ReferenceFactory(BaseFactory):
+    class Meta:
+        model = Reference
+
+    article = factory.SubFactory(ArticleFactory)
+    position = factory.Sequence(int)
+    citation = (
+        "Lee YB, Byun EJ, Kim HS. Potential Role of the Microbiome in Acne. J Clin Med. 2019."
+    )
+    doi = "10.3390/jcm8070987"
+    pmid = "31284694"
+
+
+class ArticleProductFactory(BaseFactory):
+    class Meta:
+        model = ArticleProduct
+
+    article = factory.SubFactory(ArticleFactory)
+    product = factory.SubFactory(ProductFactory)
+    position = factory.Sequence(int)
+    note = "Why it fits."

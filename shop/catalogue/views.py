@@ -3,6 +3,7 @@
 from flask import abort, current_app, render_template, request, url_for
 
 from shop.catalogue import bp, services
+from shop.journal.services import articles_featuring
 from shop.urls import absolute_url, media_url
 
 
@@ -57,6 +58,7 @@ def product_detail(slug: str):
         structured_data=structured_data,
         canonical_url=page_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),
+        featured_in=articles_featuring(product.id),
     )
 
 

@@ -13,6 +13,7 @@ from flask import (
 )
 
 from shop.catalogue import services as catalogue
+from shop.journal import services as journal
 from shop.pages import bp
 from shop.pages.services import database_is_reachable, safe_local_path
 from shop.urls import absolute_url
@@ -28,6 +29,7 @@ def home():
         featured=catalogue.featured_products(),
         concerns=catalogue.all_concerns(),
         stock_state=lambda product: catalogue.product_stock_state(product, threshold),
+        articles=journal.latest_articles(3),
     )
 
 
@@ -85,6 +87,9 @@ def sitemap():
             pages.append((url, None))
     for slug, updated in catalogue.sitemap_products():
         pages.append((absolute_url("catalogue.product_detail", slug=slug), updated))
+    pages.append((absolute_url("journal.index"), None))
+    for slug, updated in journal.sitemap_articles():
+        pages.append((absolute_url("journal.article", slug=slug), updated))
     xml = render_template("pages/sitemap.xml", pages=pages)
     response = make_response(xml)
     response.mimetype = "application/xml"

@@ -1,0 +1,141 @@
+"""Articles, their authors, tags, references and the products they feature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.catalogue.models import Product, SkinConcern
+from shop.extensions import db
+from shop.models import UTCDateTime, utcnow
+
+article_concern = Table(
+    "article_concern",
+    db.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("concern_id", ForeignKey("skin_concern.id", ondelete="CASCADE"), primary_key=True),
+)
+
+article_tag = Table(
+    "article_tag",
+    db.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ArticleStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"  # public from published_at on
+    PUBLISHED = "published"
+
+
+class Author(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def display_name(self) -> str:
+        """'Dr. Jane Smith' for a title, 'Sam Lee, Nutritionist' for a qualification."""
+        if not self.credentials:
+            return self.name
+        if self.credentials.rstrip(".") in {"Dr", "Prof", "Professor"}:
+            return f"{self.credentials} {self.name}"
+        return f"{self.name}, {self.credentials}"
+
+
+class Tag(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Article(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    standfirst: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("author.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=ArticleStatus.DRAFT, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    hero_stem: Mapped[str | None] = mapped_column(String(200))
+    hero_widths: Mapped[str] = mapped_column(String(100), default="")
+    hero_width: Mapped[int] = mapped_column(Integer, default=0)
+    hero_height: Mapped[int] = mapped_column(Integer, default=0)
+    hero_alt: Mapped[str] = mapped_column(String(300), default="")
+
+    author: Mapped[Author | None] = relationship()
+    concerns: Mapped[list[SkinConcern]] = relationship(
+        secondary=article_concern, order_by="SkinConcern.position"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tag, order_by="Tag.name")
+    references: Mapped[list[Reference]] = relationship(
+        back_populates="article", order_by="Reference.position", cascade="all, delete-orphan"
+    )
+    featured: Mapped[list[ArticleProduct]] = relationship(
+        back_populates="article",
+        order_by="ArticleProduct.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def hero(self):
+        """The hero picture in the shape the image macros expect, or None."""
+        if not self.hero_stem:
+            return None
+        from shop.catalogue.models import ProductImage
+
+        return ProductImage(
+            stem=self.hero_stem,
+            widths=self.hero_widths,
+            width=self.hero_width,
+            height=self.hero_height,
+            alt_text=self.hero_alt,
+        )
+
+
+class Reference(db.Model):
+    """A source the article cites, in the order it is listed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    citation: Mapped[str] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(200))
+    pmid: Mapped[str | None] = mapped_column(String(20))
+    pmcid: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    article: Mapped[Article] = relationship(back_populates="references")
+
+
+class ArticleProduct(db.Model):
+    """A product the article recommends ("Shop this article"), with an optional note."""
+
+    __table_args__ = (UniqueConstraint("article_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    article: Mapped[Article] = relationship(back_populates="featured")
+    product: Mapped[Product] = relationship()

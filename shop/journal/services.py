@@ -1,0 +1,201 @@
+"""Journal rules: what is public, listings, related articles, links to and from products."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from shop.catalogue.models import Product, SkinConcern
+from shop.catalogue.services import card_loading_options, is_slug, on_sale
+from shop.extensions import db
+from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
+from shop.journal.rendering import RenderedBody, render_body
+from shop.models import utcnow
+
+MAX_PAGE = 10_000
+
+
+def is_public(article: Article, now: datetime | None = None) -> bool:
+    """Published, or scheduled and its time has come. Drafts never are."""
+    now = now or utcnow()
+    return (
+        article.status in (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
+        and article.published_at is not None
+        and article.published_at <= now
+    )
+
+
+def public_articles(now: datetime | None = None) -> Select:
+    now = now or utcnow()
+    return select(Article).where(
+        Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
+        Article.published_at.is_not(None),
+        Article.published_at <= now,
+    )
+
+
+@dataclass
+class JournalPage:
+    items: list[Article]
+    total: int
+    page: int
+    pages: int
+
+
+def list_articles(
+    *, concern: str | None, tag: str | None, page: int, per_page: int = 9
+) -> JournalPage:
+    stmt = public_articles()
+    if concern:
+        stmt = stmt.where(Article.concerns.any(SkinConcern.slug == concern))
+    if tag:
+        stmt = stmt.where(Article.tags.any(Tag.slug == tag))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages)
+    items = db.session.scalars(
+        stmt.order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(joinedload(Article.author), selectinload(Article.concerns))
+    ).all()
+    return JournalPage(items=list(items), total=total, page=page, pages=pages)
+
+
+def all_tags() -> list[Tag]:
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def latest_articles(limit: int = 3) -> list[Article]:
+    stmt = (
+        public_articles()
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+        .options(joinedload(Article.author))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
+    """An article with everything its page shows, in a fixed number of queries."""
+    if not is_slug(slug):
+        return None
+    stmt = public_articles() if public_only else select(Article)
+    stmt = stmt.where(Article.slug == slug).options(
+        joinedload(Article.author),
+        selectinload(Article.concerns),
+        selectinload(Article.tags),
+        selectinload(Article.references),
+        selectinload(Article.featured)
+        .joinedload(ArticleProduct.product)
+        .selectinload(Product.variants),
+        selectinload(Article.featured)
+        .joinedload(ArticleProduct.product)
+        .selectinload(Product.images),
+    )
+    return db.session.scalar(stmt)
+
+
+def shop_this_article(article: Article) -> list[ArticleProduct]:
+    """Featured products a shopper can buy now: archived or unsellable ones drop out."""
+    return [
+        item for item in article.featured if item.product.is_active and item.product.active_variants
+    ]
+
+
+def products_for_cards(slugs) -> dict[str, Product]:
+    """Products on sale named by shortcodes, by slug, in a fixed number of queries."""
+    slugs = [slug for slug in slugs if is_slug(slug)]
+    if not slugs:
+        return {}
+    stmt = on_sale().where(Product.slug.in_(slugs)).options(*card_loading_options())
+    return {product.slug: product for product in db.session.scalars(stmt)}
+
+
+def related_articles(article: Article, limit: int = 3) -> list[Article]:
+    """Other public articles sharing a concern or a tag, newest first."""
+    concern_ids = [c.id for c in article.concerns]
+    tag_ids = [t.id for t in article.tags]
+    if not concern_ids and not tag_ids:
+        return []
+    conditions = []
+    if concern_ids:
+        conditions.append(Article.concerns.any(SkinConcern.id.in_(concern_ids)))
+    if tag_ids:
+        conditions.append(Article.tags.any(Tag.id.in_(tag_ids)))
+    stmt = (
+        public_articles()
+        .where(Article.id != article.id, or_(*conditions))
+        .order_by(Article.published_at.desc())
+        .limit(limit)
+        .options(joinedload(Article.author))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
+    """Public articles that recommend a product, for its page's "Featured in"."""
+    stmt = (
+        public_articles()
+        .where(Article.featured.any(ArticleProduct.product_id == product_id))
+        .order_by(Article.published_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def sitemap_articles() -> list[tuple[str, datetime]]:
+    stmt = public_articles().with_only_columns(Article.slug, Article.updated_at)
+    return [(slug, updated) for slug, updated in db.session.execute(stmt)]
+
+
+def feed_articles(limit: int = 20) -> list[Article]:
+    stmt = (
+        public_articles()
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+        .options(joinedload(Article.author))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def body_of(article: Article) -> RenderedBody:
+    return render_body(article.body)
+
+
+def unknown_shortcodes(article: Article, found: dict[str, Product]) -> list[str]:
+    """Shortcode slugs that name no product on sale: shown to staff, hidden from shoppers."""
+    return [slug for slug in body_of(article).product_slugs if slug not in found]
+
+
+def article_structured_data(
+    article: Article, *, url: str, image_urls: list[str], publisher: str, modified: datetime
+) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.standfirst,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": modified.isoformat(),
+        "mainEntityOfPage": url,
+        "url": url,
+        "publisher": {"@type": "Organization", "name": publisher},
+    }
+    if article.author is not None:
+        data["author"] = {"@type": "Person", "name": article.author.name}
+        if article.author.credentials:
+            data["author"][
+                "honorificPrefix"
+                if article.author.credentials.rstrip(".") in {"Dr", "Prof"}
+                else "jobTitle"
+            ] = article.author.credentials
+    if image_urls:
+        data["image"] = image_urls
+    if article.concerns:
+        data["about"] = [{"@type": "Thing", "name": c.name} for c in article.concerns]
+    return data

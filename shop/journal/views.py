@@ -1,0 +1,76 @@
+"""Journal pages: the index, an article, and the Atom feed."""
+
+from flask import abort, current_app, make_response, render_template, request
+
+from shop.catalogue.services import all_concerns, product_stock_state
+from shop.journal import bp, services
+from shop.urls import absolute_url, media_url
+
+
+@bp.get("/journal")
+def index():
+    concerns = {c.slug: c for c in all_concerns()}
+    tags = {t.slug: t for t in services.all_tags()}
+    concern = request.args.get("concern", type=str)
+    tag = request.args.get("tag", type=str)
+    concern = concern if concern in concerns else None
+    tag = tag if tag in tags else None
+    page_number = request.args.get("page", default=1, type=int) or 1
+    page = services.list_articles(
+        concern=concern, tag=tag, page=min(max(page_number, 1), services.MAX_PAGE)
+    )
+    return render_template(
+        "journal/index.html",
+        page=page,
+        concerns=list(concerns.values()),
+        tags=list(tags.values()),
+        concern=concerns.get(concern),
+        tag=tags.get(tag),
+    )
+
+
+@bp.get("/journal/<slug>")
+def article(slug: str):
+    item = services.article_by_slug(slug)
+    if item is None:
+        abort(404)
+    body = services.body_of(item)
+    cards = services.products_for_cards(body.product_slugs)
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    url = absolute_url("journal.article", slug=item.slug)
+    hero = item.hero
+    modified = max(item.updated_at, item.published_at)
+    structured_data = services.article_structured_data(
+        item,
+        url=url,
+        image_urls=[media_url(hero, external=True)] if hero else [],
+        publisher=current_app.config["SHOP_NAME"],
+        modified=modified,
+    )
+    return render_template(
+        "journal/article.html",
+        article=item,
+        body=body,
+        cards=cards,
+        shop_items=services.shop_this_article(item),
+        related=services.related_articles(item),
+        structured_data=structured_data,
+        canonical_url=url,
+        modified=modified,
+        stock_state=lambda product: product_stock_state(product, threshold),
+    )
+
+
+@bp.get("/journal/feed.xml")
+def feed():
+    articles = services.feed_articles()
+    updated = max((max(a.updated_at, a.published_at) for a in articles), default=None)
+    xml = render_template(
+        "journal/feed.xml",
+        articles=articles,
+        updated=updated,
+        body_of=services.body_of,
+    )
+    response = make_response(xml)
+    response.mimetype = "application/atom+xml"
+    return response

@@ -1,0 +1,224 @@
+"""Journal pages: publishing states, product links both ways, feed, JSON-LD, query counts."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+
+from shop.catalogue.models import Product, Variant
+from shop.extensions import db
+from shop.journal.models import Article
+from shop.models import utcnow
+from tests.factories import (
+    ArticleFactory,
+    ArticleProductFactory,
+    AuthorFactory,
+    ProductFactory,
+    ReferenceFactory,
+    SkinConcernFactory,
+    TagFactory,
+    VariantFactory,
+)
+from tests.helpers import json_ld, page
+
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
+
+
+@pytest.fixture
+def story(app):
+    """A published article featuring two products, with a shortcode and references."""
+    with app.app_context():
+        acne = SkinConcernFactory(slug="acne", name="Acne")
+        tag = TagFactory(slug="gut-skin-axis", name="Gut-skin axis")
+        author = AuthorFactory(
+            name="Jane Okafor", credentials="Dr.", bio="A GP with an interest in skin."
+        )
+        cream = ProductFactory(slug="barrier-cream", name="Barrier Cream", variants=[])
+        VariantFactory(product=cream, sku="BC-50", price_pence=2400, on_hand=3)
+        sachets = ProductFactory(slug="synbiotic-sachets", name="Synbiotic Sachets", variants=[])
+        VariantFactory(product=sachets, sku="SS-30", price_pence=2900, on_hand=50)
+        VariantFactory(product=sachets, sku="SS-60", size_label="60", price_pence=5200, on_hand=50)
+        article = ArticleFactory(
+            slug="gut-skin-axis",
+            title="What is the gut-skin axis?",
+            standfirst="How the gut and the skin talk to each other.",
+            body=(
+                "## The short answer\n\nSignals travel (doi:10.3390/jcm8070987).\n\n"
+                "{{ product: barrier-cream }}\n\nMore words.\n\n{{ product: no-such-thing }}\n"
+            ),
+            author=author,
+            concerns=[acne],
+            tags=[tag],
+            published_at=utcnow() - timedelta(days=10),
+            updated_at=utcnow() - timedelta(days=2),
+        )
+        ArticleProductFactory(article=article, product=sachets, position=0, note="Zinc + fibre.")
+        ArticleProductFactory(article=article, product=cream, position=1, note="")
+        ReferenceFactory(article=article, position=0)
+        related = ArticleFactory(slug="zinc", title="Zinc and skin", concerns=[acne])
+        ArticleFactory(slug="unrelated", title="Something else")
+        return {"article": article.id, "cream": cream.id, "related": related.id}
+
+
+def test_article_page_shows_everything_a_reader_needs(client, story):
+    response = client.get("/journal/gut-skin-axis")
+    assert response.status_code == 200
+    soup = page(response)
+    assert soup.h1.text == "What is the gut-skin axis?"
+    meta = soup.select_one(".article__meta").get_text(" ", strip=True)
+    assert "By Dr. Jane Okafor" in meta and "min read" in meta and "Updated" in meta
+    body = soup.select_one(".article__body")
+    assert body.h2.text == "The short answer"
+    assert body.find("a", href="https://doi.org/10.3390/jcm8070987")
+    # The shortcode became a live product card; the unknown one rendered nothing.
+    card = body.select_one(".inline-product")
+    assert "Barrier Cream" in card.text and "£24.00" in card.text and "Low stock" in card.text
+    assert card.find("form", action="/cart/add")
+    assert "no-such-thing" not in body.text and "{{" not in body.text
+    # Shop this article, in the editor's order, with notes and add-to-cart.
+    items = soup.select(".shop-article__item")
+    assert [i.select_one(".shop-article__name").text for i in items] == [
+        "Synbiotic Sachets",
+        "Barrier Cream",
+    ]
+    assert "Zinc + fibre." in items[0].text
+    assert len(items[0].select("select[name=variant_id] option")) == 2
+    # References with links, author bio, related articles.
+    ref = soup.select_one(".references li")
+    assert ref.find("a", href="https://pubmed.ncbi.nlm.nih.gov/31284694/")
+    assert "A GP with an interest in skin." in soup.select_one(".article__author").text
+    related = [a.text for a in soup.select("#related-heading ~ .article-grid .article-card__title")]
+    assert related == ["Zinc and skin"]
+
+
+def test_buying_from_shop_this_article(app, client, story):
+    soup = page(client.get("/journal/gut-skin-axis"))
+    form = soup.select(".shop-article__item form")[1]
+    data = {i["name"]: i.get("value", "") for i in form.select("input")}
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303
+    with app.app_context():
+        from shop.cart.models import CartLine
+
+        line = db.session.scalar(db.select(CartLine))
+        assert (line.variant.sku, line.quantity) == ("BC-50", 1)
+
+
+def test_drafts_and_future_articles_are_not_public_until_their_time(app, client, story):
+    with app.app_context():
+        ArticleFactory(slug="draft", status="draft", published_at=None)
+        ArticleFactory(slug="later", status="scheduled", published_at=utcnow() + timedelta(hours=2))
+    for slug in ("draft", "later"):
+        assert client.get(f"/journal/{slug}").status_code == 404
+        assert f"/journal/{slug}" not in client.get("/journal").get_data(as_text=True)
+        assert f"/journal/{slug}" not in client.get("/journal/feed.xml").get_data(as_text=True)
+        assert f"/journal/{slug}" not in client.get("/sitemap.xml").get_data(as_text=True)
+    # Its time comes: it appears on its own, with nothing else to run.
+    with app.app_context():
+        article = db.session.scalar(db.select(Article).filter_by(slug="later"))
+        article.published_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert client.get("/journal/later").status_code == 200
+    assert "/journal/later" in client.get("/journal").get_data(as_text=True)
+
+
+def test_archived_products_leave_the_article_without_breaking_it(app, client, story):
+    with app.app_context():
+        db.session.get(Product, story["cream"]).is_active = False
+        db.session.commit()
+    response = client.get("/journal/gut-skin-axis")
+    assert response.status_code == 200
+    soup = page(response)
+    names = [i.select_one(".shop-article__name").text for i in soup.select(".shop-article__item")]
+    assert names == ["Synbiotic Sachets"]
+    assert soup.select_one(".inline-product") is None
+
+
+def test_sold_out_products_show_their_state_without_a_buy_button(app, client, story):
+    with app.app_context():
+        db.session.scalar(db.select(Variant).filter_by(sku="BC-50")).on_hand = 0
+        db.session.commit()
+    soup = page(client.get("/journal/gut-skin-axis"))
+    card = soup.select_one(".inline-product")
+    assert "Sold out" in card.text and card.find("form") is None
+
+
+def test_product_pages_link_back_to_articles(app, client, story):
+    soup = page(client.get("/products/barrier-cream"))
+    links = [a["href"] for a in soup.select(".featured-in a")]
+    assert links == ["/journal/gut-skin-axis"]
+    with app.app_context():
+        db.session.get(Article, story["article"]).status = "draft"
+        db.session.commit()
+    assert page(client.get("/products/barrier-cream")).select_one(".featured-in") is None
+
+
+def test_journal_index_filters_and_home_shows_latest(client, story):
+    soup = page(client.get("/journal"))
+    titles = [a.text for a in soup.select(".article-card__title a")]
+    assert set(titles) == {"What is the gut-skin axis?", "Zinc and skin", "Something else"}
+    assert titles[-1] == "What is the gut-skin axis?"  # newest first: it is the oldest
+    acne = [
+        a.text for a in page(client.get("/journal?concern=acne")).select(".article-card__title a")
+    ]
+    assert set(acne) == {"What is the gut-skin axis?", "Zinc and skin"}
+    tagged = page(client.get("/journal?tag=gut-skin-axis")).select(".article-card__title a")
+    assert [a.text for a in tagged] == ["What is the gut-skin axis?"]
+    for bad in ("?page=-1", "?page=x", "?concern=<x>", "?tag=" + "z" * 5000, "?page=99999"):
+        assert client.get("/journal" + bad).status_code == 200
+    home = page(client.get("/"))
+    assert len(home.select("#journal-heading ~ .article-grid li")) == 3
+
+
+def test_article_json_ld(client, story):
+    [data] = json_ld(client.get("/journal/gut-skin-axis"))
+    assert data["@type"] == "Article"
+    assert data["headline"] == "What is the gut-skin axis?"
+    assert data["author"]["name"] == "Jane Okafor"
+    assert data["url"] == "http://shop.test/journal/gut-skin-axis"
+    assert data["datePublished"] < data["dateModified"]
+    assert data["publisher"]["name"] == "Flora & Barrier"
+
+
+def test_atom_feed_is_valid(client, story):
+    response = client.get("/journal/feed.xml")
+    assert response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.data)
+    assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+    for required in ("a:id", "a:title", "a:updated", "a:link[@rel='self']"):
+        assert root.find(required, ATOM) is not None, required
+    entries = root.findall("a:entry", ATOM)
+    assert len(entries) == 3
+    for entry in entries:
+        for required in ("a:id", "a:title", "a:updated", "a:published", "a:author/a:name"):
+            assert entry.find(required, ATOM).text, required
+    first = next(e for e in entries if e.find("a:title", ATOM).text == "What is the gut-skin axis?")
+    content = first.find("a:content", ATOM)
+    assert content.get("type") == "html"
+    assert "<h2>The short answer</h2>" in content.text
+
+
+def test_articles_are_in_the_sitemap(client, story):
+    body = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "http://shop.test/journal/gut-skin-axis" in body
+    assert "http://shop.test/journal</loc>" in body
+
+
+def test_article_page_query_count_does_not_grow_with_linked_products(
+    app, client, story, count_queries
+):
+    client.get("/journal/gut-skin-axis")
+    with count_queries() as few:
+        client.get("/journal/gut-skin-axis")
+    with app.app_context():
+        article = db.session.get(Article, story["article"])
+        extra = [ProductFactory(slug=f"extra-{n}") for n in range(12)]
+        for n, product in enumerate(extra):
+            ArticleProductFactory(article=article, product=product, position=10 + n)
+        article.body += "".join(f"\n{{{{ product: extra-{n} }}}}\n" for n in range(12))
+        db.session.commit()
+    with count_queries() as many:
+        soup = page(client.get("/journal/gut-skin-axis"))
+    assert len(soup.select(".shop-article__item")) == 14
+    assert len(soup.select(".inline-product")) == 13
+    assert len(many) == len(few)
