@@ -96,4 +96,4 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     large = queries_per_page(app, count_queries)
     assert small == large, (small, large)
     # And the numbers stay small: a listing is its shelves, filters, a count and one page.
-    assert max(large.values()) <= 10, large
+    assert max(large.values()) <= 12, large
