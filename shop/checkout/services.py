@@ -62,18 +62,26 @@ def existing_order(key: str) -> Order | None:
 def place_order(cart: Cart, email: str = "") -> Order:
     """Create a pending order from the basket and reserve its stock (flushes, no commit).
 
+    The same basket checked out again (a double click) gets the order already placed.
+
     Raises CheckoutError when the basket can't be bought as it stands, and SoldOut
     when stock ran out; the caller rolls back and the basket is unchanged.
     """
     summary = summarise(cart)
     if not summary.lines:
         raise CheckoutError("Your basket is empty.")
+    key = checkout_key(cart, summary)
+    already = existing_order(key)
+    if already is not None:
+        # The same basket is already being checked out (a double click). Its own
+        # reservation may hold the last units, so look before checking the stock.
+        return already
     if summary.problems:
-        raise CheckoutError("Some items in your basket need your attention first.")
+        raise basket_problem(summary.problems)
     option = summary.shipping.option
     order = Order(
         access_token=secrets.token_urlsafe(32),
-        checkout_key=checkout_key(cart, summary),
+        checkout_key=key,
         status=OrderStatus.PENDING,
         cart_id=cart.id,
         email=email,
@@ -115,6 +123,23 @@ def place_order(cart: Cart, email: str = "") -> Order:
     record_event(order, "placed", f"Order placed: {len(order.lines)} line(s), stock reserved.")
     db.session.flush()
     return order
+
+
+def basket_problem(problems) -> CheckoutError:
+    """Say which items stop the checkout (SoldOut when stock ran short), by name."""
+    reasons, short = [], False
+    for line in problems:
+        name = f"{line.product.name} ({line.variant.size_label})"
+        if not line.variant.is_active or not line.product.is_active:
+            reasons.append(f"{name} is no longer sold")
+        elif line.available <= 0:
+            reasons.append(f"{name} is sold out")
+            short = True
+        else:
+            reasons.append(f"only {line.available} of {name} left")
+            short = True
+    message = "Some items in your basket need your attention first: " + "; ".join(reasons) + "."
+    return SoldOut(message) if short else CheckoutError(message)
 
 
 def reserve_stock(variant_id: int, quantity: int) -> bool:
@@ -226,8 +251,24 @@ def start_payment(order: Order, urls: CheckoutUrls) -> str:
     basket gets the same payment session. If the provider fails, the reservation
     is released and CheckoutError is raised.
     """
+    # Two requests for the same order (a double click) take turns here: this UPDATE
+    # holds the order's row lock (SQLite's write lock) until the session is stored and
+    # committed, so the second request finds that session instead of opening another
+    # (Stripe answers a concurrent reuse of an idempotency key with an error, which
+    # would otherwise release the stock of a session that can still be paid).
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
     if order.payment_url and order.payment_session_id:
+        db.session.commit()
         return order.payment_url
+    if order.status != OrderStatus.PENDING:
+        db.session.commit()
+        raise CheckoutError("That checkout has ended. Please try again.")
     option = find_shipping_option(order.shipping_code)
     request = CheckoutRequest(
         order=order,
@@ -240,7 +281,8 @@ def start_payment(order: Order, urls: CheckoutUrls) -> str:
     try:
         session = gateway.create_session(request)
     except PaymentError as exc:
-        db.session.rollback()
+        # Released while the lock is still held: no other request can be opening a
+        # session for this order in the meantime.
         release_order(order, OrderStatus.FAILED, f"Payment could not start: {exc}")
         db.session.commit()
         raise CheckoutError(str(exc)) from exc
@@ -330,6 +372,8 @@ def _record_payment(order: Order, session: PaymentSession) -> None:
 
 def send_order_confirmation(order: Order) -> bool:
     """Send the confirmation email once per order, whoever asks and however often."""
+    from flask import current_app, has_request_context
+
     from shop.mail import send_email
     from shop.urls import absolute_url
 
@@ -348,12 +392,18 @@ def send_order_confirmation(order: Order) -> bool:
         db.session.commit()
         return False
     try:
+        if has_request_context():
+            order_url = absolute_url("orders.order_status", token=order.access_token)
+        else:  # the release-expired command or a task: build the link as a request would
+            base_url = current_app.config.get("SHOP_BASE_URL")
+            with current_app.test_request_context(base_url=base_url):
+                order_url = absolute_url("orders.order_status", token=order.access_token)
         send_email(
             order.email,
             f"Your order {order.number} is confirmed",
             "email/order_confirmation",
             order=order,
-            order_url=absolute_url("orders.order_status", token=order.access_token),
+            order_url=order_url,
         )
     except Exception:  # noqa: BLE001 - mail trouble must not undo a paid order
         log.exception("Could not send the confirmation for order %s", order.id)

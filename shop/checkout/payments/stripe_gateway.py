@@ -19,6 +19,8 @@ from shop.checkout.payments import (
 
 log = logging.getLogger(__name__)
 
+# Refuse webhook signatures older than Stripe's own limit (300 s): a replayed request.
+WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
 CANNOT_START = "We could not start the payment just now. Nothing was charged: please try again."
 
 
@@ -146,8 +148,12 @@ class StripeGateway:
         if not self.webhook_secret:
             raise WebhookError("webhook secret not configured")
         try:
+            # verify_header checks the age of the signature only when given a tolerance.
             stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"), signature or "", self.webhook_secret
+                payload.decode("utf-8"),
+                signature or "",
+                self.webhook_secret,
+                tolerance=WEBHOOK_TOLERANCE,
             )
             event = json.loads(payload)
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
