@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install dev test lint format seed clean
+.PHONY: run install dev test lint format seed clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ format: dev
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load benchmark (not part of `make test`): PostgreSQL and SQLite, writes bench/RESULTS.md.
+# BENCH_ARGS="--db sqlite --duration 5" to change it; see `python -m bench.run --help`.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -22,16 +22,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     check_settings(app.config)
+    if app.config["PROXY_COUNT"]:
+        # Client addresses (rate limits, login throttling) and https come from the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from shop import factory
+    from shop.security import register_security_headers
 
     factory.register_extensions(app)
     factory.register_blueprints(app)
     factory.register_template_helpers(app)
     factory.register_errorhandlers(app)
     factory.register_commands(app)
+    register_security_headers(app)
     return app

@@ -4,6 +4,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from shop.extensions import db
+
+# Made only when SHOP_ENV is development (the default for `flask` and `make run`).
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_ADMIN_PASSWORD = "quince-meadow-shop-2026"  # noqa: S105 - development demo only
+
 
 @click.command("seed-demo")
 @with_appcontext
@@ -16,6 +22,14 @@ def seed_demo_command() -> None:
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
+    if current_app.config["SHOP_ENV"] == "development":
+        from shop.admin.services import ensure_demo_admin
+
+        ensure_demo_admin(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
+        db.session.commit()
+        click.echo(
+            f"Demo back office (development only): {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}"
+        )
 
 
 @click.command("release-expired")

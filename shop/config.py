@@ -127,12 +127,26 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
+        "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
+        "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
+        "NEWSLETTER_CONFIRM_MAX_AGE": _int(env.get("NEWSLETTER_CONFIRM_MAX_AGE"), 7 * 86400),
+        "NEWSLETTER_MIN_FILL_SECONDS": _int(env.get("NEWSLETTER_MIN_FILL_SECONDS"), 3),
+        "NEWSLETTER_FORM_MAX_AGE": _int(env.get("NEWSLETTER_FORM_MAX_AGE"), 86400),
+        "NEWSLETTER_SIGNUP_IP_LIMIT": env.get("NEWSLETTER_SIGNUP_IP_LIMIT")
+        or "10 per minute;60 per hour",
+        "NEWSLETTER_SIGNUP_EMAIL_LIMIT": env.get("NEWSLETTER_SIGNUP_EMAIL_LIMIT") or "5 per hour",
+        "NEWSLETTER_RETRY_DELAY_SECONDS": _int(env.get("NEWSLETTER_RETRY_DELAY_SECONDS"), 300),
+        "NEWSLETTER_STALE_SENDING_SECONDS": _int(env.get("NEWSLETTER_STALE_SENDING_SECONDS"), 600),
         # Cookies
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # How many proxies (load balancer, nginx) stand in front of the app and set
+        # X-Forwarded-For/-Proto/-Host. 0 trusts none of those headers.
+        "PROXY_COUNT": _int(env.get("PROXY_COUNT"), 0),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -4,7 +4,7 @@ from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from shop.extensions import csrf, db, limiter, mail, migrate
+from shop.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
 def register_extensions(app: Flask) -> None:
@@ -15,14 +15,24 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = "Please sign in to use the back office."
+    login_manager.login_message_category = "warning"
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.admin import bp as admin_bp
     from shop.cart import bp as cart_bp
     from shop.catalogue import bp as catalogue_bp
+    from shop.catalogue.admin import bp as catalogue_admin_bp
     from shop.checkout import bp as checkout_bp
     from shop.journal import bp as journal_bp
+    from shop.journal.admin import bp as journal_admin_bp
+    from shop.newsletter import admin_bp as newsletter_admin_bp
+    from shop.newsletter import bp as newsletter_bp
     from shop.orders import bp as orders_bp
+    from shop.orders.admin import bp as orders_admin_bp
     from shop.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
@@ -30,7 +40,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(orders_admin_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(catalogue_admin_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(journal_admin_bp)
+    app.register_blueprint(newsletter_bp)
+    app.register_blueprint(newsletter_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -97,7 +113,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from shop.admin.commands import create_staff_command
     from shop.commands import release_expired_command, seed_demo_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)
+    app.cli.add_command(create_staff_command)

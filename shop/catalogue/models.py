@@ -258,3 +258,41 @@ class Nutrient(db.Model):
     nrv_percent: Mapped[int | None] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="nutrients")
+
+
+class StockAdjustment(db.Model):
+    """A change staff made to a size's units on hand, and why: kept for stock-taking."""
+
+    __tablename__ = "stock_adjustment"
+    __table_args__ = (
+        CheckConstraint("on_hand_after >= 0", name="on_hand_after_not_negative"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variant.id", ondelete="CASCADE"), index=True
+    )
+    change: Mapped[int] = mapped_column(Integer)  # units added (positive) or taken away
+    reason: Mapped[str] = mapped_column(Text)
+    # A copy of who made it, so the record survives the staff account.
+    staff_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    on_hand_after: Mapped[int] = mapped_column(Integer)
+
+    variant: Mapped[Variant] = relationship()
+
+
+class SlugRedirect(db.Model):
+    """An address a product used to have: /products/<old_slug> answers 301 to its current one."""
+
+    __tablename__ = "slug_redirect"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(120), unique=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()

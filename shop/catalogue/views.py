@@ -1,8 +1,12 @@
 """Shop listings and product pages."""
 
-from flask import abort, current_app, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from shop.catalogue import bp, services
+from shop.catalogue.models import Product, SlugRedirect
+from shop.extensions import db
 from shop.journal.services import articles_featuring
 from shop.urls import absolute_url, media_url
 
@@ -37,7 +41,16 @@ def listing(category_slug: str | None):
 def product_detail(slug: str):
     product = services.product_for_page(slug)
     if product is None:
-        abort(404)
+        # An old address of a renamed product moves on for good, query string and all.
+        current_slug = services.is_slug(slug) and db.session.scalar(
+            db.select(Product.slug).join(SlugRedirect).where(SlugRedirect.old_slug == slug)
+        )
+        if not current_slug or current_slug == slug:
+            abort(404)
+        location = url_for("catalogue.product_detail", slug=current_slug)
+        if request.query_string:
+            location += "?" + quote(request.query_string, safe="=&;%+/?:@,!$'()*~-._")
+        return redirect(location, code=301)
     selected = services.choose_variant(product, request.args.get("variant", type=int))
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
@@ -30,6 +30,15 @@ class OrderStatus(StrEnum):
             "failed": "Payment failed",
             "refunded": "Refunded",
         }[self.value]
+
+
+class FulfilmentStatus(StrEnum):
+    UNFULFILLED = "unfulfilled"
+    SHIPPED = "shipped"
+
+    @property
+    def label(self) -> str:
+        return {"unfulfilled": "Not shipped", "shipped": "Shipped"}[self.value]
 
 
 class Order(db.Model):
@@ -72,12 +81,20 @@ class Order(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shipping, set once when staff mark the order as shipped.
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    tracking_number: Mapped[str] = mapped_column(String(40), default="")
+    tracking_url: Mapped[str] = mapped_column(String(500), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
     )
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="order", order_by="Refund.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -94,6 +111,14 @@ class Order(db.Model):
     @property
     def has_address(self) -> bool:
         return bool(self.ship_to_line1)
+
+    @property
+    def fulfilment_enum(self) -> FulfilmentStatus:
+        return FulfilmentStatus(self.fulfilment_status)
+
+    @property
+    def succeeded_refunds(self) -> list[Refund]:
+        return [refund for refund in self.refunds if refund.status == RefundStatus.SUCCEEDED]
 
 
 class OrderLine(db.Model):
@@ -134,3 +159,64 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # on record, the payment provider not yet answered
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the provider refused: no money moved
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Pending", "succeeded": "Refunded", "failed": "Failed"}[self.value]
+
+
+class Refund(db.Model):
+    """Money given back for an order through the payment provider, by a member of staff.
+
+    The row is written as `pending` before the provider is asked, so a refund is on
+    record even if the answer never arrives.
+    """
+
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    return_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider_refund_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
+    staff_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", order_by="RefundLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_enum(self) -> RefundStatus:
+        return RefundStatus(self.status)
+
+
+class RefundLine(db.Model):
+    """Units of an order line put back into stock with a refund. Kept so that a
+    line is never returned to stock more times than it was bought."""
+
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()

@@ -107,7 +107,7 @@
             link.textContent = "View basket";
             status.appendChild(link);
           }
-          announce(data.message + " Basket: " + data.count + " items.");
+          announce(data.message + " Basket: " + data.count + (data.count === 1 ? " item." : " items."));
         })
         .catch(function () { form.submit(); })
         .finally(function () { if (button) button.disabled = false; });

@@ -1,0 +1,315 @@
+"""Where a page's time goes, measured in-process through the Flask test client.
+
+Run after `make bench` (it reuses the benchmark database and bench/out/<db>-manifest.json)::
+
+    .venv/bin/python -m bench.profile_pages --db postgres                 # every page
+    .venv/bin/python -m bench.profile_pages --db sqlite --page search --cprofile
+
+For each page, averaged over the quietest of five batches of --repeat / 5 requests after
+a warm-up (other processes on the machine only ever add time), it prints the CPU time
+of a request (time.process_time, so other processes on the machine barely change it)
+and its wall time, and splits them into:
+
+- SQL: time inside the database driver, between SQLAlchemy's before_cursor_execute and
+  after_cursor_execute events (the statements and, for PostgreSQL, the wait for the
+  server), with the number of statements;
+- render: time inside Jinja rendering (Flask's before_render_template and
+  template_rendered signals), which includes any SQL a template triggers;
+- the rest: routing, the view, building and compiling statements, turning rows into
+  objects (SQLAlchemy ORM), sessions, cookies and headers.
+
+Like the load test, every request but the cart page's comes without cookies (a new
+visitor, who gets a session cookie with a CSRF token).
+
+With --cprofile it also runs the page under cProfile (timed by CPU time) and prints the
+functions with the most cumulative time in the shop's own code and the most time of
+their own anywhere, which names the functions and templates to look at. --explain
+prints EXPLAIN ANALYZE of the page's slowest statement (PostgreSQL only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BASE_URL = "https://bench.localhost"
+BATCHES = 5
+
+
+class Meter:
+    """Adds up time spent in the database driver and in template rendering."""
+
+    def __init__(self, app, engine):
+        from flask import before_render_template, template_rendered
+        from sqlalchemy import event
+
+        self.reset()
+        self._depth = 0
+        event.listen(engine, "before_cursor_execute", self._before_sql)
+        event.listen(engine, "after_cursor_execute", self._after_sql)
+        before_render_template.connect(self._before_render, app)
+        template_rendered.connect(self._after_render, app)
+
+    def reset(self) -> None:
+        self.statements: list[tuple[float, str, object]] = []
+        self.sql_wall = self.sql_cpu = self.render_wall = self.render_cpu = 0.0
+        self.sql_in_render = 0.0
+
+    def snapshot(self) -> dict:
+        return {
+            "statements": list(self.statements),
+            "sql_wall": self.sql_wall,
+            "sql_cpu": self.sql_cpu,
+            "render_wall": self.render_wall,
+            "render_cpu": self.render_cpu,
+            "sql_in_render": self.sql_in_render,
+        }
+
+    def _before_sql(self, conn, cursor, statement, parameters, context, executemany):
+        self._sql = (time.perf_counter(), time.process_time())
+
+    def _after_sql(self, conn, cursor, statement, parameters, context, executemany):
+        wall, cpu = self._sql
+        took = time.perf_counter() - wall
+        self.sql_wall += took
+        self.sql_cpu += time.process_time() - cpu
+        if self._depth:
+            self.sql_in_render += took
+        self.statements.append((took, statement, parameters))
+
+    def _before_render(self, sender, template, context, **extra):
+        if self._depth == 0:
+            self._render = (time.perf_counter(), time.process_time())
+        self._depth += 1
+
+    def _after_render(self, sender, template, context, **extra):
+        self._depth -= 1
+        if self._depth == 0:
+            wall, cpu = self._render
+            self.render_wall += time.perf_counter() - wall
+            self.render_cpu += time.process_time() - cpu
+
+
+def cart_client(app, manifest: dict):
+    """A test client whose session holds a cart with three lines."""
+    from bench.querycount import CSRF
+
+    client = app.test_client()
+    product = f"/products/{manifest['product']}"
+    token = CSRF.search(client.get(product, base_url=BASE_URL).get_data(as_text=True)).group(1)
+    for variant_id in manifest["cart_variants"][:3]:
+        client.post(
+            "/cart/add",
+            base_url=BASE_URL,
+            data={"csrf_token": token, "variant_id": variant_id, "quantity": 1},
+            headers={"Accept": "application/json", "Referer": BASE_URL + product},
+        )
+    return client
+
+
+def profile_page(app, meter: Meter, client, name: str, path: str, args) -> None:
+    for _ in range(3):
+        response = client.get(path, base_url=BASE_URL)
+    if response.status_code != 200:
+        print(f"({path} answers {response.status_code})")
+    # The quietest of a few batches: other processes on the machine only ever add time.
+    best = None
+    n = max(args.repeat // BATCHES, 1)
+    for _batch in range(BATCHES):
+        meter.reset()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            client.get(path, base_url=BASE_URL)
+        cpu = (time.process_time() - cpu) / n * 1000
+        wall = (time.perf_counter() - wall) / n * 1000
+        if best is None or cpu < best[0]:
+            best = (cpu, wall, meter.snapshot())
+    cpu, wall, taken = best
+    sql_wall, sql_cpu = taken["sql_wall"] / n * 1000, taken["sql_cpu"] / n * 1000
+    render_wall, render_cpu = taken["render_wall"] / n * 1000, taken["render_cpu"] / n * 1000
+    in_render = taken["sql_in_render"] / n * 1000
+    meter.statements = taken["statements"]
+    print(
+        f"{name:<17} CPU {cpu:6.1f} ms | wall {wall:6.1f} ms | "
+        f"SQL {len(meter.statements) // n:2d} statements, wall {sql_wall:6.1f} ms, "
+        f"CPU {sql_cpu:5.1f} ms | render wall {render_wall:5.1f} ms (SQL inside "
+        f"{in_render:4.1f}), CPU {render_cpu:5.1f} ms | rest CPU "
+        f"{max(cpu - sql_cpu - render_cpu, 0):5.1f} ms | {len(response.data):,} bytes"
+    )
+    if args.statements or args.explain:
+        slowest: dict[str, list[float]] = {}
+        for took, statement, _params in meter.statements:
+            slowest.setdefault(statement, []).append(took)
+        ranked = sorted(slowest.items(), key=lambda item: -sum(item[1]))
+        for statement, times in ranked[: args.statements or 1]:
+            print(
+                f"    {sum(times) / n * 1000:6.2f} ms/request  " + " ".join(statement.split())[:300]
+            )
+        if args.explain and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            explain(app, meter, ranked[0][0])
+    if args.cprofile:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(args.repeat):
+            client.get(path, base_url=BASE_URL)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=io.StringIO())
+        print_profile(stats, args.repeat, args.top)
+
+
+def explain(app, meter: Meter, statement: str) -> None:
+    from shop.extensions import db
+
+    params = next(p for _t, s, p in meter.statements if s == statement)
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+            print("\n".join("      " + row[0] for row in cursor.fetchall()))
+        finally:
+            raw.close()
+
+
+def _where(key) -> str:
+    filename, line, function = key
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in filename:
+            filename = filename.split(marker, 1)[1]
+    return f"{filename}:{line}({function})"
+
+
+LAYERS = (
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("DB driver", ("psycopg", "sqlite3")),
+    ("Jinja", ("jinja2/", "markupsafe/", str(ROOT / "templates"))),
+    ("Werkzeug", ("werkzeug/",)),
+    ("Flask", ("flask/", "flask_")),
+    ("WTForms", ("wtforms/",)),
+    ("shop code", (str(ROOT / "shop"),)),
+)
+
+
+def _layer(filename: str) -> str:
+    for name, markers in LAYERS:
+        if any(marker in filename for marker in markers):
+            return name
+    return "builtins and other" if filename == "~" else "other Python"
+
+
+def print_profile(stats: pstats.Stats, repeat: int, top: int) -> None:
+    """The shop's own functions and templates by cumulative time, and the top own times."""
+    rows = stats.stats  # {(file, line, function): (cc, nc, tottime, cumtime, callers)}
+    total = max((cum for _cc, _nc, _tt, cum, _callers in rows.values()), default=0)
+    own = [
+        (cum, nc, key)
+        for key, (_cc, nc, _tt, cum, _callers) in rows.items()
+        if key[0].startswith((str(ROOT / "shop"), str(ROOT / "templates")))
+    ]
+    print(
+        f"    cProfile (CPU time, with profiler overhead): {total / repeat * 1000:.1f} ms and "
+        f"{stats.total_calls / repeat:,.0f} Python function calls per request (the count does "
+        "not depend on the machine's load)\n    shop code and templates by cumulative time:"
+    )
+    for cum, calls, key in sorted(own, reverse=True)[:top]:
+        print(
+            f"      {cum / repeat * 1000:7.2f} ms {100 * cum / total:5.1f}% "
+            f"{calls / repeat:7.1f} calls  {_where(key)}"
+        )
+    print("    any code by own time:")
+    ranked = sorted(rows.items(), key=lambda item: -item[1][2])[:top]
+    for key, (_cc, nc, tottime, _cum, _callers) in ranked:
+        print(
+            f"      {tottime / repeat * 1000:7.2f} ms {100 * tottime / total:5.1f}% "
+            f"{nc / repeat:7.1f} calls  {_where(key)}"
+        )
+    layers: dict[str, float] = {}
+    for key, (_cc, _nc, tottime, _cum, _callers) in rows.items():
+        layers[_layer(key[0])] = layers.get(_layer(key[0]), 0.0) + tottime
+    print(
+        "    own time by layer: "
+        + ", ".join(
+            f"{name} {100 * t / total:.0f}%"
+            for name, t in sorted(layers.items(), key=lambda i: -i[1])
+        )
+    )
+    for label, names in (
+        ("url_for", {"url_for"}),
+        ("Jinja render", {"render"}),
+        ("Session.execute and friends", {"_execute_internal"}),
+    ):
+        cum = max(
+            (v[3] for k, v in rows.items() if k[2] in names and "site-packages" in k[0]),
+            default=0,
+        )
+        print(f"    {label}: {cum / repeat * 1000:.2f} ms per request ({100 * cum / total:.0f}%)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.querycount import pages
+    from bench.run import DEFAULT_POSTGRES_URL
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--page", action="append", help="a page name (default: all)")
+    parser.add_argument("--path", action="append", default=[], help="any other URL to profile")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--statements", type=int, default=0, help="show the N slowest")
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args(argv)
+
+    manifest_path = OUT / f"{args.db}-manifest.json"
+    if not manifest_path.exists():
+        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
+    manifest = json.loads(manifest_path.read_text())
+    if args.db == "postgres":
+        url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
+    else:
+        url = f"sqlite:///{OUT / 'bench.sqlite3'}"
+    os.environ.update(
+        SHOP_ENV="production",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-profile-" + "x" * 32,
+        DATABASE_URL=url,
+        MEDIA_ROOT=str(OUT / "media"),
+    )
+    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER"):
+        os.environ.pop(key, None)
+
+    import logging
+
+    from shop import create_app
+    from shop.extensions import db
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    logging.getLogger().setLevel(logging.WARNING)
+    with app.app_context():
+        engine = db.engine
+    meter = Meter(app, engine)
+    urls = pages(manifest) | {"cart page": "/cart"}
+    chosen = args.page or ([] if args.path else list(urls))
+    urls.update({path: path for path in args.path})
+    chosen += args.path
+    unknown = set(chosen) - set(urls)
+    if unknown:
+        parser.error(f"unknown page(s) {sorted(unknown)}; choose from {list(urls)}")
+    plain = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
+    with_cart = cart_client(app, manifest) if "cart page" in chosen else None
+    for name in chosen:
+        client = with_cart if name == "cart page" else plain
+        profile_page(app, meter, client, name, urls[name], args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""Who may use the back office: passwords, sign-in, throttling, roles and areas.
+
+The functions here take what they need as arguments (an email, an IP, the time)
+and never read the request, so they can be tested with a clock of our own.
+Only `role_required` and `load_staff_user` run inside a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache, wraps
+from pathlib import Path
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.admin.models import LoginAttempt, Role, StaffUser
+from shop.extensions import db, login_manager
+from shop.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+# Roles and areas ----------------------------------------------------------------
+
+AREAS = ("catalogue", "journal", "newsletter", "orders", "staff", "audit")
+
+ROLE_AREAS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(AREAS),
+    Role.EDITOR: frozenset({"catalogue", "journal", "newsletter"}),
+    Role.FULFILMENT: frozenset({"orders"}),
+}
+
+FORBIDDEN_MESSAGE = (
+    "Your staff account does not have access to this part of the back office. "
+    "Ask an administrator if you need it."
+)
+
+
+def allowed(user, area: str) -> bool:
+    """True when `user` (a staff user, or the anonymous user) may open `area`."""
+    if area not in AREAS:
+        raise ValueError(f"unknown back-office area {area!r}; known: {', '.join(AREAS)}")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return area in ROLE_AREAS.get(user.role, frozenset())
+
+
+def roles_for(area: str) -> tuple[str, ...]:
+    """The roles that may open `area`, for `role_required(*roles_for("orders"))`."""
+    if area not in AREAS:
+        raise ValueError(f"unknown back-office area {area!r}")
+    return tuple(str(role) for role, areas in ROLE_AREAS.items() if area in areas)
+
+
+def role_required(*roles: str) -> Callable:
+    """Let a view run only for signed-in staff holding one of `roles`.
+
+    Anonymous visitors are sent to the sign-in page (with `next=` back here);
+    staff without the role get a 403 page that says why.
+    """
+    known = {str(role) for role in Role}
+    if not roles or not set(roles) <= known:
+        raise ValueError(f"role_required needs roles from {sorted(known)}, got {roles!r}")
+    wanted = frozenset(str(role) for role in roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in wanted:
+                abort(403, description=FORBIDDEN_MESSAGE)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = wanted  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+_USER_ID = re.compile(r"(\d{1,18}):(\d{1,9})", re.ASCII)
+
+
+@login_manager.user_loader
+def load_staff_user(user_id: str) -> StaffUser | None:
+    """The account a session cookie names, if it still exists, is active and its
+    session version has not moved on (which ends older sessions)."""
+    match = _USER_ID.fullmatch(user_id or "")
+    if match is None:
+        return None
+    user = db.session.get(StaffUser, int(match[1]))
+    if user is None or not user.is_active or user.session_version != int(match[2]):
+        return None
+    return user
+
+
+# Emails and passwords -----------------------------------------------------------
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 256  # hashing is deliberately slow; don't let anyone send a novel
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+_EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+def normalise_email(email: str | None) -> str:
+    """The form an email is stored and compared in: trimmed and lower-case."""
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of `password`, in werkzeug's self-describing format."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(32))
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords people pick most often, lower-cased."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Why `password` is too weak for a staff account, or None if it will do."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+    lowered = password.lower()
+    if len(set(lowered)) < 5:
+        return "That password repeats too few different characters. Choose something less regular."
+    common = common_passwords()
+    # "sunshine2024!!!!" is "sunshine" with decoration: as easy to guess.
+    squashed = "".join(lowered.split())
+    core = _EDGE_DIGITS_AND_SYMBOLS.sub("", squashed)
+    if lowered in common or squashed in common or (core and core in common):
+        return (
+            "That password is one of the most commonly used ones. "
+            "Choose something less guessable, such as three or four unrelated words."
+        )
+    local_part = normalise_email(email).partition("@")[0]
+    pieces = {local_part} | {p for p in re.split(r"[._+\-]", local_part) if len(p) >= 4}
+    if any(len(piece) >= 3 and piece in lowered for piece in pieces):
+        return "Don't include your email address in the password."
+    return None
+
+
+# Signing in and throttling ------------------------------------------------------
+
+# Five failures for one email within 15 minutes hold that email back for a
+# minute: no password is even checked until the wait is over. Each further
+# failure that follows within an hour of the one before doubles the wait, up to
+# 15 minutes. A successful sign-in starts again from nothing. So the person who
+# owns the account waits at most 15 minutes, whoever is guessing gets a handful
+# of tries an hour, and attempts made while held back don't count.
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_CHAIN_GAP = timedelta(hours=1)
+THROTTLE_FIRST_WAIT = timedelta(minutes=1)
+THROTTLE_MAX_WAIT = timedelta(minutes=15)
+_THROTTLE_HISTORY = 50  # recent failures to look at; far more than the wait needs to top out
+_MAX_STREAK = 1 + math.ceil(math.log2(THROTTLE_MAX_WAIT / THROTTLE_FIRST_WAIT))
+
+
+def held_until(failures: list[datetime], history_cut: bool = False) -> datetime | None:
+    """When a run of failed sign-ins (oldest first, none since the last success)
+    stops holding the email back, or None if it does not hold it back at all.
+
+    `history_cut` says older failures were left out, so the run already counts
+    as at its longest.
+    """
+    streak = _MAX_STREAK if history_cut else 0
+    oldest_in_window = 0
+    for index, at in enumerate(failures):
+        while at - failures[oldest_in_window] >= THROTTLE_WINDOW:
+            oldest_in_window += 1
+        previous = failures[index - 1] if index else None
+        if streak and (previous is None or at - previous <= THROTTLE_CHAIN_GAP):
+            streak += 1
+        elif index - oldest_in_window + 1 >= THROTTLE_FAILURES:
+            streak = 1
+        else:
+            streak = 0
+    if not streak:
+        return None
+    wait = min(THROTTLE_FIRST_WAIT * 2 ** min(streak - 1, _MAX_STREAK), THROTTLE_MAX_WAIT)
+    return failures[-1] + wait
+
+
+def sign_in_wait(email: str, now: datetime) -> timedelta | None:
+    """How long sign-ins for `email` are held back from `now`, or None."""
+    rows = db.session.execute(
+        select(LoginAttempt.at, LoginAttempt.succeeded)
+        .where(LoginAttempt.email == normalise_email(email)[:254])
+        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
+        .limit(_THROTTLE_HISTORY)
+    ).all()
+    failures: list[datetime] = []
+    for at, succeeded in rows:
+        if succeeded:
+            break
+        failures.append(at)
+    history_cut = len(failures) == _THROTTLE_HISTORY
+    until = held_until(failures[::-1], history_cut)
+    if until is None or until <= now:
+        return None
+    return until - now
+
+
+def wait_message(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: the user on success, the wait when held back."""
+
+    user: StaffUser | None = None
+    wait: timedelta | None = None
+
+
+def authenticate(email: str, password: str, ip: str | None, now: datetime | None = None) -> SignIn:
+    """Check an email and password, record the attempt, and flush.
+
+    Unknown emails, wrong passwords and deactivated accounts all fail the same
+    way (and take as long), so the answer never says which emails have accounts.
+    """
+    now = now or utcnow()
+    email = normalise_email(email)[:254]
+    wait = sign_in_wait(email, now)
+    if wait is not None:
+        logger.warning("Staff sign-in held back for %s from %s", email, ip)
+        return SignIn(wait=wait)
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email)) if email else None
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        succeeded = False
+    else:
+        succeeded = verify_password(user.password_hash, password) and user.is_active
+    db.session.add(LoginAttempt(email=email, ip=(ip or "")[:64], at=now, succeeded=succeeded))
+    if succeeded:
+        user.last_login_at = now
+    db.session.flush()
+    return SignIn(user=user if succeeded else None)

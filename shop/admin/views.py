@@ -1,0 +1,308 @@
+"""Back-office pages. Every one needs a signed-in member of staff except the
+sign-in page itself; each view also declares the roles that may open it."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from shop.admin import bp, services
+from shop.admin.auth import allowed, authenticate, role_required, roles_for, wait_message
+from shop.admin.forms import (
+    AuditFilterForm,
+    LoginForm,
+    RoleForm,
+    StaffCreateForm,
+)
+from shop.admin.models import Role, StaffUser
+from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
+from shop.extensions import db, limiter, login_manager
+from shop.pages.services import safe_local_path
+
+PUBLIC_ENDPOINTS = frozenset({"admin.login"})
+ALL_ROLES = tuple(str(role) for role in Role)
+LOGIN_IP_LIMITS = "10 per minute;100 per hour"
+LOGIN_LIMIT_MESSAGE = (
+    "Too many sign-in attempts from your network. Please wait a minute and try again."
+)
+INCORRECT = "Email or password is incorrect"
+AUDIT_PER_PAGE = 50
+FILTER_FIELDS = ("staff_email", "entity_type", "action", "date_from", "date_to")
+
+# The back office's sections, in menu order: (area, label, endpoint of the
+# section's first page). A section shows in the menu once that endpoint exists
+# and the user's role allows the area; it is marked as the current one on any
+# page whose path starts with the section's.
+SECTIONS = (
+    ("catalogue", "Catalogue", "catalogue_admin.product_list"),
+    ("orders", "Orders", "orders_admin.order_list"),
+    ("journal", "Journal", "journal_admin.article_list"),
+    ("newsletter", "Newsletter", "newsletter_admin.campaign_list"),
+    ("staff", "Staff", "admin.staff_list"),
+    ("audit", "Audit log", "admin.audit_log"),
+)
+
+
+def sections_for(user) -> list[dict]:
+    """The sections `user` may open, with a URL where the section exists yet."""
+    views = current_app.view_functions
+    sections = []
+    for area, label, endpoint in SECTIONS:
+        if not allowed(user, area):
+            continue
+        url = url_for(endpoint) if endpoint in views else None
+        current = url is not None and request.path.startswith(url.rstrip("/"))
+        sections.append({"area": area, "label": label, "url": url, "current": current})
+    return sections
+
+
+def protect_back_office(blueprint: Blueprint) -> None:
+    """Make `blueprint` part of the back office: every page needs a signed-in
+    member of staff (roles are still checked per view with `role_required`),
+    nothing is cached or indexed, and templates get the admin menu.
+
+    Back-office features with a blueprint of their own call this once.
+    """
+
+    @blueprint.before_request
+    def require_staff():
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @blueprint.after_request
+    def private_pages(response):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    @blueprint.context_processor
+    def admin_context() -> dict:
+        authenticated = current_user.is_authenticated
+        return {"admin_sections": sections_for(current_user) if authenticated else []}
+
+
+protect_back_office(bp)
+
+
+@bp.after_app_request
+def keep_staff_sessions_short(response):
+    """A staff session lasts as long as the browser: undo the basket's long-lived
+    cookie when a signed-in member of staff starts one."""
+    # dict.get reads without marking the session as used (which would add Vary: Cookie).
+    current = session._get_current_object()
+    if current.modified and dict.get(current, "_user_id") and dict.get(current, "_permanent"):
+        current.permanent = False
+    return response
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+# Signing in and out -------------------------------------------------------------
+
+
+def _start_staff_session(user: StaffUser) -> None:
+    """A fresh session for the signed-in user: nothing from before survives but
+    the basket, and it ends when the browser closes."""
+    basket = session.get(CART_SESSION_KEY)
+    session.clear()
+    if basket:
+        session[CART_SESSION_KEY] = basket
+    session.permanent = False
+    login_user(user, remember=False)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_IP_LIMITS, methods=["POST"], error_message=LOGIN_LIMIT_MESSAGE)
+def login():
+    form = LoginForm()
+    # Only a path on this site is followed after signing in, never another host.
+    next_path = safe_local_path(
+        form.next.data if request.method == "POST" else request.args.get("next")
+    )
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_path or url_for("admin.dashboard"))
+        form.next.data = next_path or ""
+        return render_template("admin/login.html", form=form, error=None)
+
+    if not form.validate():
+        return render_template("admin/login.html", form=form, error=None), 400
+    result = authenticate(form.email.data, form.password.data, _ip())
+    db.session.commit()  # the attempt is recorded whatever happened
+    if result.user is not None:
+        _start_staff_session(result.user)
+        flash(f"Signed in as {result.user.email}.", "success")
+        return redirect(next_path or url_for("admin.dashboard"), code=303)
+    if result.wait is not None:
+        return render_template("admin/login.html", form=form, error=wait_message(result.wait)), 429
+    return render_template("admin/login.html", form=form, error=INCORRECT), 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out here and end this account's sessions everywhere else too (a
+    copied session cookie stops working)."""
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("admin.login"), code=303)
+
+
+# Dashboard ----------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required(*ALL_ROLES)
+def dashboard():
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    low_stock_limit = 50
+    return render_template(
+        "admin/dashboard.html",
+        figures=services.sales_figures(),
+        low_stock=services.low_stock(threshold, low_stock_limit),
+        low_stock_limit=low_stock_limit,
+        threshold=threshold,
+    )
+
+
+# Staff accounts -----------------------------------------------------------------
+
+
+@bp.get("/staff")
+@role_required(*roles_for("staff"))
+def staff_list():
+    return render_template(
+        "admin/staff_list.html",
+        staff=services.all_staff(),
+        roles=list(Role),
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@role_required(*roles_for("staff"))
+def staff_new():
+    form = StaffCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_staff(
+                form.email.data,
+                form.role.data,
+                form.password.data,
+                actor=current_user._get_current_object(),
+                ip=_ip(),
+            )
+        except services.StaffError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Created the {user.role_enum.label.lower()} account {user.email}.", "success")
+            return redirect(url_for("admin.staff_list"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/staff_new.html", form=form, roles=list(Role)), status
+
+
+def _change_staff(user_id: int, change) -> object:
+    """Run one change to an account (the CSRF token was checked by CSRFProtect),
+    then go back to the list with a message saying what happened."""
+    user = db.get_or_404(StaffUser, user_id)
+    try:
+        message = change(user, current_user._get_current_object())
+    except services.StaffError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("admin.staff_list"), code=303)
+
+
+@bp.post("/staff/<int:user_id>/role")
+@role_required(*roles_for("staff"))
+def staff_role(user_id: int):
+    form = RoleForm()
+
+    def change(user: StaffUser, actor: StaffUser) -> str:
+        if not form.validate():
+            raise services.StaffError("Please choose one of the roles listed.")
+        if services.change_role(user, form.role.data, actor, ip=_ip()):
+            return f"{user.email} is now {user.role_enum.label.lower()}."
+        return f"{user.email} was already {user.role_enum.label.lower()}."
+
+    return _change_staff(user_id, change)
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@role_required(*roles_for("staff"))
+def staff_deactivate(user_id: int):
+    def change(user: StaffUser, actor: StaffUser) -> str:
+        services.set_active(user, False, actor, ip=_ip())
+        return f"Deactivated {user.email}: they are signed out and cannot sign in."
+
+    return _change_staff(user_id, change)
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+@role_required(*roles_for("staff"))
+def staff_reactivate(user_id: int):
+    def change(user: StaffUser, actor: StaffUser) -> str:
+        services.set_active(user, True, actor, ip=_ip())
+        return f"Reactivated {user.email}: they can sign in again."
+
+    return _change_staff(user_id, change)
+
+
+# Audit log ----------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@role_required(*roles_for("audit"))
+def audit_log():
+    form = AuditFilterForm(request.args)
+    entity_types, actions = services.audit_choices()
+    valid = form.validate()
+    filters = services.AuditFilters()
+    if valid:
+        filters = services.AuditFilters(
+            staff_email=(form.staff_email.data or "").strip(),
+            entity_type=form.entity_type.data or "",
+            action=form.action.data or "",
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+    entries = db.paginate(
+        services.audit_query(filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=AUDIT_PER_PAGE,
+        error_out=False,
+    )
+    # The filters again, for the page links (only known fields: url_for treats
+    # names like _external specially).
+    query_args = {
+        name: request.args[name] for name in FILTER_FIELDS if valid and request.args.get(name)
+    }
+    return render_template(
+        "admin/audit_log.html",
+        form=form,
+        entity_types=entity_types,
+        actions=actions,
+        entries=entries,
+        query_args=query_args,
+        filtered=filters != services.AuditFilters(),
+    ), (200 if valid else 400)

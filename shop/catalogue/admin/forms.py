@@ -1,0 +1,508 @@
+"""Catalogue back-office forms. Every POST carries a CSRF token through FlaskForm.
+
+Money, counts and lists are typed as text and read by the parsers in `services`,
+so the CSV import and the forms apply the same rules; what a person typed stays in
+the field when it is refused.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from shop.catalogue.admin import services
+from shop.catalogue.services import is_slug
+from shop.formatting import format_amount
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _int_or_none(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def _refuse(error: services.CatalogueError):
+    raise ValidationError(str(error)) from error
+
+
+class MenuField(SelectField):
+    """A select whose refusal says what to do rather than "Not a valid choice"."""
+
+    def __init__(self, *args, invalid_message: str = "Choose one of the options listed.", **kw):
+        super().__init__(*args, **kw)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.invalid_message) from None
+
+
+class ProductFilterForm(FlaskForm):
+    """The product list's search and filters, read from the query string (no CSRF on a GET)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[_strip])
+    category = SelectField("Category", default="", choices=[SelectChoice("", "Any category")])
+    stock = SelectField(
+        "Stock",
+        default="",
+        choices=[SelectChoice("", "Any stock")]
+        + [SelectChoice(s.value, s.label) for s in services.StockFilter],
+    )
+    status = SelectField(
+        "Status",
+        default="",
+        choices=[SelectChoice("", "Active and archived")]
+        + [SelectChoice(s.value, s.label) for s in services.StatusFilter],
+    )
+
+    def setup(self, categories) -> None:
+        self.category.choices = [SelectChoice("", "Any category")] + [
+            SelectChoice(c.slug, f"{c.parent.name} › {c.name}" if c.parent_id else c.name)
+            for c in categories
+        ]
+
+
+class ProductForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(message="Enter the product's name."), Length(max=200)],
+        filters=[_strip],
+    )
+    slug = StringField(
+        "Slug (web address)",
+        validators=[Length(max=120)],
+        filters=[_strip],
+        description="The product's address is /products/<slug>. Lower-case letters, digits "
+        "and hyphens. Leave empty on a new product to make one from the name. Changing it "
+        "keeps the old address working: it sends shoppers on to the new one.",
+    )
+    take_over_redirect = BooleanField("Take over this address")
+    category = MenuField(
+        "Category",
+        coerce=_int_or_none,
+        invalid_message="Choose one of the categories listed: products go in a category "
+        "without sub-categories.",
+        validators=[InputRequired(message="Choose the category the product goes in.")],
+    )
+    short_description = TextAreaField(
+        "Short description",
+        validators=[Length(max=300)],
+        filters=[_strip],
+        description="One or two sentences for product cards and search results (300 characters).",
+    )
+    long_description = TextAreaField(
+        "Long description",
+        validators=[Length(max=20_000)],
+        filters=[_strip],
+        description="Separate paragraphs with a blank line.",
+    )
+    how_to_use = TextAreaField("How to use", validators=[Length(max=10_000)], filters=[_strip])
+    warnings = TextAreaField("Warnings", validators=[Length(max=10_000)], filters=[_strip])
+    serving_size = StringField(
+        "Serving size",
+        validators=[Length(max=120)],
+        filters=[_strip],
+        description="For supplements, like “1 sachet (4 g)” or “2 capsules”.",
+    )
+    featured_rank = IntegerField(
+        "Featured rank",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=9999, message="Use a number from 1 to 9999."),
+        ],
+        description="1 shows first on the home page; leave empty not to feature it.",
+    )
+    concerns = SelectMultipleField("Formulated for", coerce=int)
+    free_from = SelectMultipleField("Free from", coerce=int)
+
+    def setup(self, categories, concerns, flags, new: bool) -> None:
+        self.category.choices = [SelectChoice("", "Choose a category")] + [
+            SelectChoice(c.id, c.name, optgroup=c.parent.name if c.parent_id else "Other")
+            for c in categories
+        ]
+        self.concerns.choices = [SelectChoice(c.id, c.name) for c in concerns]
+        self.free_from.choices = [SelectChoice(f.id, f.label) for f in flags]
+        self.is_new = new
+        if not new:
+            self.slug.validators = [
+                DataRequired(message="Enter the slug: the product's web address."),
+                Length(max=120),
+            ]
+
+    def validate_slug(self, field):
+        if field.data and not is_slug(field.data):
+            raise ValidationError(f"That is not a usable slug. {services.SLUG_RULE}")
+
+    def product_data(self) -> services.ProductData:
+        slug = self.slug.data or services.slugify(self.name.data or "")
+        return services.ProductData(
+            name=self.name.data,
+            slug=slug,
+            category_id=self.category.data,
+            short_description=self.short_description.data or "",
+            long_description=self.long_description.data or "",
+            how_to_use=self.how_to_use.data or "",
+            warnings=self.warnings.data or "",
+            serving_size=self.serving_size.data or "",
+            featured_rank=self.featured_rank.data,
+            concern_ids=list(self.concerns.data or []),
+            free_from_ids=list(self.free_from.data or []),
+        )
+
+
+def product_form_values(product) -> dict:
+    return {
+        "name": product.name,
+        "slug": product.slug,
+        "category": product.category_id,
+        "short_description": product.short_description,
+        "long_description": product.long_description,
+        "how_to_use": product.how_to_use,
+        "warnings": product.warnings,
+        "serving_size": product.serving_size,
+        "featured_rank": product.featured_rank,
+        "concerns": [c.id for c in product.concerns],
+        "free_from": [f.id for f in product.free_from],
+    }
+
+
+class VariantForm(FlaskForm):
+    sku = StringField(
+        "SKU",
+        validators=[DataRequired(message="Enter the SKU."), Length(max=64)],
+        filters=[_strip],
+        description="Unique across the shop. " + services.SKU_RULE,
+    )
+    size_label = StringField(
+        "Size",
+        validators=[DataRequired(message="Enter the size, like “50 ml”."), Length(max=80)],
+        filters=[_strip],
+    )
+    price = StringField(
+        "Price (£, incl. VAT)",
+        validators=[InputRequired(message="Enter a price in pounds, like 24.00.")],
+        filters=[_strip],
+        description="In pounds, like 24.00.",
+    )
+    compare_at = StringField(
+        "Price before reduction (£)",
+        filters=[_strip],
+        description="Optional: shown crossed out. Must be higher than the price.",
+    )
+    weight_grams = IntegerField(
+        "Weight (g)",
+        default=0,
+        validators=[
+            InputRequired(message="Enter the packed weight in grams (0 if unknown)."),
+            NumberRange(min=0, max=100_000, message="Use a weight from 0 to 100,000 grams."),
+        ],
+    )
+    is_active = BooleanField("On sale", default=True)
+    opening_stock = IntegerField(
+        "Opening stock",
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message="Opening stock cannot be negative."),
+        ],
+        description="Units on hand now; recorded as a stock adjustment.",
+    )
+
+    price_pence: int | None = None
+    compare_at_pence: int | None = None
+
+    def validate_sku(self, field):
+        if field.data and not services._SKU.match(field.data):
+            raise ValidationError(f"That is not a usable SKU. {services.SKU_RULE}")
+
+    def validate_price(self, field):
+        try:
+            self.price_pence = services.parse_pounds(field.data)
+        except services.CatalogueError as exc:
+            _refuse(exc)
+
+    def validate_compare_at(self, field):
+        self.compare_at_pence = None
+        if not field.data:
+            return
+        try:
+            self.compare_at_pence = services.parse_pounds(field.data)
+        except services.CatalogueError as exc:
+            _refuse(exc)
+        if self.price_pence is not None:
+            try:
+                services.check_compare_at(self.price_pence, self.compare_at_pence)
+            except services.CatalogueError as exc:
+                _refuse(exc)
+
+    def variant_data(self) -> services.VariantData:
+        return services.VariantData(
+            sku=self.sku.data,
+            size_label=self.size_label.data,
+            price_pence=self.price_pence,
+            compare_at_pence=self.compare_at_pence,
+            weight_grams=self.weight_grams.data or 0,
+            is_active=bool(self.is_active.data),
+        )
+
+
+def variant_form_values(variant) -> dict:
+    return {
+        "sku": variant.sku,
+        "size_label": variant.size_label,
+        "price": services.format_pounds(variant.price_pence),
+        "compare_at": services.format_pounds(variant.compare_at_pence),
+        "weight_grams": variant.weight_grams,
+        "is_active": variant.is_active,
+    }
+
+
+class StockForm(FlaskForm):
+    change = IntegerField(
+        "Units to add or take away",
+        validators=[
+            InputRequired(message="Enter how many units to add (like 12) or take away (like -3)."),
+            NumberRange(min=-1_000_000, max=1_000_000, message="That is far too many units."),
+        ],
+        description="A positive number adds units (a delivery); a negative one takes them "
+        "away (damaged, samples, a stock-take).",
+    )
+    reason = StringField(
+        "Reason",
+        validators=[
+            DataRequired(message="Say why the stock changes, like “Delivery from the lab”."),
+            Length(max=300),
+        ],
+        filters=[_strip],
+    )
+
+    def validate_change(self, field):
+        if field.data == 0:
+            raise ValidationError("Enter a number of units other than 0.")
+
+
+class _RowForm(Form):
+    """One repeated row of a formulation table: an empty row, or one ticked for
+    removal, is left out and not checked."""
+
+    remove = BooleanField("Remove")
+    text_fields: tuple[str, ...] = ()
+
+    @property
+    def is_blank(self) -> bool:
+        return bool(self.remove.data) or not any(
+            (getattr(self, name).data or "").strip() for name in self.text_fields
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank:
+            return True
+        return super().validate(extra_validators)
+
+
+class StrainRowForm(_RowForm):
+    genus = StringField(
+        "Genus",
+        validators=[DataRequired(message="Enter the genus."), Length(max=80)],
+        filters=[_strip],
+    )
+    species = StringField(
+        "Species",
+        validators=[DataRequired(message="Enter the species."), Length(max=80)],
+        filters=[_strip],
+    )
+    designation = StringField("Strain designation", validators=[Length(max=80)], filters=[_strip])
+    cfu = StringField(
+        "Live bacteria (CFU) per serving",
+        validators=[InputRequired(message=f"Enter the count per serving. {services.CFU_HINT}")],
+        filters=[_strip],
+    )
+    guaranteed = BooleanField("Guaranteed to best before", default=True)
+    text_fields = ("genus", "species", "designation", "cfu")
+
+    def validate_cfu(self, field):
+        try:
+            self.cfu_count = services.parse_cfu(field.data)
+        except services.CatalogueError as exc:
+            _refuse(exc)
+
+
+class NutrientRowForm(_RowForm):
+    name = StringField(
+        "Nutrient",
+        validators=[DataRequired(message="Enter the nutrient's name."), Length(max=120)],
+        filters=[_strip],
+    )
+    amount = StringField(
+        "Amount per serving",
+        validators=[InputRequired(message="Enter the amount, like 10 or 0.5.")],
+        filters=[_strip],
+    )
+    unit = StringField(
+        "Unit",
+        validators=[DataRequired(message="Enter the unit, like mg or µg."), Length(max=20)],
+        filters=[_strip],
+    )
+    nrv_percent = IntegerField(
+        "% NRV",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100_000, message="Use a whole percentage, like 100."),
+        ],
+    )
+    text_fields = ("name", "amount", "unit")
+
+    def validate_amount(self, field):
+        try:
+            self.amount_value = services.parse_amount(field.data)
+        except services.CatalogueError as exc:
+            _refuse(exc)
+
+
+BLANK_ROWS = 3
+
+
+class FormulationForm(FlaskForm):
+    ingredients = TextAreaField(
+        "Ingredients (INCI), in order",
+        description="One ingredient a line, highest concentration first, as "
+        "“INCI name | what it does”, for example “Glycerin | Humectant”. "
+        "What it does is optional.",
+    )
+    strains = FieldList(FormField(StrainRowForm), max_entries=60)
+    nutrients = FieldList(FormField(NutrientRowForm), max_entries=60)
+
+    ingredient_list: list[tuple[str, str]]
+
+    def add_blank_rows(self) -> None:
+        for _ in range(BLANK_ROWS):
+            self.strains.append_entry()
+            self.nutrients.append_entry()
+
+    def validate_ingredients(self, field):
+        try:
+            self.ingredient_list = services.parse_ingredient_lines(field.data)
+        except services.CatalogueError as exc:
+            _refuse(exc)
+
+    def strain_data(self) -> list[services.StrainData]:
+        return [
+            services.StrainData(
+                genus=row.genus.data,
+                species=row.species.data,
+                designation=row.designation.data or "",
+                cfu_per_serving=row.cfu_count,
+                guaranteed_to_best_before=bool(row.guaranteed.data),
+            )
+            for row in (entry.form for entry in self.strains)
+            if not row.is_blank
+        ]
+
+    def nutrient_data(self) -> list[services.NutrientData]:
+        return [
+            services.NutrientData(
+                name=row.name.data,
+                amount=row.amount_value,
+                unit=row.unit.data,
+                nrv_percent=row.nrv_percent.data,
+            )
+            for row in (entry.form for entry in self.nutrients)
+            if not row.is_blank
+        ]
+
+
+def formulation_form_values(product) -> dict:
+    return {
+        "ingredients": services.ingredient_lines(product),
+        "strains": [
+            {
+                "genus": s.genus,
+                "species": s.species,
+                "designation": s.designation,
+                "cfu": f"{s.cfu_per_serving:,}",
+                "guaranteed": s.guaranteed_to_best_before,
+            }
+            for s in product.strains
+        ],
+        "nutrients": [
+            {
+                "name": n.name,
+                "amount": format_amount(n.amount),
+                "unit": n.unit,
+                "nrv_percent": n.nrv_percent,
+            }
+            for n in product.nutrients
+        ],
+    }
+
+
+class ImageUploadForm(FlaskForm):
+    image = FileField(
+        "Picture",
+        validators=[FileRequired(message="Choose a picture to upload.")],
+        description="A JPEG, PNG or WebP photo, up to 8 MB and 40 megapixels. It is saved "
+        "as WebP in the shop's sizes; the first picture is the main one.",
+    )
+    alt_text = StringField(
+        "Description (alt text)",
+        validators=[
+            DataRequired(message="Describe the picture for people who cannot see it."),
+            Length(max=300),
+        ],
+        filters=[_strip],
+        description="What the picture shows, like “A white jar of cream on a green background”.",
+    )
+
+
+class ImageAltForm(FlaskForm):
+    alt_text = StringField(
+        "Description (alt text)",
+        validators=[
+            DataRequired(message="Describe the picture for people who cannot see it."),
+            Length(max=300),
+        ],
+        filters=[_strip],
+    )
+
+
+class CsvUploadForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired(message="Choose a CSV file to import.")],
+        description="UTF-8 CSV, up to 2 MB, with the columns of the export (product_slug "
+        "and sku are needed; leave out a column to leave it unchanged).",
+    )
+
+
+class CsvApplyForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(message="The import to apply is missing.")])

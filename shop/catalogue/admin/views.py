@@ -1,0 +1,604 @@
+"""Catalogue staff screens: the product list; a product's details, sizes and stock,
+formulation and pictures; duplicating and archiving; the CSV export and import.
+Editors and administrators only.
+
+Views stay thin: they read the form, call `services` (or `csv_io`), commit once and
+redirect, or show the form again (400) with each problem next to its field.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from shop.admin.auth import role_required, roles_for
+from shop.catalogue.admin import bp, csv_io, services
+from shop.catalogue.admin.forms import (
+    CsvApplyForm,
+    CsvUploadForm,
+    FormulationForm,
+    ImageAltForm,
+    ImageUploadForm,
+    ProductFilterForm,
+    ProductForm,
+    StockForm,
+    VariantForm,
+    formulation_form_values,
+    product_form_values,
+    variant_form_values,
+)
+from shop.catalogue.models import ProductImage, Variant
+from shop.catalogue.services import product_stock_state, stock_state
+from shop.extensions import csrf, db
+from shop.models import utcnow
+from shop.pages.services import safe_local_path
+
+CATALOGUE_ROLES = roles_for("catalogue")
+PRODUCTS_PER_PAGE = 50
+MAX_PAGE = 10_000
+IMPORT_MAX_AGE = 2 * 60 * 60  # a preview may be applied for two hours
+# The Apply form carries the previewed file (compressed and signed): allow more
+# than the usual 500 kB for that one form field.
+IMPORT_FORM_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+def _media_root() -> str:
+    return current_app.config["MEDIA_ROOT"]
+
+
+def _threshold() -> int:
+    return current_app.config["LOW_STOCK_THRESHOLD"]
+
+
+def _product_or_404(product_id: int):
+    product = services.product_for_editor(product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
+def _show_error(form, error: services.CatalogueError, default: str) -> None:
+    """Put a refusal from the rules next to the field it is about."""
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, str(error)]
+
+
+@bp.context_processor
+def catalogue_admin_context() -> dict:
+    return {
+        "format_pounds": services.format_pounds,
+        "variant_state": lambda v: stock_state(v.available, _threshold()),
+        "product_state": lambda p: product_stock_state(p, _threshold()),
+    }
+
+
+# The product list -------------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required(*CATALOGUE_ROLES)
+def product_list():
+    form = ProductFilterForm(request.args)
+    form.setup(services.all_categories())
+    valid = form.validate()
+    filters = services.ProductFilters()
+    if valid:
+        filters = services.ProductFilters(
+            q=form.q.data or "",
+            category=form.category.data or "",
+            stock=form.stock.data or "",
+            status=form.status.data or "",
+        )
+    page_number = request.args.get("page", 1, type=int) or 1
+    products = db.paginate(
+        services.product_list_query(filters, _threshold()),
+        page=min(max(page_number, 1), MAX_PAGE),
+        per_page=PRODUCTS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/catalogue/products.html", form=form, filters=filters, products=products
+    ), (200 if valid else 400)
+
+
+# Product details --------------------------------------------------------------------------
+
+
+def _product_form(product=None) -> ProductForm:
+    if request.method == "POST" or product is None:
+        form = ProductForm()
+    else:
+        form = ProductForm(data=product_form_values(product))
+    form.setup(
+        services.leaf_categories(),
+        services.all_concerns(),
+        services.all_free_from_flags(),
+        new=product is None,
+    )
+    return form
+
+
+def _save_product(form: ProductForm, product):
+    """Create or update from a valid form; the page to go to, or None when refused
+    (the problem is then next to its field)."""
+    data = form.product_data()
+    take_over = bool(form.take_over_redirect.data)
+    try:
+        if product is None:
+            saved = services.create_product(data, _actor(), _ip(), take_over_redirect=take_over)
+            changed = True
+        else:
+            changed = services.update_product(
+                product, data, _actor(), _ip(), take_over_redirect=take_over
+            )
+            saved = product
+        db.session.commit()
+    except services.SlugRedirectInUse as exc:
+        db.session.rollback()
+        form.slug.data = data.slug
+        form.offer_take_over = True
+        _show_error(form, exc, "slug")
+        return None
+    except services.CatalogueError as exc:
+        db.session.rollback()
+        if exc.field == "slug":
+            form.slug.data = data.slug
+        _show_error(form, exc, "name")
+        return None
+    except IntegrityError:
+        db.session.rollback()
+        form.slug.data = data.slug
+        form.slug.errors = [*form.slug.errors, "Another product took this slug a moment ago."]
+        return None
+    if product is None:
+        flash(
+            f"Added {saved.name}. It is archived (hidden from the shop) until you add its "
+            "sizes and unarchive it.",
+            "success",
+        )
+    else:
+        flash(f"Saved {saved.name}." if changed else "Nothing to save: no changes.", "success")
+    return url_for("catalogue_admin.product_edit", product_id=saved.id)
+
+
+def _render_product_form(form, product, status: int):
+    return render_template(
+        "admin/catalogue/product_form.html",
+        form=form,
+        product=product,
+        old_addresses=services.redirects_to(product) if product is not None else [],
+        offer_take_over=getattr(form, "offer_take_over", False) or form.take_over_redirect.data,
+    ), status
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def product_new():
+    form = _product_form()
+    if form.validate_on_submit():
+        target = _save_product(form, None)
+        if target:
+            return redirect(target, code=303)
+    return _render_product_form(form, None, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def product_edit(product_id: int):
+    product = _product_or_404(product_id)
+    form = _product_form(product)
+    if form.validate_on_submit():
+        target = _save_product(form, product)
+        if target:
+            return redirect(target, code=303)
+        product = _product_or_404(product_id)
+    return _render_product_form(form, product, 400 if form.is_submitted() else 200)
+
+
+def _back(product_id: int) -> str:
+    default = url_for("catalogue_admin.product_edit", product_id=product_id)
+    return safe_local_path(request.form.get("next")) or default
+
+
+@bp.post("/products/<int:product_id>/duplicate")
+@role_required(*CATALOGUE_ROLES)
+def product_duplicate(product_id: int):
+    product = _product_or_404(product_id)
+    copy = services.duplicate_product(product, _actor(), _media_root(), ip=_ip())
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        services.remove_files(copy.new_files)
+        raise
+    flash(
+        f"Copied {product.name} to {copy.product.name}, archived and with no stock. "
+        "Check its slug, SKUs and details before unarchiving it.",
+        "success",
+    )
+    return redirect(url_for("catalogue_admin.product_edit", product_id=copy.product.id), code=303)
+
+
+@bp.post("/products/<int:product_id>/archive")
+@role_required(*CATALOGUE_ROLES)
+def product_archive(product_id: int):
+    product = _product_or_404(product_id)
+    if services.set_product_active(product, False, _actor(), _ip()):
+        flash(f"Archived {product.name}: it is hidden from the shop.", "success")
+    db.session.commit()
+    return redirect(_back(product_id), code=303)
+
+
+@bp.post("/products/<int:product_id>/unarchive")
+@role_required(*CATALOGUE_ROLES)
+def product_unarchive(product_id: int):
+    product = _product_or_404(product_id)
+    if services.set_product_active(product, True, _actor(), _ip()):
+        if product.active_variants:
+            flash(f"Unarchived {product.name}: it is in the shop again.", "success")
+        else:
+            flash(
+                f"Unarchived {product.name}. It shows in the shop once it has a size on sale.",
+                "warning",
+            )
+    db.session.commit()
+    return redirect(_back(product_id), code=303)
+
+
+# Sizes and stock --------------------------------------------------------------------------
+
+
+@bp.route("/products/<int:product_id>/variants", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def product_variants(product_id: int):
+    """The product's sizes, and the form that adds one."""
+    product = _product_or_404(product_id)
+    form = VariantForm()
+    if form.validate_on_submit():
+        try:
+            variant = services.create_variant(
+                product, form.variant_data(), form.opening_stock.data or 0, _actor(), _ip()
+            )
+            db.session.commit()
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            _show_error(form, exc, "sku")
+        except IntegrityError:
+            db.session.rollback()
+            form.sku.errors = [*form.sku.errors, "Another size took this SKU a moment ago."]
+        else:
+            flash(f"Added the size {variant.size_label} ({variant.sku}).", "success")
+            return redirect(
+                url_for("catalogue_admin.product_variants", product_id=product_id), code=303
+            )
+        product = _product_or_404(product_id)
+    return render_template("admin/catalogue/variants.html", product=product, form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
+def _variant_or_404(variant_id: int) -> Variant:
+    variant = db.session.get(Variant, variant_id)
+    if variant is None:
+        abort(404)
+    return variant
+
+
+def _render_variant(variant: Variant, form, stock_form, status: int):
+    return render_template(
+        "admin/catalogue/variant.html",
+        product=variant.product,
+        variant=variant,
+        form=form,
+        stock_form=stock_form,
+        adjustments=services.recent_adjustments(variant),
+    ), status
+
+
+@bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def variant_edit(variant_id: int):
+    variant = _variant_or_404(variant_id)
+    if request.method == "POST":
+        form = VariantForm()
+    else:
+        form = VariantForm(data=variant_form_values(variant))
+    stock_form = StockForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_variant(variant, form.variant_data(), _actor(), _ip())
+            db.session.commit()
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            _show_error(form, exc, "sku")
+        except IntegrityError:
+            db.session.rollback()
+            form.sku.errors = [*form.sku.errors, "Another size took this SKU a moment ago."]
+        else:
+            flash(f"Saved {variant.sku}." if changed else "Nothing to save: no changes.", "success")
+            return redirect(url_for("catalogue_admin.variant_edit", variant_id=variant.id), 303)
+    return _render_variant(variant, form, stock_form, 400 if form.is_submitted() else 200)
+
+
+@bp.post("/variants/<int:variant_id>/stock")
+@role_required(*CATALOGUE_ROLES)
+def variant_stock(variant_id: int):
+    """Add or take away units on hand, with a reason."""
+    variant = _variant_or_404(variant_id)
+    stock_form = StockForm()
+    if stock_form.validate():
+        try:
+            services.adjust_stock(
+                variant, stock_form.change.data, stock_form.reason.data, _actor(), _ip()
+            )
+            db.session.commit()
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            _show_error(stock_form, exc, "change")
+        else:
+            flash(
+                f"Stock of {variant.sku} is now {variant.on_hand} on hand "
+                f"({variant.available} to sell).",
+                "success",
+            )
+            return redirect(url_for("catalogue_admin.variant_edit", variant_id=variant.id), 303)
+    form = VariantForm(formdata=None, data=variant_form_values(variant))
+    return _render_variant(variant, form, stock_form, 400)
+
+
+# Formulation ------------------------------------------------------------------------------
+
+
+@bp.route("/products/<int:product_id>/formulation", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def product_formulation(product_id: int):
+    product = _product_or_404(product_id)
+    extra_errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = FormulationForm()
+    else:
+        form = FormulationForm(data=formulation_form_values(product))
+        form.add_blank_rows()
+    if form.validate_on_submit():
+        try:
+            changed = services.set_formulation(
+                product,
+                form.ingredient_list,
+                form.strain_data(),
+                form.nutrient_data(),
+                _actor(),
+                _ip(),
+            )
+            db.session.commit()
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            if exc.field == "ingredients":
+                _show_error(form, exc, "ingredients")
+            else:
+                extra_errors.setdefault(exc.field or "form", []).append(str(exc))
+            product = _product_or_404(product_id)
+        else:
+            flash(
+                "Saved the formulation." if changed else "Nothing to save: no changes.", "success"
+            )
+            return redirect(
+                url_for("catalogue_admin.product_formulation", product_id=product_id), code=303
+            )
+    return render_template(
+        "admin/catalogue/formulation.html",
+        product=product,
+        form=form,
+        extra_errors=extra_errors,
+        cfu_hint=services.CFU_HINT,
+    ), (400 if form.is_submitted() else 200)
+
+
+# Pictures ---------------------------------------------------------------------------------
+
+
+def _render_images(product, form, status: int, alt_errors=None):
+    return render_template(
+        "admin/catalogue/images.html",
+        product=product,
+        form=form,
+        alt_errors=alt_errors or {},
+    ), status
+
+
+@bp.route("/products/<int:product_id>/images", methods=["GET", "POST"])
+@role_required(*CATALOGUE_ROLES)
+def product_images(product_id: int):
+    """The product's pictures, in order, and the form that uploads one."""
+    product = _product_or_404(product_id)
+    form = ImageUploadForm()
+    if form.validate_on_submit():
+        upload = form.image.data
+        try:
+            picture = services.read_product_image(upload.stream, upload.filename)
+            added = services.add_product_image(
+                product, picture, form.alt_text.data, _media_root(), _actor(), _ip()
+            )
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            _show_error(form, exc, "image")
+            return _render_images(_product_or_404(product_id), form, 400)
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            services.remove_files(added.new_files)
+            raise
+        flash("Added the picture.", "success")
+        return redirect(url_for("catalogue_admin.product_images", product_id=product_id), 303)
+    return _render_images(product, form, 400 if form.is_submitted() else 200)
+
+
+def _image_or_404(image_id: int) -> ProductImage:
+    image = db.session.get(ProductImage, image_id)
+    if image is None:
+        abort(404)
+    return image
+
+
+@bp.post("/images/<int:image_id>")
+@role_required(*CATALOGUE_ROLES)
+def image_update(image_id: int):
+    """Change a picture's description (alt text)."""
+    image = _image_or_404(image_id)
+    form = ImageAltForm()
+    error = None
+    if form.validate():
+        try:
+            changed = services.update_image_alt(image, form.alt_text.data, _actor(), _ip())
+            db.session.commit()
+        except services.CatalogueError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            flash("Saved the description." if changed else "Nothing to save: no changes.")
+            return redirect(
+                url_for("catalogue_admin.product_images", product_id=image.product_id), 303
+            )
+    errors = [*form.alt_text.errors, *([error] if error else [])]
+    product = _product_or_404(image.product_id)
+    return _render_images(
+        product,
+        ImageUploadForm(formdata=None),
+        400,
+        alt_errors={image_id: (form.alt_text.data or "", errors)},
+    )
+
+
+@bp.post("/images/<int:image_id>/move")
+@role_required(*CATALOGUE_ROLES)
+def image_move(image_id: int):
+    image = _image_or_404(image_id)
+    direction = request.form.get("direction", "")
+    if direction not in ("up", "down"):
+        abort(400, description="Move a picture up or down.")
+    services.move_image(image, direction, _actor(), _ip())
+    db.session.commit()
+    return redirect(url_for("catalogue_admin.product_images", product_id=image.product_id), 303)
+
+
+@bp.post("/images/<int:image_id>/delete")
+@role_required(*CATALOGUE_ROLES)
+def image_delete(image_id: int):
+    image = _image_or_404(image_id)
+    product_id = image.product_id
+    files = services.delete_image(image, _media_root(), _actor(), _ip())
+    db.session.commit()
+    services.remove_files(files)
+    flash("Removed the picture.", "success")
+    return redirect(url_for("catalogue_admin.product_images", product_id=product_id), 303)
+
+
+# CSV export and import --------------------------------------------------------------------
+
+
+def _import_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="catalogue-csv-import")
+
+
+@bp.get("/csv")
+@role_required(*CATALOGUE_ROLES)
+def csv_page():
+    return render_template("admin/catalogue/csv.html", form=CsvUploadForm(), columns=csv_io.COLUMNS)
+
+
+@bp.get("/csv/export")
+@role_required(*CATALOGUE_ROLES)
+def csv_export():
+    filename = f"catalogue-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        csv_io.export_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _render_preview(plan: csv_io.ImportPlan, csv_text: str, status: int, message=None):
+    token = None
+    if not plan.has_errors and plan.has_changes:
+        token = _import_serializer().dumps({"csv": csv_text, "fingerprint": plan.fingerprint})
+    return render_template(
+        "admin/catalogue/csv_preview.html",
+        plan=plan,
+        apply_form=CsvApplyForm(formdata=None, data={"token": token}),
+        can_apply=token is not None,
+        message=message,
+    ), status
+
+
+@bp.post("/csv/preview")
+@role_required(*CATALOGUE_ROLES)
+def csv_preview():
+    """The dry run: what the uploaded file would change, row by row. Nothing is saved."""
+    form = CsvUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(csv_io.CSV_MAX_BYTES + 1)
+        try:
+            file = csv_io.read_csv(data)
+        except csv_io.CsvFileError as exc:
+            form.file.errors = [*form.file.errors, str(exc)]
+        else:
+            plan = csv_io.plan_import(file)
+            db.session.rollback()  # a dry run: nothing read may be written back
+            return _render_preview(plan, file.text, 400 if plan.has_errors else 200)
+    return render_template("admin/catalogue/csv.html", form=form, columns=csv_io.COLUMNS), 400
+
+
+@bp.post("/csv/apply")
+@csrf.exempt  # checked below by CsvApplyForm, once the larger form limit is set
+@role_required(*CATALOGUE_ROLES)
+def csv_apply():
+    """Apply a previewed file: read and check it again, and make exactly the changes
+    the preview showed, in one transaction."""
+    request.max_form_memory_size = IMPORT_FORM_MAX_BYTES
+    form = CsvApplyForm()
+    if not form.validate():
+        abort(400, description="The import to apply is missing or has expired. Upload it again.")
+    try:
+        payload = _import_serializer().loads(form.token.data, max_age=IMPORT_MAX_AGE)
+        file = csv_io.read_csv(payload["csv"].encode("utf-8"))
+    except (BadSignature, KeyError, TypeError, csv_io.CsvFileError):
+        abort(400, description="That preview has expired or was changed. Upload the file again.")
+    plan = csv_io.plan_import(file)
+    if plan.has_errors or plan.fingerprint != payload.get("fingerprint"):
+        db.session.rollback()
+        return _render_preview(
+            plan,
+            file.text,
+            409,
+            "The catalogue changed since your preview, so nothing was applied. Check what "
+            "the file would change now, below, and apply it again if it is right.",
+        )
+    try:
+        result = csv_io.apply_import(plan, _actor(), _ip())
+        db.session.commit()
+    except services.CatalogueError as exc:
+        db.session.rollback()
+        return _render_preview(
+            csv_io.plan_import(file), file.text, 409, f"Nothing was applied: {exc}"
+        )
+    flash(f"Imported the file: {result.summary()}.", "success")
+    return redirect(url_for("catalogue_admin.csv_page"), code=303)

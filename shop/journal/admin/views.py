@@ -1,0 +1,273 @@
+"""Journal staff screens: the article list, the article editor (save, preview,
+publish now, schedule, unpublish) and authors. Editors and administrators only.
+
+Views stay thin: they read the form, call `services`, commit once and redirect,
+or show the form again (400) with each problem next to its field.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from shop.admin.auth import role_required, roles_for
+from shop.catalogue.services import product_stock_state
+from shop.extensions import db
+from shop.journal.admin import bp, services
+from shop.journal.admin.forms import (
+    ACTIONS,
+    ArticleFilterForm,
+    ArticleForm,
+    AuthorForm,
+)
+from shop.journal.models import Author
+from shop.models import utcnow
+
+JOURNAL_ROLES = roles_for("journal")
+ARTICLES_PER_PAGE = 25
+MAX_PAGE = 10_000
+
+
+@bp.context_processor
+def journal_admin_context() -> dict:
+    return {"format_uk": services.format_uk, "ArticleState": services.ArticleState}
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+def _stock_state(product):
+    return product_stock_state(product, current_app.config["LOW_STOCK_THRESHOLD"])
+
+
+# Articles -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required(*JOURNAL_ROLES)
+def article_list():
+    concerns, tags = services.all_concerns(), services.all_tags()
+    form = ArticleFilterForm(request.args)
+    form.setup(concerns, tags)
+    valid = form.validate()
+    filters = services.ArticleFilters()
+    if valid:
+        filters = services.ArticleFilters(
+            q=form.q.data or "",
+            state=form.status.data or "",
+            concern=form.concern.data or "",
+            tag=form.tag.data or "",
+        )
+    now = utcnow()
+    page_number = request.args.get("page", 1, type=int) or 1
+    articles = db.paginate(
+        services.article_list_query(filters, now),
+        page=min(max(page_number, 1), MAX_PAGE),
+        per_page=ARTICLES_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/journal/articles.html",
+        form=form,
+        filters=filters,
+        articles=articles,
+        states={article.id: services.article_state(article, now) for article in articles.items},
+        counts=services.state_counts(now),
+    ), (200 if valid else 400)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*JOURNAL_ROLES)
+def article_new():
+    return _editor(None)
+
+
+@bp.route("/<int:article_id>", methods=["GET", "POST"])
+@role_required(*JOURNAL_ROLES)
+def article_edit(article_id: int):
+    article = services.article_for_editor(article_id)
+    if article is None:
+        abort(404)
+    return _editor(article)
+
+
+def _editor(article):
+    """Show the editor, or act on what it sent: preview, save, and publish, schedule
+    or unpublish the saved article in the same step."""
+    choices = {
+        "authors": services.all_authors(),
+        "concerns": services.all_concerns(),
+        "tags": services.all_tags(),
+    }
+    submitted = request.method == "POST"
+    action = request.form.get("action", "save") if submitted else "save"
+    if action not in ACTIONS:
+        abort(400, description="The editor sent an action it does not have.")
+    if submitted or article is None:
+        form = ArticleForm()
+    else:
+        form = ArticleForm(data=services.form_values(article))
+    form.setup(article=article, action=action, **choices)
+    if not submitted:
+        return _render_editor(form, article, choices)
+
+    valid = form.validate()
+    if action == "preview":
+        preview = services.build_preview(
+            form.article_data(lenient=True),
+            article,
+            authors={author.id: author for author in choices["authors"]},
+            concerns={concern.id: concern for concern in choices["concerns"]},
+            tags={tag.id: tag for tag in choices["tags"]},
+            new_picture=bool(form.hero_image.data),
+        )
+        page = _render_editor(form, article, choices, preview=preview, invalid=not valid)
+        return page, (200 if valid else 400)
+    if valid:
+        done = _save(form, article, action)
+        if done is not None:
+            return done
+    return _render_editor(form, article, choices, invalid=True), 400
+
+
+def _save(form: ArticleForm, article, action: str):
+    """Save the editor's article and carry out `action`; a redirect, or None when
+    the save was refused (the form then says why)."""
+    result = None
+    try:
+        result = services.save_article(
+            article,
+            form.article_data(),
+            actor=_actor(),
+            ip=_ip(),
+            media_root=current_app.config["MEDIA_ROOT"],
+            hero_image=form.hero_picture,
+        )
+        saved = result.article
+        moved = False
+        if action == "publish":
+            moved = services.publish_now(saved, _actor(), _ip())
+        elif action == "schedule":
+            moved = services.schedule(saved, form.publish_at_utc, _actor(), _ip())
+        elif action == "unpublish":
+            moved = services.unpublish(saved, _actor(), _ip())
+        db.session.commit()
+    except (services.JournalError, IntegrityError) as exc:
+        db.session.rollback()
+        if result is not None:
+            services.remove_files(result.new_files)
+        if isinstance(exc, IntegrityError):
+            form.slug.errors = [*form.slug.errors, "Another article already uses this web address."]
+        else:
+            form.form_errors.append(str(exc))
+        return None
+    services.remove_files(result.old_files)
+    flash(_saved_message(result, action, moved), "success")
+    unknown = services.unknown_card_slugs(saved.body)
+    if unknown:
+        flash(
+            "The body names products shoppers won't see: "
+            f"{', '.join(unknown)}. See the warnings below.",
+            "warning",
+        )
+    return redirect(url_for("journal_admin.article_edit", article_id=saved.id), code=303)
+
+
+def _saved_message(result: services.SaveResult, action: str, moved: bool) -> str:
+    article = result.article
+    if action == "publish":
+        return (
+            f"Published: shoppers can read it at /journal/{article.slug}."
+            if moved
+            else "Saved. It was already published."
+        )
+    if action == "schedule":
+        return f"Scheduled: it goes live on {services.format_uk(article.published_at)}."
+    if action == "unpublish":
+        return (
+            "Unpublished: it is a draft again and shoppers can't see it."
+            if moved
+            else "Saved. It was already a draft."
+        )
+    if result.created:
+        return f"Saved the draft “{article.title}”."
+    return "Saved your changes." if result.changed else "Nothing had changed."
+
+
+def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, invalid=False):
+    form.add_blank_rows()
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    typed = [entry.form.product.data for entry in form.featured.entries if entry.form.product.data]
+    picked = services.find_products(typed)
+    featured_slugs = [picked[value].slug for value in typed if value in picked]
+    problems = services.linked_product_problems(form.body.data or "", featured_slugs, threshold)
+    state = services.article_state(article) if article is not None else None
+    return render_template(
+        "admin/journal/edit.html",
+        form=form,
+        article=article,
+        state=state,
+        preview=preview,
+        invalid=invalid,
+        problems=problems,
+        picked=picked,
+        picker=services.products_for_picker(),
+        choices=choices,
+        stock_state=_stock_state,
+    )
+
+
+# Authors --------------------------------------------------------------------------------
+
+
+@bp.get("/authors")
+@role_required(*JOURNAL_ROLES)
+def author_list():
+    return render_template("admin/journal/authors.html", authors=services.authors_with_counts())
+
+
+@bp.route("/authors/new", methods=["GET", "POST"])
+@role_required(*JOURNAL_ROLES)
+def author_new():
+    form = AuthorForm()
+    if form.validate_on_submit():
+        try:
+            author = services.create_author(
+                form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+            )
+        except services.JournalError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Added {author.display_name}.", "success")
+            return redirect(url_for("journal_admin.author_list"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/journal/author_form.html", form=form, author=None), status
+
+
+@bp.route("/authors/<int:author_id>", methods=["GET", "POST"])
+@role_required(*JOURNAL_ROLES)
+def author_edit(author_id: int):
+    author = db.get_or_404(Author, author_id)
+    form = AuthorForm(obj=author)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_author(
+                author, form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+            )
+        except services.JournalError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Saved {author.display_name}." if changed else "Nothing had changed.", "success")
+            return redirect(url_for("journal_admin.author_list"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/journal/author_form.html", form=form, author=author), status

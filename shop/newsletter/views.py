@@ -1,0 +1,264 @@
+"""Newsletter pages: signup, confirmation, preferences and one-click unsubscribe."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from shop import tasks
+from shop.extensions import csrf, db, limiter
+from shop.newsletter import bp, consent, services
+from shop.newsletter.emails import ONE_CLICK
+from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, SignupForm
+from shop.newsletter.models import TOPICS, SignupSource, UnsubscribeMethod
+from shop.newsletter.tokens import check_form_stamp, form_stamp
+
+logger = logging.getLogger(__name__)
+
+IP_LIMIT_MESSAGE = "Too many signups from your network. Please wait a few minutes and try again."
+EMAIL_LIMIT_MESSAGE = (
+    "Too many signups for this address. Please check your inbox, or try again in an hour."
+)
+
+
+# The signup form, wherever it is shown ------------------------------------------
+
+
+def signup_form(source: str, form: SignupForm | None = None) -> dict:
+    """What `newsletter/_signup.html` needs: the form (fresh, or one that came back
+    with errors), the consent wording beside it, and the topics."""
+    if form is None:
+        form = SignupForm(
+            formdata=None,
+            source=source,
+            consent_version=consent.CURRENT_VERSION,
+            stamp=form_stamp(),
+        )
+    version = form.consent_version.data
+    if not consent.is_known(version):
+        version = form.consent_version.data = consent.CURRENT_VERSION
+    return {
+        "form": form,
+        "source": source,
+        "consent": consent.wording(version, current_app.config["SHOP_NAME"]),
+        "topics": TOPICS,
+    }
+
+
+@bp.app_template_global("newsletter_signup")
+def newsletter_signup(source: str = SignupSource.FOOTER) -> dict:
+    return signup_form(source if source in set(SignupSource) else SignupSource.PAGE)
+
+
+def _posted_source(value: str | None) -> str:
+    return value if value in set(SignupSource) else SignupSource.PAGE
+
+
+def _email_key() -> str:
+    """The rate-limit key for the address being signed up (hashed, never stored as typed)."""
+    email = services.normalise_email(request.form.get("email"))[:320]
+    return "newsletter-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+
+
+def _private(response):
+    """Pages reached by a token: not cached, not indexed, the token not sent on as Referer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Signing up ---------------------------------------------------------------------
+
+
+@bp.route("/newsletter", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["NEWSLETTER_SIGNUP_IP_LIMIT"],
+    methods=["POST"],
+    error_message=IP_LIMIT_MESSAGE,
+)
+@limiter.limit(
+    lambda: current_app.config["NEWSLETTER_SIGNUP_EMAIL_LIMIT"],
+    key_func=_email_key,
+    methods=["POST"],
+    error_message=EMAIL_LIMIT_MESSAGE,
+)
+def signup():
+    if request.method == "GET":
+        return render_template("newsletter/signup.html", signup=signup_form(SignupSource.PAGE))
+
+    form = SignupForm()
+    source = _posted_source(form.source.data)
+    form.source.data = source
+    config = current_app.config
+    stamp = check_form_stamp(
+        form.stamp.data,
+        min_seconds=config["NEWSLETTER_MIN_FILL_SECONDS"],
+        max_age=config["NEWSLETTER_FORM_MAX_AGE"],
+    )
+    if form.website.data or stamp.looks_like_a_bot:
+        # Bots get the answer people get, and nothing is stored or sent.
+        logger.info("Newsletter signup dropped as automated (from %s)", request.remote_addr)
+        return redirect(url_for("newsletter.thanks"), code=303)
+
+    problem = None
+    valid = form.validate()
+    if valid and stamp.expired:
+        # A form left open for a day: ask again (the new stamp lets them send at once).
+        form.stamp.data = form_stamp(at=time.time() - config["NEWSLETTER_MIN_FILL_SECONDS"])
+        problem = "This form was open for a long time. Please press Subscribe again."
+    elif valid:
+        try:
+            result = services.request_subscription(
+                form.normalised_email,
+                form.topics.data,
+                source=source,
+                consent_version=form.consent_version.data,
+            )
+        except services.NewsletterError as exc:
+            db.session.rollback()
+            form.topics.errors = [*form.topics.errors, str(exc)]
+        else:
+            db.session.commit()
+            if result.email:
+                tasks.send_signup_email(result.subscriber_id, result.email)
+            return redirect(url_for("newsletter.thanks"), code=303)
+    return (
+        render_template(
+            "newsletter/signup.html", signup=signup_form(source, form), problem=problem
+        ),
+        400,
+    )
+
+
+@bp.get("/newsletter/thanks")
+def thanks():
+    valid_days = max(1, current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"] // 86400)
+    return render_template("newsletter/thanks.html", valid_days=valid_days)
+
+
+# Confirming ---------------------------------------------------------------------
+
+
+def _confirmation_problem(problem: str):
+    status = 410 if problem == "expired" else 400
+    page = render_template(
+        "newsletter/confirm_problem.html",
+        problem=problem,
+        signup=signup_form(SignupSource.PAGE),
+    )
+    return _private((page, status))
+
+
+@bp.route("/newsletter/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    lookup = services.subscriber_to_confirm(token, current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"])
+    if lookup.problem in ("expired", "invalid"):
+        return _confirmation_problem(lookup.problem)
+    subscriber = lookup.subscriber
+    form = ConfirmForm()
+    if lookup.problem is None and request.method == "POST" and form.validate():
+        services.confirm_subscription(subscriber)
+        db.session.commit()
+        return _private(render_template("newsletter/confirmed.html", subscriber=subscriber))
+    if lookup.problem == "confirmed":
+        return _private(
+            render_template("newsletter/confirmed.html", subscriber=subscriber, already=True)
+        )
+    wording = (
+        consent.wording(subscriber.consent_version, current_app.config["SHOP_NAME"])
+        if consent.is_known(subscriber.consent_version)
+        else None
+    )
+    return _private(
+        render_template(
+            "newsletter/confirm.html",
+            subscriber=subscriber,
+            form=form,
+            consent=wording,
+            topics=TOPICS,
+        )
+    )
+
+
+# Preferences and unsubscribing --------------------------------------------------
+
+
+def _subscriber_or_404(token: str):
+    subscriber = services.subscriber_by_token(token)
+    if subscriber is None:
+        abort(404)
+    return subscriber
+
+
+def _preferences_page(subscriber, form: PreferencesForm, status: int = 200):
+    page = render_template(
+        "newsletter/preferences.html",
+        subscriber=subscriber,
+        form=form,
+        leave_form=LeaveForm(),
+        topics=TOPICS,
+    )
+    return _private((page, status))
+
+
+@bp.get("/newsletter/unsubscribe/<token>")
+def preferences(token: str):
+    """The link in every newsletter's footer: change topics, or leave with one button."""
+    subscriber = _subscriber_or_404(token)
+    form = PreferencesForm(formdata=None, topics=subscriber.topic_names)
+    return _preferences_page(subscriber, form)
+
+
+@bp.post("/newsletter/unsubscribe/<token>")
+@csrf.exempt
+def one_click_unsubscribe(token: str):
+    """RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; we unsubscribe
+    at once, with no login and no CSRF token, and answer 200 however often it comes."""
+    subscriber = _subscriber_or_404(token)
+    if request.form.get("List-Unsubscribe") != ONE_CLICK.split("=", 1)[1]:
+        abort(400, description=f"Expected a one-click unsubscribe request: {ONE_CLICK}.")
+    services.unsubscribe(subscriber, UnsubscribeMethod.ONE_CLICK)
+    db.session.commit()
+    return _private(render_template("newsletter/unsubscribed.html", subscriber=subscriber))
+
+
+@bp.post("/newsletter/preferences/<token>")
+def update_preferences(token: str):
+    subscriber = _subscriber_or_404(token)
+    form = PreferencesForm()
+    if form.validate():
+        try:
+            services.change_topics(subscriber, form.topics.data)
+        except services.NewsletterError as exc:
+            db.session.rollback()
+            form.topics.errors = [*form.topics.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Your choices are saved.", "success")
+            return redirect(url_for("newsletter.preferences", token=token), code=303)
+    return _preferences_page(subscriber, form, 400)
+
+
+@bp.post("/newsletter/leave/<token>")
+def leave(token: str):
+    subscriber = _subscriber_or_404(token)
+    if LeaveForm().validate():
+        services.unsubscribe(subscriber, UnsubscribeMethod.PREFERENCES)
+        db.session.commit()
+        flash("You have unsubscribed. We will not send you the newsletter again.", "success")
+    return redirect(url_for("newsletter.preferences", token=token), code=303)

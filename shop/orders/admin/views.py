@@ -1,0 +1,193 @@
+"""Order pages of the back office: the list, one order, shipping it and refunding it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shop.admin.auth import role_required, roles_for
+from shop.extensions import db
+from shop.money import format_money
+from shop.orders import fulfilment, refunds
+from shop.orders.admin import bp
+from shop.orders.admin.forms import (
+    OrderFilterForm,
+    ShipForm,
+    new_request_key,
+    refund_form_for,
+)
+from shop.orders.models import Order
+from shop.orders.services import OrderFilters, order_for_staff, order_search
+
+ORDERS_PER_PAGE = 50
+FILTER_FIELDS = ("q", "status", "fulfilment", "date_from", "date_to")
+
+# How the timeline names what happened; anything else is shown by its own name.
+EVENT_LABELS = {
+    "placed": "Placed",
+    "payment_started": "Payment page opened",
+    "paid": "Paid",
+    "email_sent": "Emailed",
+    "email_failed": "Email failed",
+    "email_skipped": "Email not sent",
+    "amount_mismatch": "Amount differs",
+    "stock_short": "Stock short",
+    "expired": "Payment expired",
+    "cancelled": "Cancelled",
+    "failed": "Payment failed",
+    "shipped": "Shipped",
+    "refunded": "Refunded",
+    "refund_failed": "Refund refused",
+}
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+@bp.get("/")
+@role_required(*roles_for("orders"))
+def order_list():
+    form = OrderFilterForm(request.args)
+    valid = form.validate()
+    filters = OrderFilters()
+    if valid:
+        filters = OrderFilters(
+            q=form.q.data or "",
+            status=form.status.data or "",
+            fulfilment=form.fulfilment.data or "",
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+    orders = db.paginate(
+        order_search(filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=ORDERS_PER_PAGE,
+        error_out=False,
+    )
+    # The filters again, for the page links (only known names: url_for treats
+    # names like _external specially).
+    query_args = {
+        name: request.args[name] for name in FILTER_FIELDS if valid and request.args.get(name)
+    }
+    return render_template(
+        "admin/orders/list.html",
+        form=form,
+        orders=orders,
+        query_args=query_args,
+        filtered=filters != OrderFilters(),
+    ), (200 if valid else 400)
+
+
+def _order_or_404(order_id: int) -> Order:
+    order = order_for_staff(order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _render_order(
+    order: Order,
+    *,
+    ship_form=None,
+    refund_form=None,
+    ship_problem: str | None = None,
+    refund_problem: str | None = None,
+    status: int = 200,
+):
+    refundable = refunds.refundable_pence(order)
+    returnable = refunds.returnable_quantities(order)
+    if refund_form is None:
+        refund_form = refund_form_for(order, refundable, returnable, formdata=None)
+    return render_template(
+        "admin/orders/detail.html",
+        order=order,
+        ship_form=ship_form or ShipForm(formdata=None),
+        refund_form=refund_form,
+        refundable=refundable,
+        returnable=returnable,
+        returned=refunds.returned_quantities(order),
+        event_labels=EVENT_LABELS,
+        ship_problem=ship_problem,
+        refund_problem=refund_problem,
+    ), status
+
+
+@bp.get("/<int:order_id>")
+@role_required(*roles_for("orders"))
+def order_detail(order_id: int):
+    return _render_order(_order_or_404(order_id))
+
+
+@bp.post("/<int:order_id>/ship")
+@role_required(*roles_for("orders"))
+def order_ship(order_id: int):
+    order = _order_or_404(order_id)
+    form = ShipForm()
+    if not form.validate():
+        return _render_order(order, ship_form=form, status=400)
+    actor = _actor()
+    try:
+        shipped = fulfilment.mark_shipped(
+            order, form.carrier.data, form.tracking_number.data or "", actor, ip=_ip()
+        )
+    except fulfilment.ShippingError as exc:
+        db.session.rollback()
+        return _render_order(
+            _order_or_404(order_id), ship_form=form, ship_problem=str(exc), status=400
+        )
+    if not shipped:
+        db.session.rollback()
+        flash(f"Order {order.number} was already marked as shipped: nothing was changed.", "info")
+        return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
+    db.session.commit()
+    if fulfilment.send_shipping_email(order, actor_email=actor.email):
+        flash(f"Order {order.number} is marked as shipped and {order.email} was told.", "success")
+    else:
+        flash(
+            f"Order {order.number} is marked as shipped, but the shipping email could not be "
+            "sent. See the timeline.",
+            "warning",
+        )
+    return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
+
+
+@bp.post("/<int:order_id>/refund")
+@role_required(*roles_for("orders"))
+def order_refund(order_id: int):
+    order = _order_or_404(order_id)
+    refundable = refunds.refundable_pence(order)
+    returnable = refunds.returnable_quantities(order)
+    form = refund_form_for(order, refundable, returnable)
+    if not form.validate():
+        return _render_order(order, refund_form=form, status=400)
+    actor = _actor()
+    try:
+        refund = refunds.refund_order(order, form.refund_request(), actor, ip=_ip())
+    except refunds.AlreadyRefunded:
+        db.session.rollback()
+        flash("That refund had already been made: nothing more was refunded.", "info")
+        return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
+    except refunds.RefundError as exc:
+        db.session.rollback()
+        order = _order_or_404(order_id)
+        field = form._fields.get(exc.field) or form.amount
+        field.errors = [*field.errors, str(exc)]
+        return _render_order(order, refund_form=form, status=400)
+    except refunds.RefundFailed as exc:
+        db.session.rollback()
+        order = _order_or_404(order_id)
+        # A refused key cannot be used again: the next try is a new request.
+        form.request_key.data = new_request_key()
+        problem = f"The payment provider refused the refund, so nothing was refunded: {exc}"
+        return _render_order(order, refund_form=form, refund_problem=problem, status=400)
+    amount = format_money(refund.amount_pence, order.currency)
+    if refunds.send_refund_email(refund, actor_email=actor.email):
+        flash(f"Refunded {amount}; {order.email} was told.", "success")
+    else:
+        flash(f"Refunded {amount}, but the refund email could not be sent.", "warning")
+    return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)

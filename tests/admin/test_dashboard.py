@@ -1,0 +1,104 @@
+"""The dashboard: sales today and this week, and sizes running low."""
+
+from datetime import UTC, datetime, timedelta
+
+from shop.admin.services import period_starts, sales_figures
+from shop.extensions import db
+from shop.models import utcnow
+from shop.orders.models import Order
+from tests.factories import ProductFactory, VariantFactory
+from tests.helpers import page
+
+# A Wednesday: the week began on Monday 12 May.
+NOW = datetime(2025, 5, 14, 15, 30, tzinfo=UTC)
+_orders = iter(range(1, 10_000))
+
+
+def add_order(status: str, paid_at: datetime | None, total: int, refunded: int = 0) -> None:
+    n = next(_orders)
+    db.session.add(
+        Order(
+            access_token=f"token-{n:040d}",
+            checkout_key=f"key-{n}",
+            status=status,
+            subtotal_pence=total,
+            shipping_pence=0,
+            total_pence=total,
+            refunded_pence=refunded,
+            shipping_code="standard",
+            shipping_name="Standard UK delivery",
+            payment_provider="demo",
+            payment_expires_at=NOW,
+            paid_at=paid_at,
+        )
+    )
+
+
+def test_period_starts_are_midnight_today_and_monday_in_utc():
+    assert period_starts(NOW) == (
+        datetime(2025, 5, 14, tzinfo=UTC),
+        datetime(2025, 5, 12, tzinfo=UTC),
+    )
+    monday = datetime(2025, 5, 12, 0, 5, tzinfo=UTC)
+    assert period_starts(monday) == (datetime(2025, 5, 12, tzinfo=UTC),) * 2
+
+
+def test_sales_count_paid_and_refunded_orders_less_refunds(app):
+    with app.app_context():
+        add_order("paid", NOW - timedelta(hours=1), 2000)
+        add_order("paid", NOW - timedelta(hours=2), 3000, refunded=500)  # partly refunded
+        add_order("refunded", NOW - timedelta(hours=3), 1000, refunded=1000)
+        add_order("paid", datetime(2025, 5, 12, 9, tzinfo=UTC), 4000)  # Monday
+        add_order("paid", datetime(2025, 5, 11, 23, 59, tzinfo=UTC), 9999)  # last week
+        add_order("pending", None, 7777)
+        add_order("expired", None, 8888)
+        db.session.commit()
+        figures = sales_figures(NOW)
+    assert figures.today_orders == 3
+    assert figures.today_revenue_pence == 2000 + 2500 + 0
+    assert figures.week_orders == 4
+    assert figures.week_revenue_pence == 2000 + 2500 + 0 + 4000
+
+
+def test_the_dashboard_shows_sales_and_low_stock_with_links(app, client, login):
+    with app.app_context():
+        add_order("paid", utcnow(), 2495)
+        low = ProductFactory(name="Barrier Cream", slug="barrier-cream", variants=[])
+        VariantFactory(product=low, size_label="50 ml", sku="BC-50", on_hand=3, reserved=1)
+        VariantFactory(product=low, size_label="100 ml", sku="BC-100", on_hand=40)
+        VariantFactory(product=low, size_label="10 ml", sku="BC-10", on_hand=0)
+        VariantFactory(product=low, size_label="Old", sku="BC-OLD", on_hand=0, is_active=False)
+        hidden = ProductFactory(name="Archived", is_active=False, variants=[])
+        VariantFactory(product=hidden, on_hand=0)
+        db.session.commit()
+    login("fulfilment")
+    html = page(client.get("/admin/"))
+    today = html.select_one('[data-stat="today"]').get_text(" ", strip=True)
+    assert "£24.95" in today and "1 paid order" in today
+    rows = html.select("[data-low-stock] tbody tr")
+    assert [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in rows] == [
+        ["Barrier Cream", "10 ml", "BC-10", "0"],
+        ["Barrier Cream", "50 ml", "BC-50", "2"],
+    ]
+    assert rows[0].a["href"] == "/products/barrier-cream"
+
+
+def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, login, count_queries):
+    login("editor")
+
+    def add(count: int) -> None:
+        with app.app_context():
+            for _ in range(count):
+                product = ProductFactory(variants=[])
+                VariantFactory(product=product, on_hand=1)
+                add_order("paid", utcnow(), 1000)
+            db.session.commit()
+
+    add(1)
+    with count_queries() as few:
+        assert client.get("/admin/").status_code == 200
+    add(25)
+    with count_queries() as many:
+        assert client.get("/admin/").status_code == 200
+    assert len(many) == len(few)
+    assert len(few) <= 5

@@ -1,0 +1,238 @@
+"""Who may open what: every /admin route is checked for every role.
+
+ACCESS lists each back-office endpoint with the roles allowed in. A new route
+that is not listed here fails `test_every_admin_endpoint_declares_its_roles`,
+so each one has to say who may use it.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+from werkzeug.routing import IntegerConverter
+
+from shop.admin.auth import FORBIDDEN_MESSAGE, allowed, role_required, roles_for
+from tests.admin.conftest import make_staff
+from tests.helpers import page
+
+PUBLIC = "public"
+ADMIN = {"admin"}
+EDITORS = {"admin", "editor"}
+EVERY_ROLE = {"admin", "editor", "fulfilment"}
+
+ACCESS: dict[str, set[str] | str] = {
+    "admin.login": PUBLIC,
+    "admin.logout": EVERY_ROLE,
+    "admin.dashboard": EVERY_ROLE,
+    "admin.staff_list": ADMIN,
+    "admin.staff_new": ADMIN,
+    "admin.staff_role": ADMIN,
+    "admin.staff_deactivate": ADMIN,
+    "admin.staff_reactivate": ADMIN,
+    "admin.audit_log": ADMIN,
+    # Catalogue products, sizes, stock, pictures and CSV (shop/catalogue/admin/views.py)
+    "catalogue_admin.product_list": EDITORS,
+    "catalogue_admin.product_new": EDITORS,
+    "catalogue_admin.product_edit": EDITORS,
+    "catalogue_admin.product_duplicate": EDITORS,
+    "catalogue_admin.product_archive": EDITORS,
+    "catalogue_admin.product_unarchive": EDITORS,
+    "catalogue_admin.product_variants": EDITORS,
+    "catalogue_admin.variant_edit": EDITORS,
+    "catalogue_admin.variant_stock": EDITORS,
+    "catalogue_admin.product_formulation": EDITORS,
+    "catalogue_admin.product_images": EDITORS,
+    "catalogue_admin.image_update": EDITORS,
+    "catalogue_admin.image_move": EDITORS,
+    "catalogue_admin.image_delete": EDITORS,
+    "catalogue_admin.csv_page": EDITORS,
+    "catalogue_admin.csv_export": EDITORS,
+    "catalogue_admin.csv_preview": EDITORS,
+    "catalogue_admin.csv_apply": EDITORS,
+    # Orders (shop/orders/admin/views.py): administrators and fulfilment
+    "orders_admin.order_list": {"admin", "fulfilment"},
+    "orders_admin.order_detail": {"admin", "fulfilment"},
+    "orders_admin.order_ship": {"admin", "fulfilment"},
+    "orders_admin.order_refund": {"admin", "fulfilment"},
+    # Newsletter campaigns and subscribers (shop/newsletter/admin_views.py)
+    "newsletter_admin.campaign_list": EDITORS,
+    "newsletter_admin.campaign_new": EDITORS,
+    "newsletter_admin.campaign_detail": EDITORS,
+    "newsletter_admin.campaign_preview": EDITORS,
+    "newsletter_admin.campaign_edit": EDITORS,
+    "newsletter_admin.campaign_test": EDITORS,
+    "newsletter_admin.campaign_send": EDITORS,
+    "newsletter_admin.campaign_resume": EDITORS,
+    "newsletter_admin.subscriber_list": EDITORS,
+    "newsletter_admin.subscriber_export": EDITORS,
+    "newsletter_admin.subscriber_erase": EDITORS,
+    # Journal articles and authors (shop/journal/admin/views.py)
+    "journal_admin.article_list": EDITORS,
+    "journal_admin.article_new": EDITORS,
+    "journal_admin.article_edit": EDITORS,
+    "journal_admin.author_list": EDITORS,
+    "journal_admin.author_new": EDITORS,
+    "journal_admin.author_edit": EDITORS,
+}
+
+
+def admin_routes(app, target_id: int) -> list[tuple[str, str, set[str]]]:
+    """(endpoint, url, methods) for every /admin rule, sign-out last, with any
+    int in the URL filled with `target_id` and any other value with a dummy."""
+    routes = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.startswith("/admin"):
+                continue
+            values = {
+                name: target_id if isinstance(converter, IntegerConverter) else "dummy"
+                for name, converter in rule._converters.items()
+            }
+            routes.append((rule.endpoint, url_for(rule.endpoint, **values), set(rule.methods)))
+    return sorted(routes, key=lambda route: route[0] == "admin.logout")
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and (
+        urlsplit(response.headers["Location"]).path == "/admin/login"
+    )
+
+
+def test_every_admin_endpoint_declares_its_roles(app):
+    endpoints = {endpoint for endpoint, _url, _methods in admin_routes(app, 1)}
+    assert endpoints, "no /admin routes found"
+    missing = endpoints - ACCESS.keys()
+    assert not missing, f"add these endpoints to ACCESS with the roles they allow: {missing}"
+
+
+def test_anonymous_visitors_only_reach_the_sign_in_page(app, client):
+    target = make_staff(app, role="fulfilment")
+    for endpoint, url, methods in admin_routes(app, target.id):
+        if "GET" in methods:
+            response = client.get(url)
+            if ACCESS[endpoint] == PUBLIC:
+                assert response.status_code == 200, endpoint
+            else:
+                assert is_login_redirect(response), endpoint
+        else:
+            assert client.get(url).status_code == 405, endpoint
+            assert is_login_redirect(client.post(url)), endpoint
+
+
+def reached(response) -> bool:
+    """The page let the user in: whatever it then said (a 404 for a dummy id,
+    a redirect after a form), it was not a refusal or a crash."""
+    return (
+        response.status_code not in (401, 403)
+        and response.status_code < 500
+        and not (is_login_redirect(response))
+    )
+
+
+@pytest.mark.parametrize("role", sorted(EVERY_ROLE))
+def test_each_role_reaches_exactly_what_it_is_allowed(app, client, login, role):
+    target = make_staff(app, role="fulfilment")
+    login(role)
+    for endpoint, url, methods in admin_routes(app, target.id):
+        roles = ACCESS[endpoint]
+        if roles == PUBLIC:
+            # Signed-in staff are passed straight on from the sign-in page.
+            assert client.get(url).status_code == 302, endpoint
+            continue
+        if "GET" in methods:
+            response = client.get(url)
+        else:
+            assert client.get(url).status_code == 405, endpoint
+            response = client.post(url)
+        if role not in roles:
+            assert response.status_code == 403, f"{role} {endpoint} {response.status_code}"
+            assert FORBIDDEN_MESSAGE in page(response).get_text(" ", strip=True)
+        elif endpoint.startswith("admin.") and "GET" in methods:
+            assert response.status_code == 200, f"{role} {endpoint} {response.status_code}"
+        elif endpoint.startswith("admin."):
+            assert response.status_code == 303, f"{role} {endpoint} {response.status_code}"
+        else:
+            assert reached(response), f"{role} {endpoint} {response.status_code}"
+
+
+def test_the_forbidden_page_is_the_friendly_error_page(client, login):
+    login("fulfilment")
+    response = client.get("/admin/staff")
+    assert response.status_code == 403
+    html = page(response)
+    assert html.h1.get_text(strip=True) == "Forbidden"
+    assert html.select_one(".error-page .lede").get_text(strip=True) == FORBIDDEN_MESSAGE
+
+
+def test_allowed_matches_the_roles(app):
+    expected = {
+        "admin": {"catalogue", "journal", "newsletter", "orders", "staff", "audit"},
+        "editor": {"catalogue", "journal", "newsletter"},
+        "fulfilment": {"orders"},
+    }
+    for role, areas in expected.items():
+        staff = make_staff(app, role=role)
+        inactive = make_staff(app, role=role, is_active=False)
+        with app.app_context():
+            from shop.admin.models import StaffUser
+            from shop.extensions import db
+
+            user = db.session.get(StaffUser, staff.id)
+            gone = db.session.get(StaffUser, inactive.id)
+            for area in ["catalogue", "journal", "newsletter", "orders", "staff", "audit"]:
+                assert allowed(user, area) is (area in areas), (role, area)
+                assert allowed(gone, area) is False
+    assert roles_for("orders") == ("admin", "fulfilment")
+    assert roles_for("journal") == ("admin", "editor")
+
+
+def test_allowed_refuses_unknown_areas_and_the_anonymous_user():
+    from flask_login import AnonymousUserMixin
+
+    assert allowed(AnonymousUserMixin(), "orders") is False
+    assert allowed(None, "orders") is False
+    with pytest.raises(ValueError):
+        allowed(None, "billing")
+    with pytest.raises(ValueError):
+        roles_for("billing")
+
+
+def test_role_required_refuses_unknown_roles():
+    with pytest.raises(ValueError):
+        role_required("owner")
+    with pytest.raises(ValueError):
+        role_required()
+    assert role_required("admin", "editor")(lambda: None).allowed_roles == {"admin", "editor"}
+
+
+@pytest.mark.parametrize(
+    "role, shown, hidden",
+    [
+        ("admin", ["Staff", "Audit log"], []),
+        ("editor", [], ["Staff", "Audit log"]),
+        ("fulfilment", [], ["Staff", "Audit log"]),
+    ],
+)
+def test_the_admin_menu_shows_only_what_the_role_may_open(client, login, role, shown, hidden):
+    login(role)
+    nav = page(client.get("/admin/")).find("nav", attrs={"aria-label": "Back office"})
+    links = [a.get_text(strip=True) for a in nav.select(".admin-nav__links a")]
+    assert links[0] == "Dashboard"
+    assert nav.select_one("[aria-current=page]").get_text(strip=True) == "Dashboard"
+    for label in shown:
+        assert label in links
+    for label in hidden:
+        assert label not in links
+
+
+def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
+    login("editor")
+    sections = page(client.get("/admin/")).select(".admin-sections li")
+    labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
+    assert labels == ["Catalogue", "Journal", "Newsletter"]
+
+
+def test_the_menu_marks_the_section_being_used(client, login):
+    login("admin")
+    nav = page(client.get("/admin/staff/new")).find("nav", attrs={"aria-label": "Back office"})
+    assert [a.get_text(strip=True) for a in nav.select("[aria-current=page]")] == ["Staff"]

@@ -1,0 +1,163 @@
+"""What the browser tests do again and again: shop as a visitor, sign in as staff, run
+axe-core, and move through a page with the keyboard."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from shop.admin import services as admin_services
+from shop.extensions import db
+from shop.orders.models import Order
+
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+STAFF_PASSWORD = "Heron-marmalade-tideway-83"
+ORDER_URL = re.compile(r"/orders/[\w-]+$")
+
+ADDRESS = {
+    "Email for your receipt": "ada@example.com",
+    "Full name": "Ada Lovelace",
+    "Address line 1": "12 Quince Lane",
+    "Town or city": "Bristol",
+    "Postcode": "bs1 4dj",
+}
+
+
+# ------------------------------------------------------------------ the database
+
+
+def make_staff(app, email: str, role: str = "admin") -> str:
+    """Open a staff account through the back office's own service; returns the email."""
+    with app.app_context():
+        admin_services.create_staff(email, role, STAFF_PASSWORD)
+        db.session.commit()
+    return email
+
+
+def find_order(app, **filters) -> Order:
+    """The one order matching `filters` (email=..., access_token=...), detached, with
+    its lines loaded."""
+    with app.app_context():
+        (order,) = db.session.scalars(db.select(Order).filter_by(**filters)).all()
+        order.lines  # noqa: B018 - load the lines before leaving the session
+        db.session.expunge(order)
+        return order
+
+
+# ------------------------------------------------------------------ shopping
+
+
+def add_to_basket(page: Page, slug: str, size: str | None = None) -> None:
+    """Open a product page, choose a size and press Add to basket (enhanced by JS:
+    the page stays and says what happened)."""
+    page.goto(f"/products/{slug}")
+    if size:
+        page.get_by_role("radio", name=re.compile(rf"^{re.escape(size)}\b")).check()
+    page.get_by_role("button", name="Add to basket").click()
+    expect(page.locator(".buy-form .add-status")).to_contain_text("View basket")
+
+
+def pay_with_demo_provider(page: Page, address: dict[str, str] = ADDRESS) -> None:
+    """On the demo provider's page: fill in the form and pay; ends on the order page."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pay for order")
+    for label, value in address.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page).to_have_url(ORDER_URL)
+    expect(page.locator(".order-status")).to_contain_text("Paid")
+
+
+def check_out(page: Page) -> None:
+    """From the basket page to a paid order, through the demo provider."""
+    page.goto("/cart")
+    page.get_by_role("button", name="Check out securely").click()
+    pay_with_demo_provider(page)
+
+
+def sign_in(page: Page, email: str, password: str = STAFF_PASSWORD) -> None:
+    page.goto("/admin/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {email}")
+
+
+# ------------------------------------------------------------------ axe-core
+
+
+def axe_violations(
+    page: Page, impacts=("serious", "critical"), rules: list[str] | None = None
+) -> list[dict]:
+    """Run axe-core (every rule, or only `rules`) on the page as it is now: its
+    violations of the given impacts."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=AXE_JS)
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    violations = page.evaluate(
+        """async (options) => {
+            const results = await axe.run(document, options);
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }""",
+        options,
+    )
+    return [v for v in violations if v["impact"] in impacts]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One line per violation (id, impact, rule), then its target nodes and why."""
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:10]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {node['target']}: {summary[:300]}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the keyboard
+
+FOCUS_JS = """([selector, text]) => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return {matches: false, visible: false, what: "nothing"};
+    const shows = (node) => {
+        const style = getComputedStyle(node);
+        const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+        return outline || style.boxShadow !== "none";
+    };
+    // A custom radio button hides its input and draws the focus ring on the label.
+    const labels = Array.from(el.labels || []);
+    const name = (el.getAttribute("aria-label") || el.innerText || el.value || "").trim();
+    return {
+        matches: el.matches(selector) && (!text || name.includes(text)),
+        visible: shows(el) || labels.some(shows),
+        what: el.outerHTML.slice(0, 160),
+    };
+}"""
+
+
+def focus_state(page: Page, selector: str = "*", text: str | None = None) -> dict:
+    """What has the focus (`what`), whether it matches, and whether it shows a focus
+    indicator (an outline or a box shadow, on it or on its label)."""
+    return page.evaluate(FOCUS_JS, [selector, text])
+
+
+def tab_to(
+    page: Page, selector: str, text: str | None = None, *, back: bool = False, limit: int = 80
+) -> None:
+    """Press Tab (Shift+Tab with `back`) until the element matching `selector` (and
+    holding `text`) has the focus, checking that every stop on the way shows it."""
+    key = "Shift+Tab" if back else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        state = focus_state(page, selector, text)
+        assert state["visible"], f"no visible focus indicator on {state['what']}"
+        if state["matches"]:
+            return
+    raise AssertionError(f"{selector} {text or ''} not reached in {limit} presses of {key}")
