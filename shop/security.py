@@ -1,6 +1,6 @@
 """Security headers on every response."""
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,7 +18,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in items) for key, items in values)
+
+
 def register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No field of the shop takes a NUL character, and PostgreSQL can't store one."""
+        # Only the address is checked here: reading form bodies belongs to each view
+        # (some raise their own size limits before parsing).
+        if "\x00" in request.path or _has_nul(request.args.lists()):
+            abort(400, "Requests may not contain NUL characters.")
+
     @app.after_request
     def add_security_headers(response):
         headers = response.headers

@@ -67,3 +67,9 @@ def test_session_cookie_is_http_only_and_same_site(client, product):
     response = client.post("/cart/add", data={"variant_id": variant_id, "quantity": 1})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_nul_characters_in_the_address_are_refused_plainly(client):
+    for path in ("/checkout/success?session_id=%00", "/shop?q=a%00b", "/products/a%00"):
+        response = client.get(path)
+        assert response.status_code == 400, path
