@@ -28,7 +28,9 @@ def register_security_headers(app: Flask) -> None:
         """No field of the shop takes a NUL character, and PostgreSQL can't store one."""
         # Only the address is checked here: reading form bodies belongs to each view
         # (some raise their own size limits before parsing).
-        if "\x00" in request.path or _has_nul(request.args.lists()):
+        if "\x00" in request.path:
+            abort(404)  # no page has such an address
+        if _has_nul(request.args.lists()):
             abort(400, "Requests may not contain NUL characters.")
 
     @app.after_request
