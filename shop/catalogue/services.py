@@ -129,13 +129,14 @@ def parse_listing_filters(args, concern_slugs: set[str], flag_slugs: set[str]) -
     )
 
 
-def _like_pattern(term: str) -> str:
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, its % _ and \\ taken literally (escape \\)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def _search_condition(term: str):
-    pattern = _like_pattern(term)
+    pattern = like_pattern(term)
 
     def like(column):
         return column.ilike(pattern, escape="\\")

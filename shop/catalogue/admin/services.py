@@ -39,7 +39,7 @@ from shop.catalogue.models import (
     Strain,
     Variant,
 )
-from shop.catalogue.services import is_slug
+from shop.catalogue.services import is_slug, like_pattern
 from shop.extensions import db
 from shop.money import Money
 
@@ -251,11 +251,6 @@ class ProductFilters:
         return {name: value for name, value in values.items() if value}
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def best_available_expression():
     """Units left to sell of a product's best-stocked active size (0 without one)."""
     best = (
@@ -272,7 +267,7 @@ def product_list_query(filters: ProductFilters, low_threshold: int) -> Select:
     paginate; each page loads its categories, sizes and pictures in fixed queries."""
     stmt = select(Product)
     for term in filters.q.split()[:8]:
-        pattern = _like(term)
+        pattern = like_pattern(term)
         stmt = stmt.where(
             or_(
                 Product.name.ilike(pattern, escape="\\"),

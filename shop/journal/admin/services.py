@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from shop.admin.services import record_audit
 from shop.catalogue.images import image_path, save_image_sizes
 from shop.catalogue.models import Product, SkinConcern
-from shop.catalogue.services import StockState, product_stock_state
+from shop.catalogue.services import StockState, like_pattern, product_stock_state
 from shop.extensions import db
 from shop.journal.models import Article, ArticleProduct, ArticleStatus, Author, Reference, Tag
 from shop.journal.rendering import RenderedBody, render_body, shortcode_slugs
@@ -164,17 +164,12 @@ class ArticleFilters:
         return {key: value for key, value in args.items() if value}
 
 
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def article_list_query(filters: ArticleFilters, now: datetime | None = None) -> Select:
     """Articles matching `filters`, most recently changed first, with their authors."""
     now = now or utcnow()
     stmt = select(Article).options(joinedload(Article.author))
     if filters.q:
-        stmt = stmt.where(Article.title.ilike(_like_pattern(filters.q), escape="\\"))
+        stmt = stmt.where(Article.title.ilike(like_pattern(filters.q), escape="\\"))
     if filters.state:
         stmt = stmt.where(_state_condition(ArticleState(filters.state), now))
     if filters.concern:
