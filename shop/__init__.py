@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from shop import factory
+    from shop.pagecache import register_page_cache
     from shop.security import register_security_headers
 
     factory.register_extensions(app)
@@ -42,4 +43,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     factory.register_errorhandlers(app)
     factory.register_commands(app)
     register_security_headers(app)
+    register_page_cache(app)  # after the NUL check and the rate limits
     return app

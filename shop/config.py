@@ -127,6 +127,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Whole catalogue and journal pages kept for visitors (0 turns caching off);
+        # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.
+        "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60),
+        "CACHE_DIR": env.get("CACHE_DIR") or str(instance / "cache"),
         # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

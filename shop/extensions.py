@@ -1,5 +1,6 @@
 """Extension objects, created unbound and initialised in the app factory."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,4 @@ csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
+cache = Cache()  # pages and fragments; set up by shop.factory.cache_settings

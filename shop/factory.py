@@ -4,7 +4,7 @@ from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from shop.extensions import csrf, db, limiter, login_manager, mail, migrate
+from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
 
 def register_extensions(app: Flask) -> None:
@@ -19,6 +19,27 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
+    cache.init_app(app, config=cache_settings(app.config))
+
+
+def cache_settings(config) -> dict:
+    """Flask-Caching's settings: Redis with REDIS_URL (every machine sees one cache),
+    else files in CACHE_DIR (every worker on this machine), nothing when turned off."""
+    seconds = config["PAGE_CACHE_SECONDS"]
+    if seconds <= 0:
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    settings = {"CACHE_DEFAULT_TIMEOUT": seconds}
+    if config.get("REDIS_URL"):
+        return settings | {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": config["REDIS_URL"],
+            "CACHE_KEY_PREFIX": "shop-cache:",
+        }
+    return settings | {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": config["CACHE_DIR"],
+        "CACHE_THRESHOLD": 2000,
+    }
 
 
 def register_blueprints(app: Flask) -> None:
@@ -76,11 +97,15 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def _nav_categories():
-    """The shop's shelves for the header, read once per request."""
+    """The shop's shelves for the header and footer, kept in the cache between requests."""
     if "nav_categories" not in g:
-        from shop.catalogue.services import top_categories
+        from shop.catalogue.services import navigation_shelves
 
-        g.nav_categories = top_categories()
+        shelves = cache.get("fragment:nav-shelves")
+        if shelves is None:
+            shelves = navigation_shelves()
+            cache.set("fragment:nav-shelves", shelves)
+        g.nav_categories = shelves
     return g.nav_categories
 
 

@@ -33,6 +33,8 @@ def make_config(tmp_path, **overrides) -> dict:
         "STRIPE_WEBHOOK_SECRET": None,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "PAGE_CACHE_SECONDS": int(os.environ.get("TEST_PAGE_CACHE_SECONDS", "0")),
+        "CACHE_DIR": str(tmp_path / "cache"),
         "SHOP_BASE_URL": "http://shop.test",
         "SERVER_NAME": None,
     }

@@ -16,6 +16,7 @@ from flask import (
 from shop.cart import bp, services
 from shop.cart.forms import AddToCartForm, RemoveLineForm, ShippingForm, UpdateLineForm
 from shop.extensions import db, limiter
+from shop.pagecache import VisitorValue
 from shop.pages.services import safe_local_path
 
 SESSION_KEY = "cart"
@@ -38,6 +39,13 @@ def cart_item_count() -> int:
     if "cart_count" not in g:
         g.cart_count = services.item_count(session.get(SESSION_KEY))
     return g.cart_count
+
+
+# The header's count, filled in per visitor on cached pages.
+cart_count_text = VisitorValue("cart-count", lambda: str(cart_item_count()))
+cart_items_word = VisitorValue(
+    "cart-items-word", lambda: "item" if cart_item_count() == 1 else "items"
+)
 
 
 def _wants_json() -> bool:
@@ -145,6 +153,8 @@ def choose_shipping():
 def cart_context():
     return {
         "cart_item_count": cart_item_count,
+        "cart_count_text": cart_count_text,
+        "cart_items_word": cart_items_word,
         "max_quantity": services.MAX_QUANTITY,
         "free_delivery_threshold": current_app.config["SHIPPING_OPTIONS"][0].get("free_from_pence"),
     }

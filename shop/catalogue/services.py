@@ -268,6 +268,27 @@ def top_categories() -> list[Category]:
     return list(db.session.scalars(stmt))
 
 
+@dataclass(frozen=True)
+class Shelf:
+    """A category as the navigation shows it: plain values that can be cached."""
+
+    slug: str
+    name: str
+    children: tuple[Shelf, ...] = ()
+
+
+def navigation_shelves() -> list[Shelf]:
+    """The top-level shelves and their children, for the header, footer and home page."""
+    return [
+        Shelf(
+            slug=top.slug,
+            name=top.name,
+            children=tuple(Shelf(slug=child.slug, name=child.name) for child in top.children),
+        )
+        for top in top_categories()
+    ]
+
+
 def is_slug(value: str) -> bool:
     """True for a well-formed slug ('probiotic-moisturiser'); anything else names nothing."""
     return len(value) <= 120 and SLUG_PATTERN.match(value) is not None

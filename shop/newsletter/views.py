@@ -24,6 +24,7 @@ from shop.newsletter.emails import ONE_CLICK
 from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, SignupForm
 from shop.newsletter.models import TOPICS, SignupSource, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
+from shop.pagecache import VisitorValue
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ EMAIL_LIMIT_MESSAGE = (
 
 # The signup form, wherever it is shown ------------------------------------------
 
+# Signed when shown, also on cached pages (filled in for each visitor).
+stamp_for_form = VisitorValue("newsletter-stamp", form_stamp)
+
 
 def signup_form(source: str, form: SignupForm | None = None) -> dict:
     """What `newsletter/_signup.html` needs: the form (fresh, or one that came back
@@ -44,7 +48,7 @@ def signup_form(source: str, form: SignupForm | None = None) -> dict:
             formdata=None,
             source=source,
             consent_version=consent.CURRENT_VERSION,
-            stamp=form_stamp(),
+            stamp=stamp_for_form(),
         )
     version = form.consent_version.data
     if not consent.is_known(version):

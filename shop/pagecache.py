@@ -1,0 +1,187 @@
+"""Whole-page cache for the storefront's catalogue and journal pages.
+
+Home, listings, search, product and article pages are the same for every visitor
+but for a few small things: the CSRF token in their forms, the newsletter form's
+signed stamp and the basket count in the header. A page is rendered once with
+markers in place of those (`VisitorValue`), kept in the cache (`shop.extensions.cache`:
+Redis with REDIS_URL, else files shared by the workers of one machine) for
+PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in.
+
+Never cached: anything but a 200 HTML answer to GET or HEAD; a page for a visitor
+with flash messages waiting or signed in to the back office; a page whose view set
+a cookie. Any committed change to catalogue or journal rows (staff edits, stock
+moving at checkout, the demo seed) empties the cache, so shoppers see prices and
+stock as they are; what changes by the clock alone (a scheduled article going
+live) shows within PAGE_CACHE_SECONDS.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from itertools import chain
+
+from flask import Flask, current_app, g, has_app_context, request, session
+from flask_sqlalchemy.session import Session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+
+from shop.extensions import cache
+
+CACHED_ENDPOINTS = frozenset(
+    {
+        "pages.home",
+        "catalogue.listing",
+        "catalogue.product_detail",
+        "journal.index",
+        "journal.article",
+    }
+)
+# Rows from these modules are what the cached pages show.
+SHOWN_ON_PAGES = ("shop.catalogue.", "shop.journal.")
+_STALE = "page_cache_stale"
+
+_visitor_values: dict[str, "VisitorValue"] = {}
+
+
+def marker(name: str) -> str:
+    """The stand-in for a visitor's own value in a cached page: letters, digits and
+    dashes only (nothing to escape), derived from SECRET_KEY so every worker agrees
+    and nobody can put one in a page on purpose."""
+    digest = hmac.new(
+        current_app.secret_key.encode(), f"page-cache:{name}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    return f"pc-{name}-{digest}"
+
+
+class VisitorValue:
+    """A value that differs between visitors: rendered as a marker when the page is
+    being cached and filled in with `make()` for each visitor."""
+
+    def __init__(self, name: str, make: Callable[[], str]):
+        self.name = name
+        self.make = make
+        _visitor_values[name] = self
+
+    def __call__(self) -> str:
+        if g.get("page_cache_render"):
+            return marker(self.name)
+        return self.make()
+
+
+def _csrf_field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def _page_key() -> str:
+    theme = request.cookies.get("theme")
+    parts = [
+        request.host_url,
+        request.path,
+        request.query_string.decode("latin-1"),
+        theme if theme in {"light", "dark"} else "",
+    ]
+    return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _is_cacheable_request() -> bool:
+    return (
+        current_app.config["PAGE_CACHE_SECONDS"] > 0
+        and request.endpoint in CACHED_ENDPOINTS
+        and request.method in {"GET", "HEAD"}
+        and "_flashes" not in session
+        and "_user_id" not in session
+    )
+
+
+def serve_cached_page():
+    """Before the view: answer from the cache, or set the page up to be cached."""
+    if not _is_cacheable_request():
+        return None
+    key = _page_key()
+    g.page_cache_key = key
+    body = cache.get(key)
+    if body is not None:
+        g.page_cache_hit = True
+        return current_app.response_class(body, mimetype="text/html")
+    # Render with markers: Flask-WTF hands out the token it finds in `g`.
+    g.page_cache_render = True
+    setattr(g, _csrf_field(), marker("csrf"))
+    return None
+
+
+def store_and_personalise(response):
+    """After the view: keep a freshly rendered page, then fill in this visitor's values."""
+    if "page_cache_key" not in g:
+        return response
+    if g.pop("page_cache_render", False):
+        g.pop(_csrf_field(), None)
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not response.direct_passthrough
+            and "Set-Cookie" not in response.headers
+            and not session.modified  # the view flashed a message or signed someone in
+        ):
+            cache.set(g.page_cache_key, response.get_data(as_text=True))
+    if response.status_code == 200 and not response.direct_passthrough:
+        body = response.get_data(as_text=True)
+        filled = _fill(body)
+        if filled is not body:
+            response.set_data(filled)
+    return response
+
+
+def _fill(body: str) -> str:
+    csrf = marker("csrf")
+    if csrf in body:
+        body = body.replace(csrf, generate_csrf())
+    for name, value in _visitor_values.items():
+        stand_in = marker(name)
+        if stand_in in body:
+            body = body.replace(stand_in, value.make())
+    return body
+
+
+# Emptying the cache when what it shows changes --------------------------------
+
+
+def _shown_on_pages(cls: type) -> bool:
+    return cls.__module__.startswith(SHOWN_ON_PAGES)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session, flush_context) -> None:
+    changed = chain(session.new, session.dirty, session.deleted)
+    if any(_shown_on_pages(type(obj)) for obj in changed):
+        session.info[_STALE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    """UPDATE and DELETE statements (stock reservations, say) bypass the flush."""
+    if state.is_update or state.is_delete:
+        mapper = state.bind_arguments.get("mapper")
+        if mapper is None or _shown_on_pages(mapper.class_):
+            state.session.info[_STALE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _empty_when_stale(session) -> None:
+    if session.info.pop(_STALE, False) and has_app_context():
+        empty()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    session.info.pop(_STALE, None)
+
+
+def empty() -> None:
+    """Forget every cached page and fragment."""
+    if current_app.config["PAGE_CACHE_SECONDS"] > 0:
+        cache.clear()
+
+
+def register_page_cache(app: Flask) -> None:
+    app.before_request(serve_cached_page)
+    app.after_request(store_and_personalise)
