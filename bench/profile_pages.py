@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import db
 
-    app = create_app({"RATELIMIT_ENABLED": False})
+    app = create_app({"RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0})  # the render itself
     logging.getLogger().setLevel(logging.WARNING)
     with app.app_context():
         engine = db.engine

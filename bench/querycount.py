@@ -2,12 +2,13 @@
 
 Like tests/catalogue/test_query_counts.py, statements are counted with SQLAlchemy's
 `before_cursor_execute` event, here against the benchmark database itself. Each page is
-requested once to warm up and then once counted. Run by bench/run.py with the shop's
+requested once to warm up and then once counted: rendered every time (page cache off),
+and as a visitor gets it from the page cache. Run by bench/run.py with the shop's
 environment::
 
     python -m bench.querycount --manifest bench/out/postgres-manifest.json
 
-and prints one JSON object: page name -> statements (and notes).
+and prints one JSON object: {"rendered": {page name: statements}, "cached": {...}}.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def counting(engine):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def count(app, manifest: dict, show: bool = False) -> dict:
+def count(app, manifest: dict, show: bool = False, only_pages: bool = False) -> dict:
     with app.app_context():
         engine = db.engine
     result: dict = {}
@@ -71,6 +72,8 @@ def count(app, manifest: dict, show: bool = False) -> dict:
         result[name] = len(statements)
         if show:
             print(f"--- {name}: {path}", *statements, sep="\n\n", file=sys.stderr)
+    if only_pages:
+        return result
 
     # A shopper with a few items: the cart page, and one more add-to-cart.
     product = f"/products/{manifest['product']}"
@@ -133,8 +136,18 @@ def main(argv: list[str] | None = None) -> int:
 
     from shop import create_app
 
-    app = create_app({"RATELIMIT_ENABLED": False})
-    print(json.dumps(count(app, json.loads(args.manifest.read_text()), show=args.show)))
+    manifest = json.loads(args.manifest.read_text())
+    rendered = create_app({"RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0})
+    cached = create_app({"RATELIMIT_ENABLED": False})
+    with cached.app_context():
+        from shop.pagecache import empty
+
+        empty()
+    result = {
+        "rendered": count(rendered, manifest, show=args.show),
+        "cached": count(cached, manifest, show=args.show, only_pages=True),
+    }
+    print(json.dumps(result))
     return 0
 
 

@@ -12,9 +12,13 @@ postgresql://postgres@127.0.0.1:5432/bench, and a SQLite file under bench/out/) 
 2. counts the SQL statements of every page through the Flask test client
    (bench/querycount.py);
 3. serves the shop with gunicorn (production profile, generated SECRET_KEY, demo
-   payments, no Redis) and drives each page from wrk on loopback: a warm-up, then a
-   timed run; the same for a minimal Flask page (bench/ceiling.py) under the same
-   gunicorn settings, the ceiling every page is compared with.
+   payments, no Redis, the page cache in files under bench/out/) and drives each page
+   from wrk on loopback: a warm-up, then a timed run; the same for a minimal Flask page
+   (bench/ceiling.py) under the same gunicorn settings, the ceiling every page is
+   compared with;
+4. serves the shop once more with the page cache off (PAGE_CACHE_SECONDS=0) and
+   measures the catalogue and journal pages again: what a page costs when it has to be
+   rendered (the first visitor after a change, a search nobody made before).
 
 wrk is installed with apt-get when missing; where that is impossible a small Python
 load generator (bench/loadgen.py) is used instead, and the output says so. Raw outputs
@@ -117,6 +121,7 @@ class DatabaseRun:
     queries: dict = field(default_factory=dict)
     ceiling: Measurement | None = None
     pages: list[Measurement] = field(default_factory=list)
+    rendered: dict[str, Measurement] = field(default_factory=dict)  # page cache off
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
 
@@ -499,18 +504,20 @@ def add_to_cart(port: int, cookie: str, token: str, variant_id: int) -> str:
     return session_cookie(message, cookie)
 
 
-def shop_env(secret: str, database_url: str, media_root: Path) -> dict:
+def shop_env(secret: str, database_url: str, media_root: Path, cache_dir: Path) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("STRIPE_", "MAIL_", "SHOP_", "FLASK_"))
-        and key not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT"}
+        and key not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT", "CACHE_DIR"}
+        and key != "PAGE_CACHE_SECONDS"
     }
     env.update(
         SHOP_ENV="production",
         SECRET_KEY=secret,
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media_root),
+        CACHE_DIR=str(cache_dir),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -573,7 +580,9 @@ def prepare(db: DatabaseRun, env: dict, manifest: Path) -> dict:
 
 def bench_database(db: DatabaseRun, settings: Settings, wrk: str | None, secret: str) -> None:
     media_root = OUT / "media"
-    env = shop_env(secret, db.url, media_root)
+    cache_dir = OUT / f"cache-{db.name}"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    env = shop_env(secret, db.url, media_root, cache_dir)
     settings.database = urlsplit(db.url).path.lstrip("/") if db.name == "postgres" else None
     manifest = prepare(db, env, OUT / f"{db.name}-manifest.json")
     urls = get_pages(manifest)
@@ -606,8 +615,17 @@ def bench_database(db: DatabaseRun, settings: Settings, wrk: str | None, secret:
                 db.pages[db.pages.index(page)] = again
     if "add to cart" in settings.pages:
         add_to_cart_load(db, settings, wrk, env, manifest)
+
+    cacheable = {name: spec for name, spec in specs.items() if name in urls}
+    if cacheable:
+        log(f"[{db.name}] the shop again with the page cache off (PAGE_CACHE_SECONDS=0)")
+        rendered_env = env | {"PAGE_CACHE_SECONDS": "0"}
+        with Gunicorn("wsgi:app", rendered_env, settings, f"{db.name}-rendered", "/healthz") as s:
+            for name, spec in cacheable.items():
+                db.rendered[name] = measure(settings, wrk, s, name, spec, db.name)
+                db.rendered[name].queries = db.queries["rendered"].get(name)
     for page in db.pages:
-        page.queries = db.queries.get(page.name)
+        page.queries = db.queries["cached"].get(page.name, db.queries["rendered"].get(page.name))
 
 
 def add_to_cart_load(
@@ -697,8 +715,10 @@ def _ratio(page: Measurement, ceiling: Measurement | None) -> str:
 def table(db: DatabaseRun) -> list[str]:
     lines = [
         "| page | request | req/s | p50 ms | p95 ms | p99 ms | vs ceiling | SQL "
-        "| CPU ms/req | non-2xx | other load |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/req | non-2xx | other load "
+        "| rendered: req/s | p50 ms | p99 ms | vs ceiling | SQL | CPU ms/req |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rows = [*db.pages, db.ceiling] if db.ceiling else db.pages
     for page in rows:
@@ -711,9 +731,19 @@ def table(db: DatabaseRun) -> list[str]:
             f"{'100%' if is_ceiling else _ratio(page, db.ceiling)} | "
             f"{'-' if page.queries is None else page.queries} | {page.cpu_ms:.1f} | "
             f"{page.non_2xx:,} | "
-            f"{100 * page.others:.0f}% |"
+            f"{100 * page.others:.0f}% | " + _rendered_cells(db.rendered.get(page.name), db.ceiling)
         )
     return lines
+
+
+def _rendered_cells(page: Measurement | None, ceiling: Measurement | None) -> str:
+    """The same page with the page cache off, or dashes where it is never cached."""
+    if page is None:
+        return "- | - | - | - | - | - |"
+    return (
+        f"{page.rps:,.0f} | {page.p50_ms:.1f} | {page.p99_ms:.1f} | {_ratio(page, ceiling)} | "
+        f"{'-' if page.queries is None else page.queries} | {page.cpu_ms:.1f} |"
+    )
 
 
 def write_results(runs: list[DatabaseRun], settings: Settings, machine: dict, took: float):
@@ -748,7 +778,15 @@ def write_results(runs: list[DatabaseRun], settings: Settings, machine: dict, to
         f"- gunicorn: `--workers {settings.workers} --worker-class sync` (1 thread per worker), "
         "`--log-level warning`, bound to 127.0.0.1; the same for the ceiling.",
         "- Shop: `SHOP_ENV=production`, a generated `SECRET_KEY`, no Stripe key (demo "
-        "payments), no Redis (in-memory rate limits), `MEDIA_ROOT` under bench/out/.",
+        "payments), no Redis (in-memory rate limits; the page cache in files, `CACHE_DIR` "
+        "under bench/out/, shared by the workers), `MEDIA_ROOT` under bench/out/.",
+        "- Page cache (shop/pagecache.py): home, listings, search, product and article pages "
+        "are kept whole for `PAGE_CACHE_SECONDS` (60 s by default) and every visitor gets "
+        "a copy with their own CSRF token, newsletter stamp and basket count filled in; wrk "
+        "sends no cookies, so every request is a first visit that also gets a new session "
+        'cookie. The columns under "rendered" measure the same pages from a second '
+        "gunicorn with `PAGE_CACHE_SECONDS=0`, i.e. rendered for every request, as for the "
+        "first visitor after a change or a search nobody has made in the last minute.",
         f"- Load: {settings.loader}, {settings.threads} threads, {settings.connections} "
         f"connections, {settings.warmup} s warm-up then {settings.duration} s measured per "
         "page, from a second process on loopback. req/s is over the measured run; p50/p95/p99 "
@@ -759,7 +797,8 @@ def write_results(runs: list[DatabaseRun], settings: Settings, machine: dict, to
         "(bench/generate.py).",
         "- SQL: statements one request runs, counted with SQLAlchemy's "
         "`before_cursor_execute` through the Flask test client against the same database "
-        "(bench/querycount.py), after one warm-up request.",
+        "(bench/querycount.py), after one warm-up request: from the page cache (0 for a "
+        "visitor without a basket) and rendered.",
         "- vs ceiling: the page's req/s as a share of the minimal Flask page's "
         "(bench/ceiling.py) on the same settings.",
         "- CPU ms/req: CPU time the server side (gunicorn master and workers, and for "
@@ -907,6 +946,7 @@ def main(argv: list[str] | None = None) -> int:
                 "runs": [
                     {**db.__dict__, "ceiling": db.ceiling and db.ceiling.__dict__}
                     | {"pages": [p.__dict__ for p in db.pages]}
+                    | {"rendered": {k: m.__dict__ for k, m in db.rendered.items()}}
                     for db in runs
                 ],
             },

@@ -129,7 +129,7 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "RATELIMIT_HEADERS_ENABLED": True,
         # Whole catalogue and journal pages kept for visitors (0 turns caching off);
         # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.
-        "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60),
+        "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60 if production else 0),
         "CACHE_DIR": env.get("CACHE_DIR") or str(instance / "cache"),
         # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>

@@ -62,3 +62,23 @@ def test_production_starts_with_a_real_secret_and_secure_cookies(monkeypatch, tm
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
+
+
+def test_pages_are_cached_in_production_only_unless_told(tmp_path):
+    from shop.factory import cache_settings
+
+    production = load_settings(str(tmp_path), {"SHOP_ENV": "production"})
+    development = load_settings(str(tmp_path), {"SHOP_ENV": "development"})
+    assert production["PAGE_CACHE_SECONDS"] == 60
+    assert development["PAGE_CACHE_SECONDS"] == 0
+    assert cache_settings(development)["CACHE_TYPE"] == "NullCache"
+    # One machine's workers share files; with Redis every machine shares one cache.
+    assert cache_settings(production)["CACHE_TYPE"] == "FileSystemCache"
+    assert cache_settings(production)["CACHE_DIR"] == str(tmp_path / "cache")
+    shared = load_settings(
+        str(tmp_path), {"SHOP_ENV": "production", "REDIS_URL": "redis://cache:6379/0"}
+    )
+    assert cache_settings(shared)["CACHE_TYPE"] == "RedisCache"
+    assert cache_settings(shared)["CACHE_REDIS_URL"] == "redis://cache:6379/0"
+    told = load_settings(str(tmp_path), {"SHOP_ENV": "development", "PAGE_CACHE_SECONDS": "30"})
+    assert cache_settings(told)["CACHE_DEFAULT_TIMEOUT"] == 30

@@ -196,3 +196,38 @@ def test_head_requests_share_the_page(app, cream):
     assert client.head(PRODUCT).status_code == 200
     response = client.get(PRODUCT)
     assert response.status_code == 200 and no_markers(response)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis server at 127.0.0.1:6379")
+def test_machines_share_the_cache_in_redis(app_factory, tmp_path):
+    """With REDIS_URL, two apps with their own CACHE_DIR (two machines) share one cache."""
+    first = app_factory(PAGE_CACHE_SECONDS=60, REDIS_URL=REDIS_URL, CACHE_DIR=str(tmp_path / "a"))
+    second = app_factory(PAGE_CACHE_SECONDS=60, REDIS_URL=REDIS_URL, CACHE_DIR=str(tmp_path / "b"))
+    with first.app_context():
+        from shop.pagecache import empty
+
+        empty()
+        shelf = CategoryFactory(slug="moisturisers", name="Moisturisers")
+        product = ProductFactory(slug="barrier-cream", name="Barrier Cream", category=shelf)
+        variant_id = product.variants[0].id
+    first.test_client().get(PRODUCT)
+    assert is_cached(second, PRODUCT)
+    with second.app_context():
+        db.session.get(Variant, variant_id).price_pence = 3333
+        db.session.commit()
+    assert not is_cached(first, PRODUCT)
+    assert "£33.33" in first.test_client().get(PRODUCT).get_data(as_text=True)
+    with first.app_context():
+        empty()
