@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.catalogue.models import (
     Category,
@@ -313,25 +314,39 @@ def all_free_from_flags() -> list[FreeFromFlag]:
     return list(db.session.scalars(select(FreeFromFlag).order_by(FreeFromFlag.position)))
 
 
+# What a product page shows that a product may well not have: a cream has no strains
+# or nutrients, many capsules no skin concerns. Any product may have any of them (the
+# back office allows it whatever the category), so the product's own rows decide.
+_PAGE_PARTS = ("images", "ingredients", "strains", "nutrients", "concerns", "free_from")
+
+
 def product_for_page(slug: str) -> Product | None:
-    """A product on sale with everything its page shows, in a fixed number of queries."""
+    """A product on sale with everything its page shows, in a fixed number of queries.
+
+    One statement reads the product with its sizes, category and shelf, and which of
+    the parts in `_PAGE_PARTS` it has; then only the parts it has are loaded, one
+    statement each (a skincare product skips strains and nutrients)."""
     if not is_slug(slug):
         return None
     stmt = (
         on_sale()
         .where(Product.slug == slug)
+        .add_columns(*(getattr(Product, name).any() for name in _PAGE_PARTS))
         .options(
             joinedload(Product.category).joinedload(Category.parent),
-            selectinload(Product.variants),
-            selectinload(Product.images),
-            selectinload(Product.ingredients),
-            selectinload(Product.strains),
-            selectinload(Product.nutrients),
-            selectinload(Product.concerns),
-            selectinload(Product.free_from),
+            joinedload(Product.variants),
         )
     )
-    return db.session.scalar(stmt)
+    row = db.session.execute(stmt).unique().one_or_none()
+    if row is None:
+        return None
+    product, *present = row
+    for name, has_any in zip(_PAGE_PARTS, present, strict=True):
+        if has_any:
+            getattr(product, name)  # loads it now: one statement, as a selectinload would
+        else:
+            set_committed_value(product, name, [])
+    return product
 
 
 def choose_variant(product: Product, requested_id: int | None) -> Variant:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
 from shop.catalogue.services import card_loading_options, is_slug, on_sale
@@ -138,12 +138,14 @@ def related_articles(article: Article, limit: int = 3) -> list[Article]:
 
 
 def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
-    """Public articles that recommend a product, for its page's "Featured in"."""
+    """Public articles that recommend a product, for its page's "Featured in": one
+    statement, without the bodies (the page shows titles and standfirsts)."""
     stmt = (
         public_articles()
         .where(Article.featured.any(ArticleProduct.product_id == product_id))
         .order_by(Article.published_at.desc())
         .limit(limit)
+        .options(defer(Article.body))
     )
     return list(db.session.scalars(stmt))
 

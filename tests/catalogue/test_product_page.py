@@ -257,3 +257,37 @@ def test_archived_products_leave_listings_and_sitemap(app, client, shelves):
         db.session.commit()
     assert "Going Soon" not in client.get("/shop").get_data(as_text=True)
     assert "/products/going" not in client.get("/sitemap.xml").get_data(as_text=True)
+
+
+def test_the_page_reads_only_the_parts_a_product_has(app, client, sachets, count_queries):
+    """A cream with no strains or nutrients skips both reads; a product with every part
+    (sizes, pictures, ingredients, strains, nutrients, concerns, flags) is read in one
+    statement for itself, its sizes and shelves, and one for each part."""
+    from shop.catalogue.models import Category, FreeFromFlag, SkinConcern
+
+    with app.app_context():
+        product = db.session.scalar(db.select(Product).filter_by(slug="synbiotic-sachets"))
+        product.free_from = [db.session.scalar(db.select(FreeFromFlag).filter_by(slug="vegan"))]
+        cream = ProductFactory(
+            slug="barrier-cream",
+            name="Barrier Cream",
+            category=db.session.scalar(db.select(Category).filter_by(slug="moisturisers")),
+            concerns=[db.session.scalar(db.select(SkinConcern).filter_by(slug="rosacea"))],
+        )
+        IngredientFactory(product=cream, position=0, inci_name="Aqua", function="Solvent")
+        ProductImageFactory(product=cream, stem="products/barrier-cream-1")
+        db.session.commit()
+    client.get("/products/synbiotic-sachets")
+    with count_queries() as everything:
+        client.get("/products/synbiotic-sachets")
+    with count_queries() as skincare:
+        soup = page(client.get("/products/barrier-cream"))
+    # The header's shelves (2), the product (1), six parts, "Featured in" (1).
+    assert len(everything) <= 10, everything
+    assert len(skincare) == len(everything) - 3  # no strains, nutrients or flags
+    captions = [c.text for c in soup.select(".formulation caption")]
+    assert captions == ["Ingredients (INCI), in order of quantity"]
+    assert [a.text for a in soup.select(".product__concerns a")] == ["Rosacea"]
+    assert soup.select_one(".product__image")["src"].endswith(
+        "/media/products/barrier-cream-1-400.webp"
+    )
