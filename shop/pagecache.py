@@ -17,7 +17,9 @@ live) shows within PAGE_CACHE_SECONDS.
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import chain
 
 from flask import Flask, current_app, g, has_app_context, request, session
@@ -43,14 +45,23 @@ _STALE = "page_cache_stale"
 _visitor_values: dict[str, "VisitorValue"] = {}
 
 
+@lru_cache(maxsize=8)
+def _prefix(secret_key: str) -> str:
+    """What every marker starts with: derived from SECRET_KEY, so every worker agrees
+    and nobody can put a marker in a page on purpose."""
+    digest = hmac.new(secret_key.encode(), b"page-cache-marker", hashlib.sha256).hexdigest()
+    return f"pc{digest[:32]}-"
+
+
+@lru_cache(maxsize=8)
+def _marker_pattern(prefix: str) -> re.Pattern:
+    return re.compile(re.escape(prefix) + r"([a-z-]+)\.")
+
+
 def marker(name: str) -> str:
-    """The stand-in for a visitor's own value in a cached page: letters, digits and
-    dashes only (nothing to escape), derived from SECRET_KEY so every worker agrees
-    and nobody can put one in a page on purpose."""
-    digest = hmac.new(
-        current_app.secret_key.encode(), f"page-cache:{name}".encode(), hashlib.sha256
-    ).hexdigest()[:32]
-    return f"pc-{name}-{digest}"
+    """The stand-in for a visitor's own value in a cached page: letters, digits, dashes
+    and a dot, so nothing in it is ever escaped."""
+    return f"{_prefix(current_app.secret_key)}{name}."
 
 
 class VisitorValue:
@@ -75,7 +86,9 @@ def _csrf_field() -> str:
 def _page_key() -> str:
     theme = request.cookies.get("theme")
     parts = [
-        request.host_url,
+        request.scheme,
+        request.host,
+        request.root_path,
         request.path,
         request.query_string.decode("latin-1"),
         theme if theme in {"light", "dark"} else "",
@@ -124,22 +137,26 @@ def store_and_personalise(response):
         ):
             cache.set(g.page_cache_key, response.get_data(as_text=True))
     if response.status_code == 200 and not response.direct_passthrough:
-        body = response.get_data(as_text=True)
-        filled = _fill(body)
-        if filled is not body:
-            response.set_data(filled)
+        response.set_data(_fill(response.get_data(as_text=True)))
     return response
 
 
 def _fill(body: str) -> str:
-    csrf = marker("csrf")
-    if csrf in body:
-        body = body.replace(csrf, generate_csrf())
-    for name, value in _visitor_values.items():
-        stand_in = marker(name)
-        if stand_in in body:
-            body = body.replace(stand_in, value.make())
-    return body
+    """Every marker in `body` replaced by this visitor's value, in one pass."""
+    values: dict[str, str] = {}
+
+    def value_of(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            if name == "csrf":
+                values[name] = generate_csrf()
+            elif name in _visitor_values:
+                values[name] = _visitor_values[name].make()
+            else:
+                return match.group(0)
+        return values[name]
+
+    return _marker_pattern(_prefix(current_app.secret_key)).sub(value_of, body)
 
 
 # Emptying the cache when what it shows changes --------------------------------
