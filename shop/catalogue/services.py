@@ -6,9 +6,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, Text, func, inspect, or_, select
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.catalogue.models import (
@@ -170,11 +171,26 @@ def on_sale() -> Select:
     )
 
 
+@cache
+def _long_text_columns() -> tuple:
+    """Product's long text columns (descriptions, directions, warnings, search text)."""
+    return tuple(
+        getattr(Product, column.key)
+        for column in inspect(Product).column_attrs
+        if isinstance(column.expression.type, Text)
+    )
+
+
 def card_loading_options():
-    """What a product card needs, loaded in a fixed number of queries."""
+    """What a product card needs, loaded in a fixed number of queries.
+
+    Cards never show the long text columns, so they stay in the database. A plain
+    defer rather than a raising one: code that is not a card (the search text kept
+    up to date on flush, say) may still read them from a product a listing loaded."""
     return (
         selectinload(Product.variants),
         selectinload(Product.images),
+        *(defer(column) for column in _long_text_columns()),
     )
 
 

@@ -1,5 +1,7 @@
 """The shop listings: categories, filters, search, sort, pagination and bad input."""
 
+import re
+
 import pytest
 
 from shop.catalogue.models import Category
@@ -212,3 +214,16 @@ def test_a_long_query_is_cut_and_echoed_escaped(client):
 def test_repeated_parameters_are_handled(client):
     response = client.get("/shop?page=2&page=x&sort=a&sort=price-asc&concern=acne&concern=zzz")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/shop", "/shop/cleansers?sort=newest", "/shop?q=cream"])
+def test_cards_leave_the_long_texts_in_the_database(client, count_queries, path):
+    """A card shows a name, summary, price, stock and picture: the rows read for it
+    carry no long description, directions or warnings."""
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200 and card_names(response)
+    columns_read = [re.split(r"\sFROM\s", s, maxsplit=1)[0] for s in statements]
+    assert any("product.short_description" in read for read in columns_read), statements
+    for column in ("long_description", "how_to_use", "warnings"):
+        assert not any(f"product.{column}" in read for read in columns_read), (column, statements)
