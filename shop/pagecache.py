@@ -23,6 +23,7 @@ from functools import lru_cache
 from itertools import chain
 
 from flask import Flask, current_app, g, has_app_context, request, session
+from flask.globals import request_ctx
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
@@ -133,12 +134,17 @@ def store_and_personalise(response):
             and response.mimetype == "text/html"
             and not response.direct_passthrough
             and "Set-Cookie" not in response.headers
-            and not session.modified  # the view flashed a message or signed someone in
+            and not _flashed_this_request()
         ):
             cache.set(g.page_cache_key, response.get_data(as_text=True))
     if response.status_code == 200 and not response.direct_passthrough:
         response.set_data(_fill(response.get_data(as_text=True)))
     return response
+
+
+def _flashed_this_request() -> bool:
+    """Whether the view flashed a message (shown on this page, or waiting for the next)."""
+    return "_flashes" in session or bool(request_ctx.flashes)
 
 
 def _fill(body: str) -> str:

@@ -231,3 +231,28 @@ def test_machines_share_the_cache_in_redis(app_factory, tmp_path):
     assert "£33.33" in first.test_client().get(PRODUCT).get_data(as_text=True)
     with first.app_context():
         empty()
+
+
+def test_a_page_rendered_for_a_returning_visitor_is_kept(app, cream, count_queries):
+    """Flask-Login marks an existing session on its first render; that must not stop
+    the page being kept."""
+    returning = app.test_client()
+    returning.get("/journal")  # now has a session
+    returning.get(PRODUCT)
+    _response, statements = statements_for(app, count_queries, app.test_client(), PRODUCT)
+    assert statements == []
+
+
+def test_a_page_showing_a_message_flashed_while_rendering_is_not_kept(app, cream):
+    from flask import flash, request
+
+    @app.before_request
+    def announce():
+        if request.args.get("announce"):
+            flash("Free delivery this weekend.")
+
+    flashed = app.test_client().get(PRODUCT + "?announce=1")
+    assert "Free delivery this weekend." in flashed.get_data(as_text=True)
+    assert not is_cached(app, PRODUCT + "?announce=1")
+    later = app.test_client().get(PRODUCT + "?announce=")
+    assert "Free delivery" not in later.get_data(as_text=True)
