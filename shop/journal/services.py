@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
-from shop.catalogue.services import card_loading_options, is_slug, on_sale
+from shop.catalogue.services import card_loading_options, is_on_sale, is_slug, on_sale
 from shop.extensions import db
 from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
 from shop.journal.rendering import RenderedBody, render_body
@@ -92,32 +93,41 @@ def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
         selectinload(Article.references),
         selectinload(Article.featured)
         .joinedload(ArticleProduct.product)
-        .selectinload(Product.variants),
-        selectinload(Article.featured)
-        .joinedload(ArticleProduct.product)
-        .selectinload(Product.images),
+        .options(*card_loading_options()),
     )
     return db.session.scalar(stmt)
 
 
 def shop_this_article(article: Article) -> list[ArticleProduct]:
     """Featured products a shopper can buy now: archived or unsellable ones drop out."""
-    return [
-        item for item in article.featured if item.product.is_active and item.product.active_variants
-    ]
+    return [item for item in article.featured if is_on_sale(item.product)]
 
 
-def products_for_cards(slugs) -> dict[str, Product]:
-    """Products on sale named by shortcodes, by slug, in a fixed number of queries."""
+def products_for_cards(slugs, loaded: Iterable[Product] = ()) -> dict[str, Product]:
+    """Products on sale named by shortcodes, by slug, in a fixed number of queries.
+
+    Products `loaded` already with what a card needs are used as they are (and left
+    out when not on sale); only the slugs they do not name are looked up."""
     slugs = [slug for slug in slugs if is_slug(slug)]
-    if not slugs:
-        return {}
-    stmt = on_sale().where(Product.slug.in_(slugs)).options(*card_loading_options())
-    return {product.slug: product for product in db.session.scalars(stmt)}
+    known = {product.slug: product for product in loaded}
+    cards = {slug: known[slug] for slug in slugs if slug in known and is_on_sale(known[slug])}
+    missing = [slug for slug in slugs if slug not in known]
+    if missing:
+        stmt = on_sale().where(Product.slug.in_(missing)).options(*card_loading_options())
+        cards.update((product.slug, product) for product in db.session.scalars(stmt))
+    return cards
+
+
+def article_cards(article: Article) -> dict[str, Product]:
+    """The products on sale an article's shortcodes show as cards, by slug. They are
+    usually among its featured products, which `article_by_slug` has loaded."""
+    featured = [item.product for item in article.featured]
+    return products_for_cards(body_of(article).product_slugs, loaded=featured)
 
 
 def related_articles(article: Article, limit: int = 3) -> list[Article]:
-    """Other public articles sharing a concern or a tag, newest first."""
+    """Other public articles sharing a concern or a tag, newest first: one statement,
+    without their bodies (a card shows the title, standfirst, author and picture)."""
     concern_ids = [c.id for c in article.concerns]
     tag_ids = [t.id for t in article.tags]
     if not concern_ids and not tag_ids:
@@ -132,7 +142,7 @@ def related_articles(article: Article, limit: int = 3) -> list[Article]:
         .where(Article.id != article.id, or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)
-        .options(joinedload(Article.author))
+        .options(joinedload(Article.author), defer(Article.body))
     )
     return list(db.session.scalars(stmt))
 

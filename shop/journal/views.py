@@ -35,7 +35,7 @@ def article(slug: str):
     if item is None:
         abort(404)
     body = services.body_of(item)
-    cards = services.products_for_cards(body.product_slugs)
+    cards = services.article_cards(item)
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     url = absolute_url("journal.article", slug=item.slug)
     hero = item.hero

@@ -222,3 +222,45 @@ def test_article_page_query_count_does_not_grow_with_linked_products(
     assert len(soup.select(".shop-article__item")) == 14
     assert len(soup.select(".inline-product")) == 13
     assert len(many) == len(few)
+
+
+def test_shortcode_cards_follow_the_same_rules_featured_or_not(app, client, story):
+    """A card for every shortcode naming a product on sale, whether the article features
+    it or not; none for archived products, products with no size on sale, or unknowns."""
+    with app.app_context():
+        article = db.session.get(Article, story["article"])
+        ProductFactory(slug="not-featured", name="Not Featured Serum")
+        ProductFactory(slug="archived-not-featured", name="Archived Serum", is_active=False)
+        no_sizes = ProductFactory(slug="no-sizes", name="Sizeless Balm", variants__is_active=False)
+        ArticleProductFactory(article=article, product=no_sizes, position=5)
+        article.body += (
+            "\n{{ product: not-featured }}\n\n{{ product: archived-not-featured }}\n"
+            "\n{{ product: no-sizes }}\n\n{{ product: synbiotic-sachets }}\n"
+        )
+        db.session.commit()
+    soup = page(client.get("/journal/gut-skin-axis"))
+    cards = [c.select_one(".inline-product__name").text for c in soup.select(".inline-product")]
+    assert cards == ["Barrier Cream", "Not Featured Serum", "Synbiotic Sachets"]
+    shop_items = [
+        i.select_one(".shop-article__name").text for i in soup.select(".shop-article__item")
+    ]
+    assert shop_items == ["Synbiotic Sachets", "Barrier Cream"]
+
+
+def test_featured_products_are_not_read_twice_for_their_cards(app, client, story, count_queries):
+    client.get("/journal/gut-skin-axis")
+    with count_queries() as with_unknown:
+        client.get("/journal/gut-skin-axis")
+    with app.app_context():
+        article = db.session.get(Article, story["article"])
+        article.body = article.body.replace("{{ product: no-such-thing }}", "")
+        db.session.commit()
+    with count_queries() as featured_only:
+        soup = page(client.get("/journal/gut-skin-axis"))
+    assert len(soup.select(".inline-product")) == 1
+    # The shortcode naming no featured product is looked up (one statement finds nothing);
+    # the featured product's card needs nothing more than "Shop this article" read.
+    assert len(featured_only) == len(with_unknown) - 1
+    # The header's shelves (2); the article, its concerns, tags, references and featured
+    # products with their sizes and pictures (7); related articles (1).
+    assert len(featured_only) <= 10, featured_only
