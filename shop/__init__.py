@@ -43,5 +43,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     factory.register_errorhandlers(app)
     factory.register_commands(app)
     register_security_headers(app)
-    register_page_cache(app)  # after the NUL check and the rate limits
+    register_page_cache(app)
     return app

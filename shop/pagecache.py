@@ -137,7 +137,8 @@ def store_and_personalise(response):
             and not _flashed_this_request()
         ):
             cache.set(g.page_cache_key, response.get_data(as_text=True))
-    if response.status_code == 200 and not response.direct_passthrough:
+    if not response.direct_passthrough:
+        # Any answer rendered while markers were handed out (an error page too) has them.
         response.set_data(_fill(response.get_data(as_text=True)))
     return response
 
@@ -206,5 +207,9 @@ def empty() -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    app.before_request(serve_cached_page)
+    """A cached page is answered before the other before-request steps: those are the
+    NUL check and the rate limiter, and neither applies to a page that was already
+    answered with a 200 and carries no rate limit (set none on CACHED_ENDPOINTS, or
+    take them out of the cache). After-request steps (security headers) run as usual."""
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
     app.after_request(store_and_personalise)

@@ -181,8 +181,13 @@ def test_theme_and_query_string_are_part_of_the_page(app, cream):
 
 def test_errors_and_personal_pages_are_not_cached(app, cream):
     client = app.test_client()
-    assert client.get("/products/not-yet").status_code == 404
+    missing = client.get("/products/not-yet")
+    assert missing.status_code == 404
     assert not is_cached(app, "/products/not-yet")
+    # The error page was rendered with markers handed out: they are filled in too.
+    assert no_markers(missing) and len(csrf_tokens(missing)) == 1
+    assert client.get("/products/a%00b").status_code == 404  # refused before the view
+    assert no_markers(client.get("/products/a%00b"))
     assert client.get("/cart").status_code == 200
     assert not is_cached(app, "/cart")
     assert client.get("/newsletter").status_code == 200
