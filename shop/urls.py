@@ -1,8 +1,11 @@
 """Absolute URLs and media URLs for pages, feeds and emails."""
 
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, request, url_for
 
 from shop.catalogue.models import ProductImage
+
+# A file name that url_for leaves as it is, to find where the media route's URLs begin.
+_STAND_IN = "stand-in.webp"
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -13,12 +16,30 @@ def absolute_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def _media_url_parts(external: bool):
+    """How media URLs begin, and how the route quotes a file name into them.
+
+    A page shows dozens of pictures at several widths each; the route never changes,
+    so url_for runs once per request (and per host, should one request be made inside
+    another's application context, as emails sent from a task are) instead of once
+    per URL."""
+    key = (external, request.root_url if has_request_context() else None)
+    known = g.setdefault("media_url_parts", {})
+    if key not in known:
+        if external:
+            url = absolute_url("pages.media", filename=_STAND_IN)
+        else:
+            url = url_for("pages.media", filename=_STAND_IN)
+        converter = current_app.url_map.converters["path"](current_app.url_map)
+        known[key] = (url.removesuffix(_STAND_IN), converter.to_url)
+    return known[key]
+
+
 def media_url(image: ProductImage, width: int | None = None, external: bool = False) -> str:
-    filename = image.filename(width)
-    if external:
-        return absolute_url("pages.media", filename=filename)
-    return url_for("pages.media", filename=filename)
+    prefix, quote = _media_url_parts(external)
+    return prefix + quote(image.filename(width))
 
 
 def image_srcset(image: ProductImage) -> str:
-    return ", ".join(f"{media_url(image, w)} {w}w" for w in image.width_list)
+    prefix, quote = _media_url_parts(False)
+    return ", ".join(f"{prefix}{quote(image.filename(w))} {w}w" for w in image.width_list)

@@ -1,0 +1,61 @@
+"""Media URLs: built from the route's prefix, they are exactly what url_for gives."""
+
+import pytest
+from flask import url_for
+
+from shop.catalogue.models import ProductImage
+from shop.urls import image_srcset, media_url
+
+STEMS = [
+    "products/barrier-cream-1",
+    "products/with space",
+    "products/crème-ünïcode",
+    "articles/a#b?c%d+e&f=g;h@i'j(k)",
+    "100%/pure~oil",
+]
+
+
+def picture(stem: str) -> ProductImage:
+    return ProductImage(stem=stem, widths="400,800", width=800, height=800, alt_text="")
+
+
+def expected(image: ProductImage, width=None, **values) -> str:
+    return url_for("pages.media", filename=image.filename(width), **values)
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "https://shop.example/under/a/root/"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_media_urls_are_what_url_for_builds(app, stem, base_url):
+    image = picture(stem)
+    with app.test_request_context("/", base_url=base_url):
+        for width in (None, 400, 800, 123):
+            assert media_url(image, width) == expected(image, width)
+        assert image_srcset(image) == (f"{expected(image, 400)} 400w, {expected(image, 800)} 800w")
+        # Absolute: on SHOP_BASE_URL, with the request's script root.
+        assert media_url(image, external=True) == "http://shop.test" + expected(image)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_absolute_media_urls_without_a_base_url_use_the_request_host(app_factory, stem):
+    app = app_factory(SHOP_BASE_URL=None)
+    image = picture(stem)
+    with app.test_request_context("/", base_url="https://shop.example/root/"):
+        assert media_url(image, 400, external=True) == expected(image, 400, _external=True)
+        assert media_url(image, 400, external=True).startswith("https://shop.example/root/media/")
+
+
+def test_each_request_gets_urls_for_its_own_host(app_factory):
+    """Requests made inside one application context (an email sent from a task) do
+    not reuse another request's host or root."""
+    app = app_factory(SHOP_BASE_URL=None)
+    image = picture("products/x")
+    with app.app_context():
+        with app.test_request_context("/", base_url="https://one.example/"):
+            first = media_url(image, 400, external=True), media_url(image, 400)
+        with app.test_request_context("/", base_url="https://two.example/root/"):
+            second = media_url(image, 400, external=True), media_url(image, 400)
+    assert first == ("https://one.example/media/products/x-400.webp", "/media/products/x-400.webp")
+    assert second == (
+        "https://two.example/root/media/products/x-400.webp",
+        "/root/media/products/x-400.webp",
+    )
