@@ -6,12 +6,13 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.orm import joinedload
 
 from shop.cart.models import Cart, CartLine
 from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
 from shop.catalogue.models import Product, Variant
+from shop.catalogue.services import without_long_texts
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
@@ -25,26 +26,32 @@ class CartError(Exception):
 
 
 def new_cart() -> Cart:
-    cart = Cart(token=secrets.token_urlsafe(32))
+    cart = Cart(token=secrets.token_urlsafe(32), lines=[])  # known empty: nothing to load
     db.session.add(cart)
     return cart
 
 
-def find_cart(token: str | None) -> Cart | None:
-    """The basket with this token, its lines, variants, products and images loaded."""
+def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
+    """The basket with this token: its lines, sizes and products in one statement, and
+    the products' pictures in a second unless `pictures` is false (changing the basket
+    shows none of them)."""
     if not token or not TOKEN_PATTERN.match(token):
         return None
-    stmt = (
-        select(Cart)
-        .where(Cart.token == token)
-        .options(
-            selectinload(Cart.lines)
-            .selectinload(CartLine.variant)
-            .selectinload(Variant.product)
-            .selectinload(Product.images)
-        )
-    )
-    return db.session.scalar(stmt)
+    products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+    products = products.options(*without_long_texts())
+    if pictures:
+        products = products.selectinload(Product.images)
+    stmt = select(Cart).where(Cart.token == token).options(products)
+    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def loaded_item_count(cart: Cart) -> int | None:
+    """How many items a basket holds, counted from its lines when they are loaded and
+    current (no commit or rollback has expired them since), else None."""
+    state = inspect(cart)
+    if not state.persistent or "lines" in state.unloaded:
+        return None
+    return sum(line.quantity for line in cart.lines)
 
 
 def item_count(token: str | None) -> int:
@@ -58,7 +65,8 @@ def item_count(token: str | None) -> int:
 
 
 def _sellable_variant(variant_id: int) -> Variant:
-    variant = db.session.get(Variant, variant_id)
+    product = joinedload(Variant.product).options(*without_long_texts())
+    variant = db.session.get(Variant, variant_id, options=[product])
     if variant is None or not variant.is_active or not variant.product.is_active:
         raise CartError("Sorry, that product is no longer available.")
     return variant

@@ -22,10 +22,11 @@ from shop.pages.services import safe_local_path
 SESSION_KEY = "cart"
 
 
-def current_cart(create: bool = False):
-    """This visitor's basket, found by the token in the signed session cookie."""
+def current_cart(create: bool = False, pictures: bool = True):
+    """This visitor's basket, found by the token in the signed session cookie; without
+    the products' pictures for the requests that change it and show no page."""
     if "cart" not in g:
-        g.cart = services.find_cart(session.get(SESSION_KEY))
+        g.cart = services.find_cart(session.get(SESSION_KEY), pictures=pictures)
     if g.cart is None and create:
         g.cart = services.new_cart()
         db.session.flush()
@@ -35,10 +36,24 @@ def current_cart(create: bool = False):
 
 
 def cart_item_count() -> int:
-    """Items in the visitor's basket, for the header (one query, only when there is a basket)."""
+    """Items in the visitor's basket, for the header: counted from the basket when this
+    request has loaded it, else one query (only when there is a basket)."""
     if "cart_count" not in g:
-        g.cart_count = services.item_count(session.get(SESSION_KEY))
+        cart = g.get("cart")
+        count = services.loaded_item_count(cart) if cart is not None else None
+        if count is None:
+            count = services.item_count(session.get(SESSION_KEY))
+        g.cart_count = count
     return g.cart_count
+
+
+def _commit_change() -> None:
+    """Commit a change to the basket, counting its items first: the count then comes
+    from the lines as changed, before the commit expires them (counting afterwards
+    would take a query)."""
+    g.pop("cart_count", None)
+    cart_item_count()
+    db.session.commit()
 
 
 # The header's count, filled in per visitor on cached pages.
@@ -54,7 +69,6 @@ def _wants_json() -> bool:
 
 def _respond(message: str, category: str = "success", status: int = 200, back: str | None = None):
     if _wants_json():
-        g.pop("cart_count", None)
         return jsonify(
             ok=status < 400,
             message=message,
@@ -81,22 +95,24 @@ def add():
         return _respond(message, "error", 400, back)
     try:
         _line, message = services.add_to_cart(
-            current_cart(create=True), form.variant_id.data, form.quantity.data
+            current_cart(create=True, pictures=False), form.variant_id.data, form.quantity.data
         )
     except services.CartError as exc:
         db.session.rollback()
         return _respond(str(exc), "error", 409, back)
-    db.session.commit()
+    _commit_change()
     return _respond(message)
 
 
 @bp.post("/cart/update")
 def update():
     form = UpdateLineForm()
-    cart = current_cart()
+    valid = form.validate()
+    # A quantity that is not valid shows the basket page again, pictures and all.
+    cart = current_cart(pictures=not valid)
     if cart is None:
         return _respond("Your basket is empty.", "error", 409)
-    if not form.validate():
+    if not valid:
         # Show the message beside the line, with what was typed kept in the field.
         errors = {
             form.line_id.data: {
@@ -113,14 +129,14 @@ def update():
     except services.CartError as exc:
         db.session.rollback()
         return _respond(str(exc), "error", 409)
-    db.session.commit()
+    _commit_change()
     return _respond(message)
 
 
 @bp.post("/cart/remove")
 def remove():
     form = RemoveLineForm()
-    cart = current_cart()
+    cart = current_cart(pictures=False)
     if cart is None or not form.validate():
         return _respond("That item is no longer in your basket.", "error", 409)
     try:
@@ -128,14 +144,14 @@ def remove():
     except services.CartError as exc:
         db.session.rollback()
         return _respond(str(exc), "error", 409)
-    db.session.commit()
+    _commit_change()
     return _respond(message)
 
 
 @bp.post("/cart/shipping")
 def choose_shipping():
     form = ShippingForm()
-    cart = current_cart()
+    cart = current_cart(pictures=False)
     if cart is None:
         return redirect(url_for("cart.view_cart"), code=303)
     try:
@@ -145,7 +161,7 @@ def choose_shipping():
     except services.CartError as exc:
         db.session.rollback()
         return _respond(str(exc), "error", 400)
-    db.session.commit()
+    _commit_change()
     return _respond(f"Delivery: {option.name}.")
 
 

@@ -186,16 +186,21 @@ def _long_text_columns() -> tuple:
     )
 
 
-def card_loading_options():
-    """What a product card needs, loaded in a fixed number of queries.
+def without_long_texts() -> tuple:
+    """Loader options that leave Product's long text columns in the database, for
+    pages that never show them (cards, the basket).
 
-    Cards never show the long text columns, so they stay in the database. A plain
-    defer rather than a raising one: code that is not a card (the search text kept
-    up to date on flush, say) may still read them from a product a listing loaded."""
+    A plain defer rather than a raising one: other code (the search text kept up to
+    date on flush, say) may still read them from a product loaded this way."""
+    return tuple(defer(column) for column in _long_text_columns())
+
+
+def card_loading_options():
+    """What a product card needs, loaded in a fixed number of queries."""
     return (
         selectinload(Product.variants),
         selectinload(Product.images),
-        *(defer(column) for column in _long_text_columns()),
+        *without_long_texts(),
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 from tests.helpers import page
 
 
@@ -280,9 +280,20 @@ def test_forms_need_csrf_tokens(app_factory, variants):
     assert accepted.status_code == 303
 
 
+def pictured_variants(count: int) -> list[int]:
+    """Sizes of `count` products, each product with two pictures."""
+    ids = []
+    for n in range(count):
+        variant = VariantFactory(price_pence=500 + n, on_hand=10)
+        for position in range(2):
+            ProductImageFactory(product=variant.product, position=position)
+        ids.append(variant.id)
+    return ids
+
+
 def test_cart_page_query_count_does_not_grow_with_lines(app, client, count_queries):
     with app.app_context():
-        ids = [VariantFactory(price_pence=500 + n, on_hand=10).id for n in range(12)]
+        ids = pictured_variants(12)
     client.post("/cart/add", data={"variant_id": ids[0], "quantity": 1})
     with count_queries() as one_line:
         client.get("/cart")
@@ -291,7 +302,74 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, count_queri
     with count_queries() as many_lines:
         soup = page(client.get("/cart"))
     assert len(soup.select(".cart-line")) == 12
+    assert len(soup.select(".cart-line img")) == 12
     assert len(many_lines) == len(one_line)
+    # The basket with its lines, sizes and products (1) and their pictures (1), and the
+    # header's shelves (2); the header's count comes from the basket already read.
+    assert len(many_lines) <= 4, many_lines
+    assert not any("sum(cart_line.quantity)" in statement for statement in many_lines)
+    assert soup.select_one("[data-cart-count]").text == "12"
+
+
+def test_changing_the_basket_reads_no_pictures_and_counts_without_a_query(
+    app, client, count_queries
+):
+    json = {"Accept": "application/json"}
+    with app.app_context():
+        ids = pictured_variants(4)
+    for variant_id in ids[:3]:
+        client.post("/cart/add", data={"variant_id": variant_id, "quantity": 2})
+    with count_queries() as more_of_a_line:
+        response = client.post(
+            "/cart/add", data={"variant_id": ids[0], "quantity": 1}, headers=json
+        )
+    assert (response.status_code, response.json["count"]) == (200, 7)
+    # The basket with its lines, sizes and products (1), UPDATE cart, UPDATE cart_line.
+    assert len(more_of_a_line) <= 3, more_of_a_line
+    with count_queries() as new_line:
+        response = client.post(
+            "/cart/add", data={"variant_id": ids[3], "quantity": 2}, headers=json
+        )
+    assert (response.status_code, response.json["count"]) == (200, 9)
+    # As above, with the new size and its product read (1) and an INSERT for the line.
+    assert len(new_line) <= 4, new_line
+    with app.app_context():
+        line_id = db.session.scalar(db.select(CartLine.id).order_by(CartLine.id))
+    with count_queries() as changes:
+        updated = client.post(
+            "/cart/update", data={"line_id": line_id, "quantity": 1}, headers=json
+        )
+        shipping = client.post("/cart/shipping", data={"shipping": "express"}, headers=json)
+        removed = client.post("/cart/remove", data={"line_id": line_id}, headers=json)
+    assert [updated.json["count"], shipping.json["count"], removed.json["count"]] == [7, 7, 6]
+    assert len(changes) <= 3 + 2 + 3, changes
+    assert not any("product_image" in statement for statement in [*more_of_a_line, *changes])
+    assert not any("sum(cart_line.quantity)" in statement for statement in changes)
+    # Capped at the 10 in stock; then refused: a rollback, and the count takes a query.
+    capped = client.post("/cart/add", data={"variant_id": ids[1], "quantity": 99}, headers=json)
+    assert (capped.status_code, capped.json["count"]) == (200, 14)
+    with count_queries() as refused:
+        response = client.post(
+            "/cart/add", data={"variant_id": ids[1], "quantity": 1}, headers=json
+        )
+    assert (response.status_code, response.json["count"]) == (409, 14)
+    assert len(refused) <= 2, refused
+
+
+def test_a_bad_quantity_shows_the_basket_with_its_pictures_in_fixed_queries(
+    app, client, count_queries
+):
+    with app.app_context():
+        ids = pictured_variants(5)
+    for variant_id in ids:
+        client.post("/cart/add", data={"variant_id": variant_id, "quantity": 1})
+    with app.app_context():
+        line_id = db.session.scalar(db.select(CartLine.id).order_by(CartLine.id))
+    with count_queries() as statements:
+        response = client.post("/cart/update", data={"line_id": line_id, "quantity": "lots"})
+    assert response.status_code == 400
+    assert len(page(response).select(".cart-line img")) == 5
+    assert len(statements) <= 4, statements
 
 
 def test_visitors_without_a_basket_make_no_cart(app, client, variants):
