@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from shop.models import include_object_for
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -95,11 +97,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Objects the models build only on other databases are not missing here.
+        include_object = conf_args.get("include_object") or include_object_for(
+            connection.dialect.name
+        )
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            **conf_args,
+            **{**conf_args, "include_object": include_object},
         )
 
         with context.begin_transaction():

@@ -34,3 +34,23 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def include_object_for(dialect_name: str):
+    """An Alembic `include_object` hook for one kind of database.
+
+    It leaves out what the models build only on other databases (an index declared
+    with `.ddl_if(dialect="postgresql")`), which Alembic would otherwise report as
+    missing when it compares the models with a SQLite database.
+    """
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        dialects = condition.dialect if condition is not None else None
+        if isinstance(dialects, str):
+            return dialects == dialect_name
+        if dialects:
+            return dialect_name in dialects
+        return True
+
+    return include_object

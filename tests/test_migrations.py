@@ -1,4 +1,7 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, and fill in
+what a new column needs for the rows already there."""
+
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -6,21 +9,100 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
+from shop.catalogue.models import Product
+from shop.catalogue.search_text import product_search_text
 from shop.extensions import db
+from shop.models import include_object_for
 from tests.conftest import POSTGRES_URL
 
 
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include_object_for(conn.dialect.name)}
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, db.metadata)
+
+
+def add_products_before_search_text() -> None:
+    """Two products as a shop had them before revision 0006 added product.search_text."""
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    product = (
+        "INSERT INTO product (id, slug, name, short_description, long_description,"
+        " how_to_use, warnings, serving_size, category_id, is_active, created_at, updated_at)"
+        " VALUES (:id, :slug, :name, :short, :long, '', '', '', 1, true, :now, :now)"
+    )
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO category (id, slug, name, description, position)"
+                " VALUES (1, 'serums', 'Serums', '', 0)"
+            )
+        )
+        conn.execute(
+            text(product),
+            [
+                {
+                    "id": 1,
+                    "slug": "calm-serum",
+                    "name": "Calm SÉRUM",
+                    "short": "For REACTIVE skin.",
+                    "long": "Line one.\n\nLine two.",
+                    "now": now,
+                },
+                {"id": 2, "slug": "bare", "name": "Bare", "short": "", "long": "", "now": now},
+            ],
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ingredient (product_id, position, inci_name, function)"
+                " VALUES (1, :position, :name, '')"
+            ),
+            [{"position": 1, "name": "Aqua"}, {"position": 0, "name": "Ceramide NP"}],
+        )
+        conn.execute(
+            text(
+                "INSERT INTO strain (product_id, position, genus, species, designation,"
+                " cfu_per_serving, guaranteed_to_best_before)"
+                " VALUES (1, :position, :genus, :species, :designation, 1000000000, true)"
+            ),
+            [
+                {
+                    "position": 0,
+                    "genus": "Bifidobacterium",
+                    "species": "longum",
+                    "designation": "BB536",
+                },
+                {
+                    "position": 1,
+                    "genus": "Lactobacillus",
+                    "species": "acidophilus",
+                    "designation": "",
+                },
+            ],
+        )
+
+
+def upgrade_with_products(app) -> None:
+    """Migrate to the newest revision through 0005 with products in the shop, and check
+    that 0006 filled in their search text as the models would write it."""
+    with app.app_context():
+        upgrade(revision="0005_back_office")
+        add_products_before_search_text()
+        upgrade()
+        products = db.session.scalars(db.select(Product).order_by(Product.id)).all()
+        assert [p.search_text for p in products] == [
+            "calm sérum\nfor reactive skin.\nline one.\n\nline two.\nceramide np\naqua"
+            "\nbifidobacterium longum bb536\nlactobacillus acidophilus",
+            "bare",
+        ]
+        assert [product_search_text(p) for p in products] == [p.search_text for p in products]
+        db.session.remove()
 
 
 def test_migrations_match_the_models_on_sqlite(app_factory, tmp_path):
     url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
     app = app_factory(create_schema=False, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade()
+    upgrade_with_products(app)
     assert schema_differences(app) == []
     with app.app_context():
         downgrade(revision="base")
@@ -35,16 +117,19 @@ def test_migrations_match_the_models_on_postgresql(app_factory):
     with admin.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
         conn.execute(text("CREATE SCHEMA migration_check"))
+        # An extension belongs to the whole database: it lives in public, which stays
+        # on the search path (after the schema of its own) so its operators are found.
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3Dmigration_check"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3Dmigration_check%2Cpublic"
     try:
         app = app_factory(create_schema=False, SQLALCHEMY_DATABASE_URI=url)
-        with app.app_context():
-            upgrade()
+        upgrade_with_products(app)
         assert schema_differences(app) == []
         with app.app_context():
             downgrade(revision="base")
-            assert inspect(db.engine).get_table_names() == ["alembic_version"]
+            tables = inspect(db.engine).get_table_names(schema="migration_check")
+            assert tables == ["alembic_version"]
             db.engine.dispose()
     finally:
         with admin.begin() as conn:

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from shop.catalogue import views  # noqa: E402,F401
+# search_text keeps Product.search_text current on every flush, from any writer.
+from shop.catalogue import search_text, views  # noqa: E402,F401

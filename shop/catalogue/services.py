@@ -8,17 +8,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Select, Text, func, inspect, or_, select
+from sqlalchemy import Select, Text, func, inspect, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.catalogue.models import (
     Category,
     FreeFromFlag,
-    Ingredient,
     Product,
     SkinConcern,
-    Strain,
     Variant,
 )
 from shop.extensions import db
@@ -138,20 +136,9 @@ def like_pattern(term: str) -> str:
 
 
 def _search_condition(term: str):
-    pattern = like_pattern(term)
-
-    def like(column):
-        return column.ilike(pattern, escape="\\")
-
-    return or_(
-        like(Product.name),
-        like(Product.short_description),
-        like(Product.long_description),
-        Product.ingredients.any(like(Ingredient.inci_name)),
-        Product.strains.any(
-            or_(like(Strain.genus), like(Strain.species), like(Strain.designation))
-        ),
-    )
+    """Products whose name, descriptions, INCI names or strain names contain `term`,
+    in any case (see shop.catalogue.search_text)."""
+    return Product.search_text.like(like_pattern(term.lower()), escape="\\")
 
 
 def lowest_price_expression():
@@ -263,13 +250,29 @@ class ListingPage:
 
 
 def list_products(filters: ListingFilters, category: Category | None, per_page: int) -> ListingPage:
-    """One page of a listing. A page past the end shows the last page."""
+    """One page of a listing. A page past the end shows the last page.
+
+    The page and the total come from one statement (a window count); only a page past
+    the end costs more: a count to find the last page, then that page."""
     stmt = listing_statement(filters, category)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = filters.page
+    rows = db.session.execute(
+        stmt.add_columns(func.count().over().label("total"))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pages = max(math.ceil(total / per_page), 1)
-    page = min(filters.page, pages)
+    if page > pages:
+        page = pages
+        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     filters.page = page
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    items = [row[0] for row in rows]
     return ListingPage(items=items, total=total, page=page, pages=pages, per_page=per_page)
 
 

@@ -71,6 +71,7 @@ PAGES = [
     "/shop/skincare",
     "/shop/serums?concern=concern-0&free_from=flag-0&sort=price-desc",
     "/shop?q=serum&page=2",
+    "/shop?q=serum&page=99",  # past the end: the last page
     "/products/serum-3",
     "/sitemap.xml",
 ]
@@ -89,11 +90,15 @@ def queries_per_page(app, count_queries) -> dict[str, int]:
 
 def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     with app.app_context():
-        add_products(0, 10)
+        add_products(0, 20)  # two pages of search results, as in the large catalogue
     small = queries_per_page(app, count_queries)
     with app.app_context():
-        add_products(10, 200)
+        add_products(20, 200)
     large = queries_per_page(app, count_queries)
     assert small == large, (small, large)
-    # And the numbers stay small: a listing is its shelves, filters, a count and one page.
+    # And the numbers stay small: a listing is its shelves, filters and one page with
+    # its count; only a page past the end counts again and then reads the last page.
     assert max(large.values()) <= 12, large
+    listings = [path for path in PAGES if path.startswith("/shop") and "page=99" not in path]
+    assert large["/shop?q=serum&page=99"] == large["/shop?q=serum&page=2"] + 2, large
+    assert max(large[path] for path in listings) <= 9, large
