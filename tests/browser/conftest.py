@@ -129,7 +129,13 @@ def serve(shop_data):
     servers: list[LiveServer] = []
 
     def start(**overrides) -> LiveServer:
-        config = {"WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, **overrides}
+        # As in production: CSRF checked, whole pages served from the page cache.
+        config = {
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "PAGE_CACHE_SECONDS": 60,
+            **overrides,
+        }
         app = create_app(make_config(shop_data, **config))
         if not POSTGRES_URL:
             with app.app_context():
