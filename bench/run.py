@@ -652,12 +652,13 @@ def add_to_cart_load(
         )
         db.pages.append(measurement)
         capacity = len(spec) * 99
+        counts = db.queries["cached"]
         db.notes.append(
             f"add to cart rotated over {sessions} carts x 2 products ({len(spec)} lines, "
             f"room for about {capacity:,} adds before a line reaches its cap of 99); "
             f"{measurement.non_2xx:,} of {measurement.requests:,} answers were not 2xx; "
-            f"a 409 at the cap runs {db.queries.get('add to cart (409 at the cap)', '?')} SQL "
-            f"statements to a 200's {db.queries.get('add to cart', '?')}"
+            f"a 409 at the cap runs {counts.get('add to cart (409 at the cap)', '?')} SQL "
+            f"statements to a 200's {counts.get('add to cart', '?')}"
         )
 
 
