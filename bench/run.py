@@ -747,7 +747,9 @@ def _rendered_cells(page: Measurement | None, ceiling: Measurement | None) -> st
     )
 
 
-def write_results(runs: list[DatabaseRun], settings: Settings, machine: dict, took: float):
+def write_results(
+    runs: list[DatabaseRun], settings: Settings, machine: dict, took: float, hit_path: str = ""
+):
     old = RESULTS.read_text() if RESULTS.exists() else ""
     kept = old[old.index(FINDINGS) :].rstrip() if FINDINGS in old else ""
     measured = [m for db in runs for m in [*db.pages, db.ceiling] if m is not None]
@@ -826,6 +828,16 @@ def write_results(runs: list[DatabaseRun], settings: Settings, machine: dict, to
         for note in db.schema_notes + db.notes:
             lines.append(f"- {note[0].upper()}{note[1:]}.")
         lines.append("")
+    if hit_path:
+        lines += [
+            "## A cached page next to the ceiling, in-process",
+            "",
+            "bench/hitpath.py: whole requests as direct WSGI calls (no gunicorn, no "
+            "sockets), then the parts of serving a page from the cache, each timed alone.",
+            "",
+            hit_path,
+            "",
+        ]
     lines += [
         "## Notes",
         "",
@@ -931,10 +943,23 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(db)
         bench_database(db, settings, wrk, secret)
 
+    measured_dbs = [db for db in runs if not db.skipped]
+    hit_path = ""
+    if measured_dbs:
+        # A cached page touches no database: one breakdown serves both.
+        name = measured_dbs[-1].name
+        log(f"[{name}] a cached page next to the ceiling, in-process (bench/hitpath.py)")
+        done = run_command(
+            [sys.executable, "-m", "bench.hitpath", "--db", name],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+        )
+        hit_path = done.stdout.strip() if done.returncode == 0 else ""
+        log(hit_path or f"bench/hitpath.py failed:\n{done.stderr}")
     took = time.monotonic() - began
-    for db in runs:
-        if db.skipped:
-            continue
+    for db in measured_dbs:
         log("")
         log(f"{db.name}:")
         for line in table(db):
@@ -955,7 +980,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     if not args.no_results:
-        write_results(runs, settings, machine, took)
+        write_results(runs, settings, machine, took, hit_path)
         log(f"\nWrote {RESULTS.relative_to(ROOT)} ({took / 60:.1f} minutes).")
     return 0
 

@@ -16,6 +16,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 HSTS = "max-age=63072000; includeSubDomains"
+HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HEADERS_OVER_HTTPS = (*HEADERS, ("Strict-Transport-Security", HSTS))
 
 
 def _has_nul(values) -> bool:
@@ -35,15 +44,11 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+        # Those a view set itself stay (one pass over the headers: every response,
+        # cached pages included, pays for this).
+        present = {name.lower() for name, _value in response.headers}
+        wanted = HEADERS_OVER_HTTPS if request.is_secure else HEADERS
+        response.headers.extend(
+            [(name, value) for name, value in wanted if name.lower() not in present]
         )
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", HSTS)
         return response

@@ -1,0 +1,157 @@
+"""What a page served from the page cache costs, next to the ceiling, in-process.
+
+Run after `make bench` (it reuses the benchmark database and bench/out/<db>-manifest.json)::
+
+    .venv/bin/python -m bench.hitpath --db sqlite
+
+Each request is a direct WSGI call (no server, no sockets), timed by CPU time, the best
+of five batches. It prints whole requests (the ceiling's page, the shop's /robots.txt,
+a cached product page for a first visit and for a returning visitor) and then the parts
+of serving a cached page, timed alone inside a request: the explanation of the gap
+between a cached page and the ceiling in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import timeit
+from pathlib import Path
+
+from werkzeug.test import EnvironBuilder
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BASE_URL = "https://bench.localhost"
+BATCHES = 5
+
+
+def per_call_us(fn, number: int) -> float:
+    """Microseconds per call: the quickest of BATCHES batches (other load only adds)."""
+    batch = max(number // BATCHES, 1)
+    return 1e6 * min(timeit.repeat(fn, number=batch, repeat=BATCHES, timer=_cpu)) / batch
+
+
+def _cpu() -> float:
+    import time
+
+    return time.process_time()
+
+
+def wsgi_call(app, path: str, headers: dict | None = None):
+    environ = EnvironBuilder(path=path, base_url=BASE_URL, headers=headers).get_environ()
+
+    def call():
+        captured = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = response_headers
+
+        body = b"".join(app(dict(environ), start_response))
+        return captured, body
+
+    return call
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.run import DEFAULT_POSTGRES_URL
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="sqlite")
+    parser.add_argument("--number", type=int, default=5000, help="requests per measurement")
+    args = parser.parse_args(argv)
+
+    manifest_path = OUT / f"{args.db}-manifest.json"
+    if not manifest_path.exists():
+        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
+    manifest = json.loads(manifest_path.read_text())
+    if args.db == "postgres":
+        url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
+    else:
+        url = f"sqlite:///{OUT / 'bench.sqlite3'}"
+    os.environ.update(
+        SHOP_ENV="production",
+        SECRET_KEY="bench-hitpath-" + "x" * 32,
+        DATABASE_URL=url,
+        MEDIA_ROOT=str(OUT / "media"),
+        CACHE_DIR=tempfile.mkdtemp(prefix="shop-hitpath-"),
+    )
+    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "PAGE_CACHE_SECONDS"):
+        os.environ.pop(key, None)
+
+    from flask import g, session
+    from flask_wtf.csrf import generate_csrf
+
+    from bench.ceiling import app as ceiling
+    from shop import create_app
+    from shop.extensions import cache
+    from shop.newsletter.tokens import form_stamp
+    from shop.pagecache import _fill, _page_key
+
+    app = create_app()
+    product = f"/products/{manifest['product']}"
+    first_visit = wsgi_call(app.wsgi_app, product)
+    captured, _body = first_visit()  # rendered and kept
+    cookie = next(
+        value.split(";", 1)[0]
+        for name, value in captured["headers"]
+        if name == "Set-Cookie" and value.startswith("session=")
+    )
+    returning = wsgi_call(app.wsgi_app, product, {"Cookie": cookie})
+    captured, body = first_visit()
+    assert captured["status"].startswith("200"), captured["status"]
+
+    rows = [
+        ("ceiling: bench/ceiling.py GET /", wsgi_call(ceiling.wsgi_app, "/")),
+        ("the shop: GET /robots.txt (no template, no SQL)", wsgi_call(app.wsgi_app, "/robots.txt")),
+        (f"cached page, first visit: GET {product}", first_visit),
+        ("cached page, returning visitor (session cookie)", returning),
+    ]
+    print(f"{len(body):,} bytes of HTML; CPU time per request, in-process, best of {BATCHES}")
+    print()
+    print("| request | µs |")
+    print("| --- | ---: |")
+    for label, call in rows:
+        print(f"| {label} | {per_call_us(call, args.number):,.0f} |")
+
+    with app.test_request_context(product, base_url=BASE_URL):
+        key = _page_key()
+        page = cache.get(key)
+        field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+        def new_visitor_token():
+            g.pop(field, None)
+            session.pop(field, None)
+            return generate_csrf()
+
+        def session_cookie():
+            response = app.response_class("")
+            app.session_interface.save_session(app, session, response)
+
+        def fill():
+            g.pop(field, None)
+            return _fill(page)
+
+        new_visitor_token()
+        parts = [
+            ("the cache key (sha256 of scheme, host, path, query, theme)", _page_key),
+            ("reading the page from the cache (FileSystemCache)", lambda: cache.get(key)),
+            ("a CSRF token for a new visitor (Flask-WTF)", new_visitor_token),
+            ("the newsletter form's signed stamp", form_stamp),
+            ("filling the markers in (signing this visitor's token and stamp)", fill),
+            ("signing the session cookie (Flask)", session_cookie),
+        ]
+        print()
+        print("| part of serving a cached page | µs |")
+        print("| --- | ---: |")
+        for label, fn in parts:
+            print(f"| {label} | {per_call_us(fn, args.number):,.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
