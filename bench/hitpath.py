@@ -14,19 +14,14 @@ between a cached page and the ceiling in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import timeit
-from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-BASE_URL = "https://bench.localhost"
-BATCHES = 5
+from bench.profile_pages import BASE_URL, BATCHES, use_bench_database
 
 
 def per_call_us(fn, number: int) -> float:
@@ -58,30 +53,13 @@ def wsgi_call(app, path: str, headers: dict | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import DEFAULT_POSTGRES_URL
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="sqlite")
     parser.add_argument("--number", type=int, default=5000, help="requests per measurement")
     args = parser.parse_args(argv)
 
-    manifest_path = OUT / f"{args.db}-manifest.json"
-    if not manifest_path.exists():
-        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
-    manifest = json.loads(manifest_path.read_text())
-    if args.db == "postgres":
-        url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
-    else:
-        url = f"sqlite:///{OUT / 'bench.sqlite3'}"
-    os.environ.update(
-        SHOP_ENV="production",
-        SECRET_KEY="bench-hitpath-" + "x" * 32,
-        DATABASE_URL=url,
-        MEDIA_ROOT=str(OUT / "media"),
-        CACHE_DIR=tempfile.mkdtemp(prefix="shop-hitpath-"),
-    )
-    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "PAGE_CACHE_SECONDS"):
-        os.environ.pop(key, None)
+    manifest = use_bench_database(args.db)
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="shop-hitpath-")
 
     from flask import g, session
     from flask_wtf.csrf import generate_csrf

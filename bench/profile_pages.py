@@ -254,9 +254,31 @@ def print_profile(stats: pstats.Stats, repeat: int, top: int) -> None:
         print(f"    {label}: {cum / repeat * 1000:.2f} ms per request ({100 * cum / total:.0f}%)")
 
 
+def use_bench_database(db: str) -> dict:
+    """Point the shop (through the environment) at the database `make bench` left
+    behind, in the production profile; return that run's manifest."""
+    from bench.run import DEFAULT_POSTGRES_URL
+
+    manifest_path = OUT / f"{db}-manifest.json"
+    if not manifest_path.exists():
+        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
+    if db == "postgres":
+        url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
+    else:
+        url = f"sqlite:///{OUT / 'bench.sqlite3'}"
+    os.environ.update(
+        SHOP_ENV="production",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-profile-" + "x" * 32,
+        DATABASE_URL=url,
+        MEDIA_ROOT=str(OUT / "media"),
+    )
+    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "PAGE_CACHE_SECONDS"):
+        os.environ.pop(key, None)
+    return json.loads(manifest_path.read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.querycount import pages
-    from bench.run import DEFAULT_POSTGRES_URL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
@@ -269,22 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args(argv)
 
-    manifest_path = OUT / f"{args.db}-manifest.json"
-    if not manifest_path.exists():
-        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
-    manifest = json.loads(manifest_path.read_text())
-    if args.db == "postgres":
-        url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
-    else:
-        url = f"sqlite:///{OUT / 'bench.sqlite3'}"
-    os.environ.update(
-        SHOP_ENV="production",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-profile-" + "x" * 32,
-        DATABASE_URL=url,
-        MEDIA_ROOT=str(OUT / "media"),
-    )
-    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER"):
-        os.environ.pop(key, None)
+    manifest = use_bench_database(args.db)
 
     import logging
 
