@@ -115,7 +115,6 @@ def serve_cached_page():
     g.page_cache_key = key
     body = cache.get(key)
     if body is not None:
-        g.page_cache_hit = True
         return current_app.response_class(body, mimetype="text/html")
     # Render with markers: Flask-WTF hands out the token it finds in `g`.
     g.page_cache_render = True
