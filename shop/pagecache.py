@@ -70,6 +70,8 @@ class VisitorValue:
     being cached and filled in with `make()` for each visitor."""
 
     def __init__(self, name: str, make: Callable[[], str]):
+        if not re.fullmatch(r"[a-z-]+", name) or name == "csrf":
+            raise ValueError(f"a visitor value's name is lower-case letters and dashes: {name!r}")
         self.name = name
         self.make = make
         _visitor_values[name] = self
