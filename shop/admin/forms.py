@@ -10,6 +10,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -29,7 +30,12 @@ def _strip(value: str | None) -> str | None:
 class LoginForm(FlaskForm):
     email = EmailField(
         "Email",
-        validators=[DataRequired(message="Please enter your email address."), Length(max=254)],
+        validators=[
+            DataRequired(message="Please enter your email address."),
+            Length(max=254),
+            # No address has control characters, and PostgreSQL cannot even look one up.
+            Regexp(r"^[^\x00-\x1f\x7f]*$", message="Please enter a valid email address."),
+        ],
         filters=[_strip],
     )
     password = PasswordField(
