@@ -196,11 +196,13 @@ def test_errors_and_personal_pages_are_not_cached(app, cream):
     assert is_cached(app, PRODUCT)
 
 
-def test_head_requests_share_the_page(app, cream):
+def test_head_requests_share_the_page(app, cream, count_queries):
     client = app.test_client()
     assert client.head(PRODUCT).status_code == 200
-    response = client.get(PRODUCT)
-    assert response.status_code == 200 and no_markers(response)
+    assert is_cached(app, PRODUCT)
+    response, statements = statements_for(app, count_queries, client, PRODUCT)
+    assert statements == [] and no_markers(response)
+    assert page(response).h1.get_text(strip=True) == "Barrier Cream"
 
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
