@@ -146,6 +146,12 @@ def test_the_list_is_paginated(app, client, shelves, editor):
     second = client.get(LIST, query_string={"page": 2})
     assert listed(second) == ["Product 50", "Product 51", "Product 52"]
     assert page(second).select_one(".pagination [aria-current=page]").get_text() == "2"
+    next_link = page(first).select_one(".pagination a[rel=next]")
+    assert next_link.get_text() == "Next" and next_link["href"] == f"{LIST}?page=2"
+    filtered = client.get(LIST, query_string={"category": "cleansers", "page": 2})
+    previous = page(filtered).select_one(".pagination a[rel=prev]")
+    assert previous.get_text() == "Previous"
+    assert "category=cleansers" in previous["href"] and "page=1" in previous["href"]
 
 
 def test_the_list_runs_a_fixed_number_of_queries(app, client, shelves, editor, count_queries):
