@@ -19,9 +19,61 @@ import hashlib
 import os
 import random
 import tempfile
+import warnings
+from enum import StrEnum
+from io import BytesIO
 from pathlib import Path, PurePosixPath
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
+
+UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP")  # never SVG, never GIF
+
+
+class PictureProblem(StrEnum):
+    TOO_MANY_PIXELS = "too many pixels"
+    NOT_A_PICTURE = "not a picture"
+    DAMAGED = "damaged"
+
+
+class PictureError(ValueError):
+    """Why uploaded bytes are not a usable picture; `size` is (width, height) when the
+    header could be read. Callers word the message for their own page."""
+
+    def __init__(self, problem: PictureProblem, size: tuple[int, int] | None = None):
+        super().__init__(problem.value)
+        self.problem = problem
+        self.size = size
+
+
+def decode_upload(data: bytes, *, max_pixels: int, max_side: int = 12_000) -> Image.Image:
+    """The picture in uploaded bytes, fully decoded, or PictureError.
+
+    Only JPEG, PNG and WebP are opened at all. The size is checked from the header
+    before any pixel is read (a small file can hold a huge picture, and Pillow's own
+    decompression-bomb warning counts as too many pixels); the file is checked
+    (`verify`) and then decoded in full, so a truncated or damaged file is refused
+    here rather than half-saved.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data), formats=UPLOAD_FORMATS) as probe:
+                width, height = probe.size
+                if width * height > max_pixels or max(width, height) > max_side:
+                    raise PictureError(PictureProblem.TOO_MANY_PIXELS, (width, height))
+                probe.verify()
+            image = Image.open(BytesIO(data), formats=UPLOAD_FORMATS)
+            image.load()
+    except PictureError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise PictureError(PictureProblem.NOT_A_PICTURE) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PictureError(PictureProblem.TOO_MANY_PIXELS) from exc
+    except Exception as exc:  # Pillow raises many kinds of error on damaged files
+        raise PictureError(PictureProblem.DAMAGED) from exc
+    return image
+
 
 IMAGE_WIDTHS = (400, 800)
 WEBP_QUALITY = 82

@@ -12,20 +12,24 @@ import re
 import secrets
 import shutil
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from io import BytesIO
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.admin.services import record_audit
-from shop.catalogue.images import image_path, save_image_sizes
+from shop.catalogue.images import (
+    PictureError,
+    PictureProblem,
+    decode_upload,
+    image_path,
+    save_image_sizes,
+)
 from shop.catalogue.models import (
     Category,
     FreeFromFlag,
@@ -1061,13 +1065,12 @@ def set_formulation(
 
 # Pictures ----------------------------------------------------------------------------------
 
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_MAX_SIDE = 12_000
 IMAGE_RULES = "a JPEG, PNG or WebP photo, up to 8 MB and 40 megapixels"
 # Pillow refuses to open anything larger than twice this, and warns above it (the
-# warning is turned into a refusal below): a small file can hold a huge picture.
+# warning is a refusal in decode_upload): a small file can hold a huge picture.
 Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 
 
@@ -1100,34 +1103,24 @@ def read_product_image(stream, filename: str | None = None) -> Image.Image:
             f"scripts: upload {IMAGE_RULES}."
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data), formats=IMAGE_FORMATS) as probe:
-                width, height = probe.size
-                if width * height > IMAGE_MAX_PIXELS or max(width, height) > IMAGE_MAX_SIDE:
-                    raise ProductImageError(
-                        f"{shown} is {width} × {height} pixels, more than 40 megapixels. "
-                        "Save a smaller copy and try again."
-                    )
-                probe.verify()
-            image = Image.open(BytesIO(data), formats=IMAGE_FORMATS)
-            image.load()
-    except ProductImageError:
-        raise
-    except UnidentifiedImageError as exc:
-        raise ProductImageError(
-            f"{shown} is not a picture we can use: upload {IMAGE_RULES}."
-        ) from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ProductImageError(
-            f"{shown} has too many pixels (more than 40 megapixels). Save a smaller copy."
-        ) from exc
-    except Exception as exc:  # Pillow raises many kinds of error on damaged files
-        raise ProductImageError(
-            f"{shown} could not be read: the file looks damaged or incomplete "
-            "(cut short while copying?). Export it again and try once more."
-        ) from exc
-    return image
+        return decode_upload(data, max_pixels=IMAGE_MAX_PIXELS, max_side=IMAGE_MAX_SIDE)
+    except PictureError as exc:
+        if exc.problem is PictureProblem.NOT_A_PICTURE:
+            message = f"{shown} is not a picture we can use: upload {IMAGE_RULES}."
+        elif exc.problem is PictureProblem.DAMAGED:
+            message = (
+                f"{shown} could not be read: the file looks damaged or incomplete "
+                "(cut short while copying?). Export it again and try once more."
+            )
+        elif exc.size:
+            width, height = exc.size
+            message = (
+                f"{shown} is {width} × {height} pixels, more than 40 megapixels. "
+                "Save a smaller copy and try again."
+            )
+        else:
+            message = f"{shown} has too many pixels (more than 40 megapixels). Save a smaller copy."
+        raise ProductImageError(message) from exc
 
 
 def _new_image_stem(slug: str) -> str:

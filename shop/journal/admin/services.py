@@ -12,21 +12,25 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.admin.services import record_audit
-from shop.catalogue.images import image_path, save_image_sizes
+from shop.catalogue.images import (
+    PictureError,
+    PictureProblem,
+    decode_upload,
+    image_path,
+    save_image_sizes,
+)
 from shop.catalogue.models import Product, SkinConcern
 from shop.catalogue.services import StockState, like_pattern, product_stock_state
 from shop.extensions import db
@@ -551,7 +555,6 @@ def tags_named(names: list[str], actor, ip: str | None = None) -> list[Tag]:
 # Hero pictures --------------------------------------------------------------------------
 
 HERO_WIDTHS = (400, 800, 1200)
-HERO_FORMATS = ("JPEG", "PNG", "WEBP")
 HERO_MAX_BYTES = 10 * 1024 * 1024
 HERO_MAX_PIXELS = 40_000_000
 HERO_MIN_WIDTH = 800
@@ -564,44 +567,34 @@ class HeroImageError(ValueError):
 
 
 def read_hero_image(stream) -> Image.Image:
-    """The picture in an uploaded file, fully decoded, or HeroImageError.
-
-    Only JPEG, PNG and WebP are opened at all (an SVG or a GIF is refused before
-    any decoding); the file is checked (`verify`) and then decoded in full, so a
-    truncated or damaged file is refused here rather than half-saved; sizes are
-    checked from the header before the pixels are read.
-    """
+    """The picture in an uploaded file, checked and fully decoded by
+    shop.catalogue.images.decode_upload (JPEG, PNG or WebP only), at least
+    HERO_MIN_WIDTH wide when upright, or HeroImageError."""
     data = stream.read(HERO_MAX_BYTES + 1)
     if not data:
         raise HeroImageError(f"That file is empty. Choose a picture: {HERO_RULES}")
     if len(data) > HERO_MAX_BYTES:
         raise HeroImageError("That file is larger than 10 MB. Save a smaller copy and try again.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data), formats=HERO_FORMATS) as probe:
-                width, height = probe.size
-                if width * height > HERO_MAX_PIXELS or max(width, height) > 12_000:
-                    raise HeroImageError(
-                        f"That picture is {width} × {height} pixels, too many to use. "
-                        "Save a copy under 40 megapixels and try again."
-                    )
-                probe.verify()
-            image = Image.open(BytesIO(data), formats=HERO_FORMATS)
-            image.load()
-    except HeroImageError:
-        raise
-    except UnidentifiedImageError as exc:
-        raise HeroImageError(f"That file is not a picture we can use: {HERO_RULES}") from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise HeroImageError(
-            "That picture has too many pixels to use. "
-            "Save a copy under 40 megapixels and try again."
-        ) from exc
-    except Exception as exc:  # Pillow raises many kinds of error on damaged files
-        raise HeroImageError(
-            "That picture could not be read: the file looks damaged or incomplete."
-        ) from exc
+        image = decode_upload(data, max_pixels=HERO_MAX_PIXELS)
+    except PictureError as exc:
+        if exc.problem is PictureProblem.NOT_A_PICTURE:
+            message = f"That file is not a picture we can use: {HERO_RULES}"
+        elif exc.problem is PictureProblem.DAMAGED:
+            message = "That picture could not be read: the file looks damaged or incomplete."
+        elif exc.size:
+            width, height = exc.size
+            message = (
+                f"That picture is {width} × {height} pixels, too many to use. "
+                "Save a copy under 40 megapixels and try again."
+            )
+        else:
+            message = (
+                "That picture has too many pixels to use. "
+                "Save a copy under 40 megapixels and try again."
+            )
+        raise HeroImageError(message) from exc
+    width, height = image.size
     orientation = image.getexif().get(0x0112)
     upright_width = height if orientation in _ROTATED else width
     if upright_width < HERO_MIN_WIDTH:
