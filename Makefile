@@ -42,8 +42,11 @@ format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Tests run in one process per CPU (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Load benchmark (not part of `make test`): PostgreSQL and SQLite, writes bench/RESULTS.md.
 # BENCH_ARGS="--db sqlite --duration 5" to change it; see `python -m bench.run --help`.

@@ -2,86 +2,108 @@
 
 The suite runs on SQLite by default. With TEST_DATABASE_URL set (for example
 postgresql://postgres@127.0.0.1:5432/test) it runs on that PostgreSQL database
-instead: the schema is built once per session and every table is emptied after
-each test, so each test still starts from nothing.
+instead. Either way the schema is built once per session, not once per test:
+
+- SQLite: the schema is built once into a template file, and every test starts
+  from its own copy of that file (copying is far cheaper than creating ~40 tables).
+- PostgreSQL: the schema is built once, and every table is emptied after each test.
+
+Under pytest-xdist (`-n 2`) each worker process gets its own database: its own
+template file on SQLite, its own database (`<name>_gw0`, ...) on PostgreSQL, created
+when missing. So each test still starts from nothing, whichever worker runs it.
 """
 
-import os
+import shutil
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from jinja2 import BytecodeCache
+from sqlalchemy import event, text
 
 from shop import create_app
-from shop.config import normalise_database_url
 from shop.extensions import db
+from tests.helpers.database import (
+    POSTGRES_URL,
+    XDIST_WORKER,
+    create_postgres_database,
+    empty_postgres_tables,
+    fast_sqlite,
+    make_config,
+)
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-POSTGRES_URL = normalise_database_url(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
+pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout"]
 
 
-def make_config(tmp_path, **overrides) -> dict:
-    config = {
-        "TESTING": True,
-        "SHOP_ENV": "testing",
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "MAIL_SERVER": None,  # tests that send real mail use the `mail_app` fixture
-        "STRIPE_SECRET_KEY": None,
-        "STRIPE_WEBHOOK_SECRET": None,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "PAGE_CACHE_SECONDS": int(os.environ.get("TEST_PAGE_CACHE_SECONDS", "0")),
-        "CACHE_DIR": str(tmp_path / "cache"),
-        "SHOP_BASE_URL": "http://shop.test",
-        "SERVER_NAME": None,
-    }
-    config.update(overrides)
-    return config
+class SessionBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole session, so each new app loads them instead
+    of parsing and compiling every template again (Jinja keys each by its name and a
+    checksum of its source, so a test's own templates never mix with the shop's)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SessionBytecodeCache()
 
 
 @pytest.fixture(scope="session")
-def _postgres_schema(tmp_path_factory):
-    """Build the schema once per session on PostgreSQL, from an empty `public` schema."""
-    if not POSTGRES_URL:
-        yield
-        return
-    app = create_app(make_config(tmp_path_factory.mktemp("schema")))
+def _test_schema(tmp_path_factory):
+    """Build the schema once per session (per worker): on PostgreSQL in an empty `public`
+    schema; on SQLite in a template file that every test copies. Returns that file, or
+    None on PostgreSQL."""
+    if POSTGRES_URL:
+        if XDIST_WORKER:
+            create_postgres_database(POSTGRES_URL)
+        app = create_app(make_config(tmp_path_factory.mktemp("schema")))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            db.create_all()
+            db.engine.dispose()
+        return None
+    folder = tmp_path_factory.mktemp("schema")
+    template = folder / "template.sqlite3"
+    app = create_app(make_config(folder, SQLALCHEMY_DATABASE_URI=f"sqlite:///{template}"))
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
         db.engine.dispose()
-    yield
-
-
-def _fast_sqlite(dbapi_connection, connection_record):
-    # A test database is thrown away: skip waiting for the disk on every commit.
-    dbapi_connection.execute("PRAGMA synchronous=OFF")
-
-
-def _empty_postgres_tables() -> None:
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    return template
 
 
 @pytest.fixture
-def app_factory(tmp_path, _postgres_schema):
-    """Make apps on this test's fresh database; each is torn down after the test."""
+def app_factory(tmp_path, _test_schema):
+    """Make apps on this test's fresh database; each is torn down after the test.
+
+    Apps made in one test share its database (as workers of one shop do). On SQLite the
+    first app copies the session's template into place; `create_schema=False` leaves the
+    database as the test's own settings find it (the migration tests build theirs).
+    """
     made = []
 
     def make(create_schema: bool = True, **overrides):
-        app = create_app(make_config(tmp_path, **overrides))
-        with app.app_context():
-            if create_schema and not POSTGRES_URL:
-                event.listen(db.engine, "connect", _fast_sqlite)
-                db.create_all()
+        config = make_config(tmp_path, **overrides)
+        build = create_schema and not POSTGRES_URL
+        database = tmp_path / "test.sqlite3"
+        if build and config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{database}":
+            if not database.exists():
+                shutil.copyfile(_test_schema, database)
+            build = False  # the template's copy, or the one an earlier app of this test made
+        app = create_app(config)
+        app.jinja_env.bytecode_cache = TEMPLATES
+        if not POSTGRES_URL:
+            with app.app_context():
+                event.listen(db.engine, "connect", fast_sqlite)
+                if build:
+                    db.create_all()
         made.append(app)
         return app
 
@@ -91,7 +113,7 @@ def app_factory(tmp_path, _postgres_schema):
             db.session.remove()
             db.engine.dispose()
     if POSTGRES_URL and made:
-        _empty_postgres_tables()
+        empty_postgres_tables()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from shop.catalogue.models import Product
 from shop.catalogue.search_text import product_search_text
 from shop.extensions import db
 from shop.models import include_object_for
-from tests.conftest import POSTGRES_URL
+from tests.helpers.database import POSTGRES_URL
 
 
 def schema_differences(app) -> list:

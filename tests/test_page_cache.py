@@ -10,9 +10,9 @@ from sqlalchemy import update
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.newsletter.tokens import check_form_stamp
-from tests.admin.conftest import AuthActions, make_staff
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.staff import AuthActions, make_staff
 
 PRODUCT = "/products/barrier-cream"
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from shop.admin.models import AuditEntry, StaffUser
 from shop.admin.services import record_audit
 from shop.extensions import db
-from tests.admin.conftest import make_staff
 from tests.helpers import page
+from tests.helpers.staff import make_staff
 
 DAY = datetime(2025, 5, 14, 12, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from shop.admin import auth
 from shop.admin.models import LoginAttempt, StaffUser
 from shop.extensions import db
-from tests.admin.conftest import STAFF_PASSWORD, get_staff, make_staff
 from tests.factories import VariantFactory
 from tests.helpers import page
+from tests.helpers.staff import STAFF_PASSWORD, get_staff, make_staff
 
 INCORRECT = "Email or password is incorrect"
 

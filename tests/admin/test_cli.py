@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from shop.admin.models import AuditEntry, StaffUser
 from shop.extensions import db
-from tests.admin.conftest import make_staff
+from tests.helpers.staff import make_staff
 
 GOOD_PASSWORD = "Copper-willow-harbour-61"
 

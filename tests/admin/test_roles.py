@@ -12,8 +12,8 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter
 
 from shop.admin.auth import FORBIDDEN_MESSAGE, allowed, role_required, roles_for
-from tests.admin.conftest import make_staff
 from tests.helpers import page
+from tests.helpers.staff import make_staff
 
 PUBLIC = "public"
 ADMIN = {"admin"}

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from shop.admin import services
 from shop.admin.models import AuditEntry, StaffUser
 from shop.extensions import db
-from tests.admin.conftest import get_staff, make_staff
 from tests.helpers import page
+from tests.helpers.staff import get_staff, make_staff
 
 GOOD_PASSWORD = "Teal-kettle-orchard-93"
 
@@ -158,7 +158,7 @@ def test_deactivating_signs_the_person_out_and_reactivating_lets_them_back(app, 
     admin = login("admin")
     target = make_staff(app, role="editor")
     other_client = app.test_client()
-    from tests.admin.conftest import AuthActions
+    from tests.helpers.staff import AuthActions
 
     AuthActions(app, other_client).sign_in(target.email)
     assert other_client.get("/admin/").status_code == 200
@@ -221,7 +221,7 @@ def test_other_roles_cannot_touch_staff_accounts(app, client, login, role):
 
 def test_staff_changes_need_the_csrf_token(app_factory):
     app = app_factory(WTF_CSRF_ENABLED=True)
-    from tests.admin.conftest import STAFF_PASSWORD
+    from tests.helpers.staff import STAFF_PASSWORD
 
     admin = make_staff(app, role="admin")
     target = make_staff(app, role="editor")

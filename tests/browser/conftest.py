@@ -26,7 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from shop import create_app
 from shop.extensions import db
-from tests.conftest import POSTGRES_URL, _empty_postgres_tables, _fast_sqlite, make_config
+from tests.helpers.database import POSTGRES_URL, empty_postgres_tables, fast_sqlite, make_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 NO_CHROMIUM = "Chromium not found at /usr/bin/chromium: browser tests skipped"
@@ -41,6 +41,14 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 PAGES = pytest.StashKey[list]()
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist, every browser test runs in one worker: one Chromium and one
+    demo shop (seeding it draws every picture) instead of one per worker."""
+    for item in items:
+        if item.path.is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_configure(config):
@@ -74,7 +82,7 @@ def browser():
 
 
 @pytest.fixture(scope="package")
-def shop_data(tmp_path_factory, _postgres_schema):
+def shop_data(tmp_path_factory, _test_schema):
     """The folder whose database and media every server in this package uses, loaded
     with the demo catalogue and journal by `flask seed-demo`."""
     root = tmp_path_factory.mktemp("browser-shop")
@@ -88,7 +96,7 @@ def shop_data(tmp_path_factory, _postgres_schema):
         db.engine.dispose()
     yield root
     if POSTGRES_URL:
-        _empty_postgres_tables()
+        empty_postgres_tables()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -139,7 +147,7 @@ def serve(shop_data):
         app = create_app(make_config(shop_data, **config))
         if not POSTGRES_URL:
             with app.app_context():
-                event.listen(db.engine, "connect", _fast_sqlite)
+                event.listen(db.engine, "connect", fast_sqlite)
         server = LiveServer(app)
         servers.append(server)
         return server

@@ -8,9 +8,9 @@ from shop.catalogue.models import Ingredient, Product, Strain
 from shop.catalogue.search_text import product_search_text
 from shop.catalogue.services import ListingFilters, _search_condition, listing_statement
 from shop.extensions import db
-from tests.conftest import POSTGRES_URL
 from tests.factories import IngredientFactory, ProductFactory, StrainFactory
 from tests.helpers import card_names
+from tests.helpers.database import POSTGRES_URL
 
 
 def search(client, query: str) -> list[str]:

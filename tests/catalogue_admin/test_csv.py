@@ -13,9 +13,9 @@ from werkzeug.test import encode_multipart
 from shop.catalogue.admin.csv_io import COLUMNS
 from shop.catalogue.models import Product, StockAdjustment, Variant
 from shop.extensions import db
-from tests.catalogue_admin.conftest import audit_entries, product_by_slug, variant_by_sku
 from tests.factories import ProductFactory
 from tests.helpers import page
+from tests.helpers.catalogue_admin import audit_entries, product_by_slug, variant_by_sku
 
 EXPORT = "/admin/catalogue/csv/export"
 PREVIEW = "/admin/catalogue/csv/preview"
@@ -295,7 +295,7 @@ def test_a_tampered_or_missing_token_is_refused(app, client, cream, editor):
 
 
 def test_the_apply_form_is_protected_by_csrf_though_it_is_large(app_factory):
-    from tests.admin.conftest import STAFF_PASSWORD, make_staff
+    from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()

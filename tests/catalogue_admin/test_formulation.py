@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from shop.catalogue.admin.services import CatalogueError, parse_cfu, parse_ingredient_lines
-from tests.catalogue_admin.conftest import audit_entries, product_by_slug
 from tests.factories import IngredientFactory, StrainFactory
 from tests.helpers import page
+from tests.helpers.catalogue_admin import audit_entries, product_by_slug
 
 
 def url(product_id: int) -> str:

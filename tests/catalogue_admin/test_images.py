@@ -14,8 +14,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from shop.catalogue.images import IMAGE_WIDTHS
-from tests.catalogue_admin.conftest import audit_entries, product_by_slug
 from tests.helpers import page
+from tests.helpers.catalogue_admin import audit_entries, product_by_slug
 
 
 def url(product_id: int) -> str:

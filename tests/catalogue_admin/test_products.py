@@ -7,10 +7,10 @@ import pytest
 
 from shop.catalogue.models import Category, Product, SlugRedirect
 from shop.extensions import db
-from tests.admin.conftest import STAFF_PASSWORD, make_staff
-from tests.catalogue_admin.conftest import audit_entries, product_by_slug
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.catalogue_admin import audit_entries, product_by_slug
+from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
 LIST = "/admin/catalogue/"
 NEW = "/admin/catalogue/products/new"

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from shop.catalogue.admin.services import CatalogueError, parse_pounds
 from shop.catalogue.models import StockAdjustment, Variant
 from shop.extensions import db
-from tests.catalogue_admin.conftest import audit_entries, product_by_slug, variant_by_sku
 from tests.helpers import page
+from tests.helpers.catalogue_admin import audit_entries, product_by_slug, variant_by_sku
 
 
 def sizes_url(product_id: int) -> str:

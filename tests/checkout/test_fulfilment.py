@@ -11,7 +11,8 @@ import pytest
 
 from shop.models import utcnow
 from shop.orders.models import OrderStatus
-from tests.checkout.conftest import (
+from tests.helpers import page
+from tests.helpers.checkout import (
     add_to_cart,
     cart_quantities,
     event_count,
@@ -26,7 +27,6 @@ from tests.checkout.conftest import (
     stock,
     update_order,
 )
-from tests.helpers import page
 
 ADDRESS = {
     "name": "Jo Bloggs",

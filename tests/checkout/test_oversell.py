@@ -7,7 +7,8 @@ TEST_DATABASE_URL). Each request runs in its own thread with its own app context
 from __future__ import annotations
 
 from shop.orders.models import OrderStatus
-from tests.checkout.conftest import (
+from tests.factories import ProductFactory
+from tests.helpers.checkout import (
     add_to_cart,
     cart_quantities,
     flashes,
@@ -19,7 +20,6 @@ from tests.checkout.conftest import (
     session_id_from,
     stock,
 )
-from tests.factories import ProductFactory
 
 SHOPPERS = 20
 IN_STOCK = 5

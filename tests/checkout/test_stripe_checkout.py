@@ -14,7 +14,8 @@ import pytest
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.orders.models import OrderStatus
-from tests.checkout.conftest import (
+from tests.factories import ProductFactory
+from tests.helpers.checkout import (
     STRIPE_SECRET_KEY,
     WEBHOOK_SECRET,
     add_to_cart,
@@ -32,7 +33,6 @@ from tests.checkout.conftest import (
     share_basket,
     stock,
 )
-from tests.factories import ProductFactory
 
 
 def test_checkout_asks_stripe_for_the_basket_at_database_prices(

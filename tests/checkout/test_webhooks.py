@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shop.checkout.models import PaymentEvent
 from shop.extensions import db
 from shop.orders.models import OrderStatus
-from tests.checkout.conftest import (
+from tests.helpers.checkout import (
     STRIPE_SECRET_KEY,
     WEBHOOK_SECRET,
     add_to_cart,

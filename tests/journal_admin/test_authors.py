@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.factories import ArticleFactory, AuthorFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import audit_entries
+from tests.helpers.journal_admin import audit_entries
 
 
 def test_authors_are_listed_with_their_article_counts(app, client, editor):

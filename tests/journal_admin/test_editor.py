@@ -9,7 +9,7 @@ from shop.extensions import db
 from shop.journal.models import Article, Author, Tag
 from tests.factories import ArticleFactory, ArticleProductFactory, AuthorFactory, ReferenceFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import (
+from tests.helpers.journal_admin import (
     EDITOR,
     article_by_slug,
     article_form,
@@ -367,7 +367,7 @@ def test_a_product_archived_after_it_was_featured_can_stay(app, client, editor, 
 
 
 def test_the_editor_needs_the_csrf_token(app_factory):
-    from tests.admin.conftest import STAFF_PASSWORD, make_staff
+    from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()

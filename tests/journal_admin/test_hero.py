@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.factories import ArticleFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import (
+from tests.helpers.journal_admin import (
     article_by_slug,
     article_form,
     audit_entries,

@@ -7,7 +7,7 @@ from shop.catalogue.models import Product
 from shop.extensions import db
 from tests.factories import ArticleFactory, ProductImageFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import EDITOR, article_by_slug, article_form, resubmit
+from tests.helpers.journal_admin import EDITOR, article_by_slug, article_form, resubmit
 
 BODY = (
     "## Why zinc\n\nZinc contributes to the maintenance of normal skin "

@@ -9,7 +9,7 @@ from shop.journal.models import Article
 from shop.models import utcnow
 from tests.factories import ArticleFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import article_by_slug, audit_entries, resubmit
+from tests.helpers.journal_admin import article_by_slug, audit_entries, resubmit
 
 
 def draft(app, **fields) -> str:
@@ -154,7 +154,7 @@ def test_a_scheduled_article_can_be_published_now_or_unpublished(app, client, ed
 
 
 def test_publishing_a_new_article_in_one_step(app, client, editor):
-    from tests.journal_admin.conftest import article_form
+    from tests.helpers.journal_admin import article_form
 
     response = client.post("/admin/journal/new", data=article_form(action="publish"))
     assert response.status_code == 303

@@ -6,7 +6,7 @@ from shop.catalogue.models import Product
 from shop.extensions import db
 from tests.factories import ArticleFactory, ArticleProductFactory
 from tests.helpers import page
-from tests.journal_admin.conftest import article_form, resubmit
+from tests.helpers.journal_admin import article_form, resubmit
 
 
 def warnings(response) -> dict[str, str]:

@@ -18,9 +18,9 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.consent import CURRENT_VERSION, WORDINGS
 from shop.newsletter.models import Campaign, Delivery, Subscriber, SubscriberTopic
-from tests.admin.conftest import AuthActions
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.staff import AuthActions
 from tests.newsletter.conftest import queue, run_sender, subscriber
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 
@@ -364,7 +364,7 @@ def test_erasing_needs_the_csrf_token(app_factory):
         target = SubscriberFactory(email="x@example.com").id
     login_page = page(client.get("/admin/login"))
     csrf_token = login_page.select_one("input[name=csrf_token]")["value"]
-    from tests.admin.conftest import STAFF_PASSWORD, make_staff
+    from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
     staff = make_staff(app, role="admin")
     signed_in = client.post(

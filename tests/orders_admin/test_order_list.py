@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.helpers import page
-from tests.orders_admin.conftest import counting_queries
+from tests.helpers.orders_admin import counting_queries
 
 
 def listed(response) -> list[int]:

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.admin.conftest import STAFF_PASSWORD
-from tests.checkout.conftest import run_together
 from tests.helpers import page
+from tests.helpers.checkout import run_together
+from tests.helpers.staff import STAFF_PASSWORD
 
 ROYAL_MAIL_LINK = "https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB"
 

@@ -1,0 +1,77 @@
+"""The test database: which one this process uses, the app settings every test starts
+from, and emptying PostgreSQL between tests."""
+
+import os
+
+from sqlalchemy import create_engine, make_url, text
+
+from shop.config import normalise_database_url
+from shop.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(url: str) -> str:
+    """The database this process uses: TEST_DATABASE_URL's, or a per-worker one beside it."""
+    url = normalise_database_url(url)
+    if not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+POSTGRES_URL = _worker_database(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
+
+
+def make_config(tmp_path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SHOP_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MAIL_SERVER": None,  # tests that send real mail use the `mail_app` fixture
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_WEBHOOK_SECRET": None,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PAGE_CACHE_SECONDS": int(os.environ.get("TEST_PAGE_CACHE_SECONDS", "0")),
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "SHOP_BASE_URL": "http://shop.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+def create_postgres_database(url: str) -> None:
+    """Create this worker's database when it does not exist yet (xdist workers only)."""
+    parsed = make_url(url)
+    maintenance = create_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with maintenance.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    maintenance.dispose()
+
+
+def fast_sqlite(dbapi_connection, connection_record):
+    # A test database is thrown away: skip waiting for the disk on every commit.
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+def empty_postgres_tables() -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
