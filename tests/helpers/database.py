@@ -69,9 +69,22 @@ def fast_sqlite(dbapi_connection, connection_record):
     dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
+_EMPTYING_ENGINE = None
+
+
 def empty_postgres_tables() -> None:
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    """Empty every table and restart every id sequence, as TRUNCATE ... RESTART IDENTITY
+    would; DELETE is several times faster than TRUNCATE on tables this small."""
+    global _EMPTYING_ENGINE
+    if _EMPTYING_ENGINE is None:
+        _EMPTYING_ENGINE = create_engine(POSTGRES_URL)
+    with _EMPTYING_ENGINE.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = 'public'"
+            )
+        )
