@@ -20,6 +20,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 POSTGRES_URL = normalise_database_url(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
 
 
+# An override that leaves a setting out of the test config, so the app's own default
+# (from shop.config.load_settings) applies: make_config(tmp_path, SHOP_BASE_URL=UNSET).
+UNSET = object()
+
+
 def make_config(tmp_path, **overrides) -> dict:
     config = {
         "TESTING": True,
@@ -39,7 +44,7 @@ def make_config(tmp_path, **overrides) -> dict:
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return config
+    return {name: value for name, value in config.items() if value is not UNSET}
 
 
 @pytest.fixture(scope="session")
