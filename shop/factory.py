@@ -87,12 +87,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["nav_categories"] = _nav_categories
 
+    from shop.checkout.payments import uses_demo_payments
+
     @app.context_processor
     def shop_context() -> dict:
         theme = request.cookies.get("theme") if has_request_context() else None
         return {
             "shop_name": app.config["SHOP_NAME"],
             "theme": theme if theme in {"light", "dark"} else None,
+            # The "demo shop" banner (the page cache keys pages on the provider too).
+            "demo_payments": uses_demo_payments(),
         }
 
 

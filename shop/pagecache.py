@@ -28,6 +28,7 @@ from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
+from shop.config import payment_provider
 from shop.extensions import cache
 
 CACHED_ENDPOINTS = frozenset(
@@ -87,10 +88,13 @@ def _csrf_field() -> str:
 
 
 def _page_key() -> str:
+    """What a page depends on besides the database. Not the request's host or scheme:
+    every absolute link is built on SHOP_BASE_URL, so a page is the same whatever Host
+    a request names (and nobody can fill the cache by inventing hosts). The payment
+    provider is, so the "demo shop" banner is right on cached pages when it changes."""
     theme = request.cookies.get("theme")
     parts = [
-        request.scheme,
-        request.host,
+        payment_provider(current_app.config),
         request.root_path,
         request.path,
         request.query_string.decode("latin-1"),
