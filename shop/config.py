@@ -140,6 +140,9 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.
         "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60 if production else 0),
         "CACHE_DIR": env.get("CACHE_DIR") or str(instance / "cache"),
+        # Staff sessions end after this long without a request, or this long after signing in.
+        "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
+        "STAFF_SESSION_HOURS": _int(env.get("STAFF_SESSION_HOURS"), 12),
         # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

@@ -56,6 +56,7 @@ def test_development_defaults_need_nothing_installed(tmp_path):
     # Links point at what `make run` serves, never at the request's Host.
     assert settings["SHOP_BASE_URL"] == "http://127.0.0.1:5000"
     assert payment_provider(settings) == "demo"
+    assert settings["STAFF_IDLE_MINUTES"] == 30 and settings["STAFF_SESSION_HOURS"] == 12
     check_settings(settings)
 
 

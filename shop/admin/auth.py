@@ -102,6 +102,47 @@ def load_staff_user(user_id: str) -> StaffUser | None:
     return user
 
 
+# How long a staff session lasts ---------------------------------------------------
+
+# A staff session is a browser-session cookie that also carries when its owner signed
+# in and when they were last seen, both signed with it. A copy of the cookie (from a
+# shared computer, a proxy log, malware) stops working after STAFF_IDLE_MINUTES without
+# use, and every session after STAFF_SESSION_HOURS, whoever holds it.
+SESSION_IDLE = "idle"
+SESSION_TOO_LONG = "too_long"
+SESSION_UNDATED = "undated"
+
+SESSION_ENDED_MESSAGES = {
+    SESSION_IDLE: "You were signed out after {idle} minutes without activity. "
+    "Please sign in again.",
+    SESSION_TOO_LONG: "You were signed out because back-office sessions last at most "
+    "{hours} hours. Please sign in again.",
+    SESSION_UNDATED: "Your back-office session has ended. Please sign in again.",
+}
+
+
+def staff_session_ending(
+    signed_in_at: object,
+    seen_at: object,
+    now: datetime,
+    idle: timedelta,
+    lifetime: timedelta,
+) -> str | None:
+    """Why a staff session must end at `now`, or None if it may go on.
+
+    `signed_in_at` and `seen_at` are the POSIX timestamps (whole seconds) kept in the
+    session; anything else (missing, from an older cookie) ends it.
+    """
+    if not all(type(value) is int for value in (signed_in_at, seen_at)):
+        return SESSION_UNDATED
+    moment = now.timestamp()
+    if moment - signed_in_at >= lifetime.total_seconds():
+        return SESSION_TOO_LONG
+    if moment - seen_at >= idle.total_seconds():
+        return SESSION_IDLE
+    return None
+
+
 # Emails and passwords -----------------------------------------------------------
 
 PASSWORD_MIN_LENGTH = 12
