@@ -135,6 +135,8 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Shared state for many workers
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis away: count in this process's memory (logged) until it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Whole catalogue and journal pages kept for visitors (0 turns caching off);
         # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.

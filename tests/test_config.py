@@ -43,6 +43,8 @@ def test_settings_are_read_from_the_environment(tmp_path):
     assert settings["SHOP_BASE_URL"] == "https://shop.example"
     assert settings["MAIL_PORT"] == 587 and settings["MAIL_USE_TLS"] is True
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    # Redis away: limits are counted in each process's memory until it answers.
+    assert settings["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
     assert settings["STRIPE_SECRET_KEY"] == "sk_test_123"
 
 
@@ -104,6 +106,10 @@ def test_pages_are_cached_in_production_only_unless_told(tmp_path):
     )
     assert cache_settings(shared)["CACHE_TYPE"] == "RedisCache"
     assert cache_settings(shared)["CACHE_REDIS_URL"] == "redis://cache:6379/0"
+    # A Redis that hangs costs a request about a second at most, never redis-py's retries.
+    options = cache_settings(shared)["CACHE_OPTIONS"]
+    assert options["socket_connect_timeout"] <= 0.5 and options["socket_timeout"] <= 0.5
+    assert options["retry"].get_retries() <= 1
     told = load_settings(str(tmp_path), {"SHOP_ENV": "development", "PAGE_CACHE_SECONDS": "30"})
     assert cache_settings(told)["CACHE_DEFAULT_TIMEOUT"] == 30
 
