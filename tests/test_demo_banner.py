@@ -79,3 +79,16 @@ def test_cached_pages_follow_the_provider(shop_with, tmp_path):
     for _ in range(2):  # rendered, then from the cache
         assert banner(demo.test_client().get("/products/barrier-cream")) is not None
         assert banner(real.test_client().get("/products/barrier-cream")) is None
+
+
+def test_a_production_demo_site_says_so_and_a_real_shop_does_not(shop_with):
+    production = {
+        "SHOP_ENV": "production",
+        "SHOP_BASE_URL": "https://staging.example",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # never reached: no cache, no limits here
+        "MAIL_SERVER": "127.0.0.1",
+    }
+    staging = shop_with(**production, PAYMENT_PROVIDER="demo")
+    assert banner(staging.test_client().get("/", base_url="https://staging.example"))
+    real = shop_with(**production, **STRIPE)
+    assert banner(real.test_client().get("/", base_url="https://shop.example")) is None
