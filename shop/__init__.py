@@ -24,10 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_settings(app.config)
     if app.config["PROXY_COUNT"]:
         # Client addresses (rate limits, login throttling) and https come from the proxy.
+        # X-Forwarded-Host is left alone: links are built on SHOP_BASE_URL, so nothing
+        # needs the host a request names, and nobody can choose it for us.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

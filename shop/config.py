@@ -11,10 +11,14 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused in production
+# What `make run` serves: absolute links point here in development unless told otherwise.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+PAYMENT_PROVIDERS = ("stripe", "demo")
 
 
 class ConfigurationError(RuntimeError):
@@ -101,7 +105,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SECRET_KEY": env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SHOP_BASE_URL": (env.get("SHOP_BASE_URL") or "").rstrip("/") or None,
+        # Every absolute link (emails, feeds, sitemap, canonical, Stripe's return pages) is
+        # built on this, never on the request's Host; production has no default.
+        "SHOP_BASE_URL": (env.get("SHOP_BASE_URL") or "").rstrip("/")
+        or (None if production else DEVELOPMENT_BASE_URL),
         "SHOP_NAME": env.get("SHOP_NAME") or "Flora & Barrier",
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
@@ -109,7 +116,9 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SHIPPING_OPTIONS": _shipping_options(env.get("SHIPPING_OPTIONS")),
         "CART_LIFETIME_DAYS": _int(env.get("CART_LIFETIME_DAYS"), 30),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env.get("CART_LIFETIME_DAYS"), 30)),
-        # Payments
+        # Payments: `stripe` or `demo`; unset means stripe when a secret key is set, else demo
+        # (see payment_provider; production refuses to guess).
+        "PAYMENT_PROVIDER": (env.get("PAYMENT_PROVIDER") or "").strip().lower() or None,
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
@@ -126,11 +135,16 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Shared state for many workers
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis away: count in this process's memory (logged) until it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Whole catalogue and journal pages kept for visitors (0 turns caching off);
         # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.
         "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60 if production else 0),
         "CACHE_DIR": env.get("CACHE_DIR") or str(instance / "cache"),
+        # Staff sessions end after this long without a request, or this long after signing in.
+        "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
+        "STAFF_SESSION_HOURS": _int(env.get("STAFF_SESSION_HOURS"), 12),
         # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
@@ -149,18 +163,112 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # How many proxies (load balancer, nginx) stand in front of the app and set
-        # X-Forwarded-For/-Proto/-Host. 0 trusts none of those headers.
+        # X-Forwarded-For/-Proto. 0 trusts none of those headers; X-Forwarded-Host is never
+        # trusted (links are built on SHOP_BASE_URL).
         "PROXY_COUNT": _int(env.get("PROXY_COUNT"), 0),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 
 
-def check_settings(config: dict) -> None:
-    """Refuse to start with settings that are unsafe for the chosen profile."""
-    if config.get("SHOP_ENV") == "production":
+def payment_provider(config) -> str:
+    """The payment provider in use: PAYMENT_PROVIDER when set, else `stripe` when a Stripe
+    secret key is set, else `demo`. The one place that decides."""
+    chosen = config.get("PAYMENT_PROVIDER")
+    if chosen:
+        return chosen
+    return "stripe" if config.get("STRIPE_SECRET_KEY") else "demo"
+
+
+def _base_url_problem(url: str | None, production: bool) -> str | None:
+    if not url:
+        if production:
+            return (
+                "SHOP_BASE_URL must be set in production to the shop's public address "
+                "(for example https://shop.example): every link in emails, feeds, the "
+                "sitemap and Stripe's return pages is built on it, never on the Host "
+                "header a visitor sends"
+            )
+        return "SHOP_BASE_URL must be set: absolute links are built on it"
+    parts = urlsplit(url)
+    schemes = ("https",) if production else ("http", "https")
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        wanted = "https://host" if production else "http(s)://host"
+        return (
+            f"SHOP_BASE_URL must be the shop's address as {wanted}[:port], with no path, "
+            f"got {url!r}"
+        )
+    return None
+
+
+def _payment_problems(config, production: bool) -> list[str]:
+    chosen = config.get("PAYMENT_PROVIDER")
+    if chosen and chosen not in PAYMENT_PROVIDERS:
+        return [f"PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}, got {chosen!r}"]
+    if chosen == "demo":
+        return []
+    if not chosen and not config.get("STRIPE_SECRET_KEY"):
+        if production:
+            return [
+                "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set in production, so "
+                "orders are paid for through Stripe; for a staging or demo site where nobody "
+                "pays, set PAYMENT_PROVIDER=demo instead (every page then says so)"
+            ]
+        return []
+    problems = []
+    if not config.get("STRIPE_SECRET_KEY"):
+        problems.append("STRIPE_SECRET_KEY must be set when PAYMENT_PROVIDER is stripe")
+    if production and not config.get("STRIPE_WEBHOOK_SECRET"):
+        problems.append(
+            "STRIPE_WEBHOOK_SECRET must be set in production with Stripe: without it no "
+            "payment event is accepted, so orders paid by delayed methods are never marked paid"
+        )
+    return problems
+
+
+def configuration_problems(config) -> list[str]:
+    """Everything about `config` that is unsafe for its profile, one sentence each."""
+    production = config.get("SHOP_ENV") == "production"
+    problems = []
+    if production:
         key = config.get("SECRET_KEY") or ""
         if key == DEFAULT_SECRET_KEY or len(key) < 16:
-            raise ConfigurationError(
+            problems.append(
                 "SECRET_KEY must be set to a long random value in production "
                 '(for example: python -c "import secrets; print(secrets.token_hex(32))")'
             )
+    base_url = _base_url_problem(config.get("SHOP_BASE_URL"), production)
+    if base_url:
+        problems.append(base_url)
+    problems += _payment_problems(config, production)
+    if production and not config.get("REDIS_URL"):
+        problems.append(
+            "REDIS_URL must be set in production: rate limits (sign-in, signups, checkout), "
+            "the task queue and the page cache must be shared by every worker, or each "
+            "worker counts and caches on its own"
+        )
+    if production and not config.get("MAIL_SERVER"):
+        problems.append(
+            "MAIL_SERVER must be set in production: without it no order confirmation, "
+            "shipping note, refund or newsletter email reaches anyone (it is only written "
+            "to the instance folder)"
+        )
+    return problems
+
+
+def check_settings(config) -> None:
+    """Refuse to start with settings that are unsafe for the chosen profile, naming each."""
+    problems = configuration_problems(config)
+    if len(problems) == 1:
+        raise ConfigurationError(problems[0])
+    if problems:
+        raise ConfigurationError(
+            "The shop cannot start with these settings:\n" + "\n".join(f"- {p}" for p in problems)
+        )

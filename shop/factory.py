@@ -14,12 +14,29 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
     cache.init_app(app, config=cache_settings(app.config))
+
+
+def redis_client_options() -> dict:
+    """How the rate limiter and the page cache talk to Redis: give up within about a
+    second and try once more at most (a pooled connection may have gone stale), so a
+    Redis that is down or hanging costs a request little; each then carries on without
+    it (see shop.pagecache and RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        "retry": Retry(NoBackoff(), 1),
+    }
 
 
 def cache_settings(config) -> dict:
@@ -34,6 +51,7 @@ def cache_settings(config) -> dict:
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": config["REDIS_URL"],
             "CACHE_KEY_PREFIX": "shop-cache:",
+            "CACHE_OPTIONS": redis_client_options(),
         }
     return settings | {
         "CACHE_TYPE": "FileSystemCache",
@@ -87,24 +105,29 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["nav_categories"] = _nav_categories
 
+    from shop.checkout.payments import uses_demo_payments
+
     @app.context_processor
     def shop_context() -> dict:
         theme = request.cookies.get("theme") if has_request_context() else None
         return {
             "shop_name": app.config["SHOP_NAME"],
             "theme": theme if theme in {"light", "dark"} else None,
+            # The "demo shop" banner (the page cache keys pages on the provider too).
+            "demo_payments": uses_demo_payments(),
         }
 
 
 def _nav_categories():
     """The shop's shelves for the header and footer, kept in the cache between requests."""
     if "nav_categories" not in g:
+        from shop import pagecache
         from shop.catalogue.services import navigation_shelves
 
-        shelves = cache.get("fragment:nav-shelves")
+        shelves = pagecache.read("fragment:nav-shelves")
         if shelves is None:
             shelves = navigation_shelves()
-            cache.set("fragment:nav-shelves", shelves)
+            pagecache.write("fragment:nav-shelves", shelves)
         g.nav_categories = shelves
     return g.nav_categories
 

@@ -13,11 +13,19 @@ a cookie. Any committed change to catalogue or journal rows (staff edits, stock
 moving at checkout, the demo seed) empties the cache, so shoppers see prices and
 stock as they are; what changes by the clock alone (a scheduled article going
 live) shows within PAGE_CACHE_SECONDS.
+
+The cache is a help, never a need: when Redis does not answer, the request goes on
+without the cache (`read`, `write` and `empty` never raise, and say so in the log at
+most once a minute), and the next request tries Redis again. A change committed while
+Redis was away empties the cache as soon as it answers.
 """
 
 import hashlib
 import hmac
+import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
@@ -26,9 +34,13 @@ from flask import Flask, current_app, g, has_app_context, request, session
 from flask.globals import request_ctx
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import generate_csrf
+from redis.exceptions import RedisError
 from sqlalchemy import event
 
+from shop.config import payment_provider
 from shop.extensions import cache
+
+log = logging.getLogger(__name__)
 
 CACHED_ENDPOINTS = frozenset(
     {
@@ -87,10 +99,13 @@ def _csrf_field() -> str:
 
 
 def _page_key() -> str:
+    """What a page depends on besides the database. Not the request's host or scheme:
+    every absolute link is built on SHOP_BASE_URL, so a page is the same whatever Host
+    a request names (and nobody can fill the cache by inventing hosts). The payment
+    provider is, so the "demo shop" banner is right on cached pages when it changes."""
     theme = request.cookies.get("theme")
     parts = [
-        request.scheme,
-        request.host,
+        payment_provider(current_app.config),
         request.root_path,
         request.path,
         request.query_string.decode("latin-1"),
@@ -115,7 +130,7 @@ def serve_cached_page():
         return None
     key = _page_key()
     g.page_cache_key = key
-    body = cache.get(key)
+    body = read(key)
     if body is not None:
         return current_app.response_class(body, mimetype="text/html")
     # Render with markers: Flask-WTF hands out the token it finds in `g`.
@@ -137,7 +152,7 @@ def store_and_personalise(response):
             and "Set-Cookie" not in response.headers
             and not _flashed_this_request()
         ):
-            cache.set(g.page_cache_key, response.get_data(as_text=True))
+            write(g.page_cache_key, response.get_data(as_text=True))
     if not response.direct_passthrough:
         # Any answer rendered while markers were handed out (an error page too) has them.
         response.set_data(_fill(response.get_data(as_text=True)))
@@ -202,9 +217,107 @@ def _forget_rolled_back(session) -> None:
 
 
 def empty() -> None:
-    """Forget every cached page and fragment."""
-    if current_app.config["PAGE_CACHE_SECONDS"] > 0:
+    """Forget every cached page and fragment. Never raises: it runs after a commit, which
+    stands whether or not the cache answers. When the cache does not, this process reads
+    nothing from it until it has been emptied, which it tries again on every request."""
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return
+    _health.empty_pending = True
+    _empty_if_pending()
+
+
+# Reaching the cache ------------------------------------------------------------------
+
+# What the cache's store raises when it cannot be reached: Redis's errors (refused,
+# timed out, dropped) and the operating system's (files, sockets).
+CACHE_ERRORS = (RedisError, OSError)
+LOG_EVERY_SECONDS = 60
+
+
+class _CacheHealth:
+    """This process's view of the cache, so a dead Redis is logged once a minute rather
+    than on every request, and its return once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.failing = False
+        self.last_logged = float("-inf")
+        self.empty_pending = False
+
+    def failed(self, doing: str, error: Exception) -> None:
+        if has_app_context():
+            g.cache_unreachable = True  # the rest of this request goes without it
+        with self.lock:
+            self.failing = True
+            now = time.monotonic()
+            if now - self.last_logged < LOG_EVERY_SECONDS:
+                return
+            self.last_logged = now
+        log.warning(
+            "The page cache could not %s (%s: %s); pages are served without it "
+            "until it answers again",
+            doing,
+            type(error).__name__,
+            error,
+        )
+
+    def answered(self) -> None:
+        if not self.failing:
+            return
+        with self.lock:
+            was_failing, self.failing = self.failing, False
+            self.last_logged = float("-inf")
+        if was_failing:
+            log.info("The page cache answers again")
+
+
+_health = _CacheHealth()
+
+
+def _reachable() -> bool:
+    """False once the cache failed during this request: one wait for a dead Redis is enough."""
+    return not g.get("cache_unreachable", False)
+
+
+def _empty_if_pending() -> bool:
+    """Empty the cache if a committed change asked for it; False if it did not answer."""
+    if not _health.empty_pending:
+        return True
+    if not _reachable():
+        return False
+    try:
         cache.clear()
+    except CACHE_ERRORS as error:
+        _health.failed("be emptied", error)
+        return False
+    _health.empty_pending = False
+    _health.answered()
+    return True
+
+
+def read(key: str):
+    """The cached value of `key`; None when there is none or the cache does not answer."""
+    if not _reachable() or not _empty_if_pending():
+        return None
+    try:
+        value = cache.get(key)
+    except CACHE_ERRORS as error:
+        _health.failed("be read", error)
+        return None
+    _health.answered()
+    return value
+
+
+def write(key: str, value) -> None:
+    """Keep `value` under `key` for PAGE_CACHE_SECONDS, when the cache answers."""
+    if not _reachable() or not _empty_if_pending():
+        return
+    try:
+        cache.set(key, value)
+    except CACHE_ERRORS as error:
+        _health.failed("keep a page", error)
+        return
+    _health.answered()
 
 
 def register_page_cache(app: Flask) -> None:

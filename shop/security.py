@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response, and no-store on pages holding personal data."""
 
 from flask import Flask, abort, request
 
@@ -26,6 +26,28 @@ HEADERS = (
 )
 HEADERS_OVER_HTTPS = (*HEADERS, ("Strict-Transport-Security", HSTS))
 
+# Addresses whose pages hold one person's data (their basket, order, payment, account,
+# bookings, newsletter preferences) or the back office: no browser or proxy may keep a
+# copy. By address, so a page added under one of them later is covered without asking.
+PRIVATE_PATH_PREFIXES = (
+    "/admin",
+    "/account",
+    "/cart",
+    "/checkout",
+    "/orders/",
+    "/bookings/",
+    "/reviews/new/",
+    "/newsletter/confirm/",
+    "/newsletter/unsubscribe/",
+    "/newsletter/preferences/",
+    "/newsletter/leave/",
+)
+
+
+def is_private_path(path: str) -> bool:
+    """Whether the page at `path` holds personal data (see PRIVATE_PATH_PREFIXES)."""
+    return path.startswith(PRIVATE_PATH_PREFIXES)
+
 
 def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in items) for key, items in values)
@@ -44,6 +66,8 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response):
+        if is_private_path(request.path):
+            response.headers["Cache-Control"] = "no-store"
         # Those a view set itself stay (one pass over the headers: every response,
         # cached pages included, pays for this).
         present = {name.lower() for name, _value in response.headers}

@@ -9,11 +9,13 @@ _STAND_IN = "stand-in.webp"
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute URL on SHOP_BASE_URL when it is set, else on the request's host."""
-    base = current_app.config.get("SHOP_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute URL on SHOP_BASE_URL, for links that leave the page: emails, feeds,
+    the sitemap, canonical links, Stripe's return pages.
+
+    Never on the request's Host (or X-Forwarded-Host): anyone can send those, and a
+    link built on them would send a customer's token to whoever chose the host.
+    SHOP_BASE_URL always has a value (check_settings makes sure)."""
+    return current_app.config["SHOP_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _media_url_parts(external: bool):

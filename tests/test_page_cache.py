@@ -205,6 +205,17 @@ def test_head_requests_share_the_page(app, cream, count_queries):
     assert page(response).h1.get_text(strip=True) == "Barrier Cream"
 
 
+def test_a_forged_host_neither_fills_the_cache_nor_shows_in_it(app, cream, count_queries):
+    """Links come from SHOP_BASE_URL, so a page is the same whatever Host was named: one
+    copy serves every host, and inventing hosts adds nothing to the cache."""
+    forged = app.test_client().get(PRODUCT, headers={"Host": "evil.example"})
+    assert forged.status_code == 200
+    response, statements = statements_for(app, count_queries, app.test_client(), PRODUCT)
+    assert statements == []
+    assert "evil.example" not in response.get_data(as_text=True)
+    assert page(response).find("link", rel="canonical")["href"] == "http://shop.test" + PRODUCT
+
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 

@@ -22,7 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shop.admin.models import LoginAttempt, Role, StaffUser
+from shop.admin.models import LoginAttempt, Role, SignInLock, StaffUser
 from shop.extensions import db, login_manager
 from shop.models import utcnow
 
@@ -100,6 +100,47 @@ def load_staff_user(user_id: str) -> StaffUser | None:
     if user is None or not user.is_active or user.session_version != int(match[2]):
         return None
     return user
+
+
+# How long a staff session lasts ---------------------------------------------------
+
+# A staff session is a browser-session cookie that also carries when its owner signed
+# in and when they were last seen, both signed with it. A copy of the cookie (from a
+# shared computer, a proxy log, malware) stops working after STAFF_IDLE_MINUTES without
+# use, and every session after STAFF_SESSION_HOURS, whoever holds it.
+SESSION_IDLE = "idle"
+SESSION_TOO_LONG = "too_long"
+SESSION_UNDATED = "undated"
+
+SESSION_ENDED_MESSAGES = {
+    SESSION_IDLE: "You were signed out after {idle} minutes without activity. "
+    "Please sign in again.",
+    SESSION_TOO_LONG: "You were signed out because back-office sessions last at most "
+    "{hours} hours. Please sign in again.",
+    SESSION_UNDATED: "Your back-office session has ended. Please sign in again.",
+}
+
+
+def staff_session_ending(
+    signed_in_at: object,
+    seen_at: object,
+    now: datetime,
+    idle: timedelta,
+    lifetime: timedelta,
+) -> str | None:
+    """Why a staff session must end at `now`, or None if it may go on.
+
+    `signed_in_at` and `seen_at` are the POSIX timestamps (whole seconds) kept in the
+    session; anything else (missing, from an older cookie) ends it.
+    """
+    if not all(type(value) is int for value in (signed_in_at, seen_at)):
+        return SESSION_UNDATED
+    moment = now.timestamp()
+    if moment - signed_in_at >= lifetime.total_seconds():
+        return SESSION_TOO_LONG
+    if moment - seen_at >= idle.total_seconds():
+        return SESSION_IDLE
+    return None
 
 
 # Emails and passwords -----------------------------------------------------------
@@ -238,14 +279,44 @@ class SignIn:
     wait: timedelta | None = None
 
 
+def take_sign_in_turn(email: str, now: datetime) -> None:
+    """Lock `email`'s SignInLock row (made if missing) until the transaction ends.
+
+    One statement, INSERT ... ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike: on
+    PostgreSQL it locks the row, so a second attempt for the same email waits here until
+    the first commits; SQLite lets one writer in at a time. Whoever comes next then
+    reads the failures recorded before it.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the shop runs on these two
+        raise RuntimeError(f"no sign-in lock for {dialect}")
+    statement = insert(SignInLock).values(email=email, last_attempt_at=now)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SignInLock.email],
+            set_={"last_attempt_at": statement.excluded.last_attempt_at},
+        )
+    )
+
+
 def authenticate(email: str, password: str, ip: str | None, now: datetime | None = None) -> SignIn:
     """Check an email and password, record the attempt, and flush.
 
     Unknown emails, wrong passwords and deactivated accounts all fail the same
     way (and take as long), so the answer never says which emails have accounts.
+
+    Attempts for one email are checked one at a time (take_sign_in_turn), from the
+    hold check to the recorded attempt, so call this first in a transaction and
+    commit straight after: twenty guesses sent at once get no more password checks
+    than five sent one after another.
     """
     now = now or utcnow()
     email = normalise_email(email)[:254]
+    take_sign_in_turn(email, now)
     wait = sign_in_wait(email, now)
     if wait is not None:
         logger.warning("Staff sign-in held back for %s from %s", email, ip)

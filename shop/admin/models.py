@@ -1,4 +1,5 @@
-"""Staff accounts, their sign-in attempts and the audit log of what staff changed."""
+"""Staff accounts, their sign-in attempts (and the lock that makes them take turns) and
+the audit log of what staff changed."""
 
 from __future__ import annotations
 
@@ -68,6 +69,17 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SignInLock(db.Model):
+    """One row per email typed at the staff sign-in, locked (by updating it) while an
+    attempt for that email is checked: attempts for one email take turns, so each sees
+    the failures recorded before it and no burst of guesses slips past the hold."""
+
+    __tablename__ = "sign_in_lock"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)  # as LoginAttempt.email
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(db.Model):

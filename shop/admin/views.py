@@ -3,6 +3,8 @@ sign-in page itself; each view also declares the roles that may open it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     current_app,
@@ -16,7 +18,15 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from shop.admin import bp, services
-from shop.admin.auth import allowed, authenticate, role_required, roles_for, wait_message
+from shop.admin.auth import (
+    SESSION_ENDED_MESSAGES,
+    allowed,
+    authenticate,
+    role_required,
+    roles_for,
+    staff_session_ending,
+    wait_message,
+)
 from shop.admin.forms import (
     AuditFilterForm,
     LoginForm,
@@ -26,9 +36,14 @@ from shop.admin.forms import (
 from shop.admin.models import Role, StaffUser
 from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
 from shop.extensions import db, limiter, login_manager
+from shop.models import utcnow
 from shop.pages.services import safe_local_path
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
+# When the signed-in member of staff signed in, and when they last made a request
+# (POSIX seconds, in the signed session cookie; see auth.staff_session_ending).
+SIGNED_IN_AT = "staff_signed_in_at"
+SEEN_AT = "staff_seen_at"
 ALL_ROLES = tuple(str(role) for role in Role)
 LOGIN_IP_LIMITS = "10 per minute;100 per hour"
 LOGIN_LIMIT_MESSAGE = (
@@ -96,6 +111,55 @@ def protect_back_office(blueprint: Blueprint) -> None:
 protect_back_office(bp)
 
 
+def _in_back_office() -> bool:
+    prefix = bp.url_prefix or "/admin"
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+@bp.before_app_request
+def end_stale_staff_sessions():
+    """Sign staff out once their session has been idle for STAFF_IDLE_MINUTES or open
+    for STAFF_SESSION_HOURS (a copied cookie included); otherwise note that they were
+    seen. In the back office they are sent to the sign-in page with a message saying
+    why; on the storefront they simply carry on as a visitor."""
+    # dict.get reads without marking the session as used (which would add Vary: Cookie).
+    current = session._get_current_object()
+    if not dict.get(current, "_user_id"):
+        return None
+    config = current_app.config
+    now = utcnow()
+    ending = staff_session_ending(
+        dict.get(current, SIGNED_IN_AT),
+        dict.get(current, SEEN_AT),
+        now,
+        idle=timedelta(minutes=config["STAFF_IDLE_MINUTES"]),
+        lifetime=timedelta(hours=config["STAFF_SESSION_HOURS"]),
+    )
+    if ending is None:
+        session[SEEN_AT] = int(now.timestamp())
+        return None
+    _end_staff_session()
+    if not _in_back_office():
+        return None
+    message = SESSION_ENDED_MESSAGES[ending].format(
+        idle=config["STAFF_IDLE_MINUTES"], hours=config["STAFF_SESSION_HOURS"]
+    )
+    flash(message, "warning")
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("admin.login", next=back), code=303)
+
+
+def _end_staff_session() -> None:
+    """Sign out in this browser, keeping only the basket."""
+    basket = session.get(CART_SESSION_KEY)
+    logout_user()
+    session.clear()
+    if basket:
+        session[CART_SESSION_KEY] = basket
+
+
 @bp.after_app_request
 def keep_staff_sessions_short(response):
     """A staff session lasts as long as the browser: undo the basket's long-lived
@@ -123,6 +187,7 @@ def _start_staff_session(user: StaffUser) -> None:
         session[CART_SESSION_KEY] = basket
     session.permanent = False
     login_user(user, remember=False)
+    session[SIGNED_IN_AT] = session[SEEN_AT] = int(utcnow().timestamp())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -174,7 +239,8 @@ def dashboard():
     low_stock_limit = 50
     return render_template(
         "admin/dashboard.html",
-        figures=services.sales_figures(),
+        # Revenue is for those who handle orders; editors see the rest.
+        figures=services.sales_figures() if allowed(current_user, "orders") else None,
         low_stock=services.low_stock(threshold, low_stock_limit),
         low_stock_limit=low_stock_limit,
         threshold=threshold,

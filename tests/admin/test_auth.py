@@ -379,3 +379,32 @@ def test_a_very_long_run_of_failures_counts_as_at_its_longest():
     failures = [T0 + timedelta(minutes=15 * n) for n in range(3)]
     assert auth.held_until(failures) is None
     assert auth.held_until(failures, history_cut=True) == failures[-1] + timedelta(minutes=15)
+
+
+# Guesses sent all at once ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", ["jo@example.com", "nobody@example.com"])
+def test_twenty_guesses_at_once_get_no_more_checks_than_five_in_a_row(app, email):
+    """Attempts for one email take turns, so the hold counts every one of them: twenty
+    wrong passwords sent together get five password checks, like twenty sent one by one.
+    Runs on PostgreSQL too (TEST_DATABASE_URL)."""
+    from tests.helpers.checkout import run_together
+
+    make_staff(app, email="jo@example.com")
+    guessers = [app.test_client() for _ in range(20)]
+
+    responses = run_together(
+        *[
+            lambda client=client, n=n: client.post(
+                "/admin/login", data={"email": email, "password": f"Wrong-guess-number-{n}"}
+            )
+            for n, client in enumerate(guessers)
+        ]
+    )
+
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(200) == auth.THROTTLE_FAILURES  # checked: "incorrect"
+    assert statuses.count(429) == 20 - auth.THROTTLE_FAILURES  # held back unchecked
+    # Only checked attempts are recorded: five passwords were compared, no more.
+    assert attempts(app) == [(email, False)] * auth.THROTTLE_FAILURES

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from shop.admin.services import period_starts, sales_figures
 from shop.extensions import db
 from shop.models import utcnow
@@ -83,8 +85,22 @@ def test_the_dashboard_shows_sales_and_low_stock_with_links(app, client, login):
     assert rows[0].a["href"] == "/products/barrier-cream"
 
 
+@pytest.mark.parametrize(
+    ("role", "sees_revenue"), [("admin", True), ("fulfilment", True), ("editor", False)]
+)
+def test_only_roles_that_handle_orders_see_revenue(app, client, login, role, sees_revenue):
+    with app.app_context():
+        add_order("paid", utcnow(), 2495)
+        db.session.commit()
+    login(role)
+    html = page(client.get("/admin/"))
+    assert (html.select_one("#sales-heading") is not None) is sees_revenue
+    assert ("£24.95" in html.get_text()) is sees_revenue
+    assert html.select_one("#stock-heading") is not None  # low stock is for everyone
+
+
 def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, login, count_queries):
-    login("editor")
+    login("admin")  # sees the sales figures too
 
     def add(count: int) -> None:
         with app.app_context():

@@ -313,3 +313,32 @@ def test_a_product_withdrawn_after_it_was_added_stops_the_checkout(
     assert session_creates(fake) == []
     assert orders(stripe_app) == []
     assert stock(stripe_app, products.cream) == (20, 0)
+
+
+def test_stripe_return_pages_are_on_the_shop_whatever_host_the_shopper_named(app_factory, fake):
+    """Success and cancel URLs come from SHOP_BASE_URL (here its development default),
+    never from a forged Host or X-Forwarded-Host."""
+    from tests.helpers.database import UNSET
+
+    app = app_factory(
+        STRIPE_SECRET_KEY=STRIPE_SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=fake.url,
+        SHOP_BASE_URL=UNSET,
+        PROXY_COUNT=1,
+    )
+    products = make_products(app)
+    shopper = app.test_client()
+    add_to_cart(shopper, products.cream)
+    # Sent on by the proxy in front of the shop (the Host itself must match the
+    # basket's cookie, as a browser's would).
+    session_id_from(shopper.post("/checkout", headers={"X-Forwarded-Host": "evil.example"}))
+
+    (request,) = session_creates(fake)
+    order = only_order(app)
+    assert request.params["success_url"] == (
+        "http://127.0.0.1:5000/checkout/success?session_id={CHECKOUT_SESSION_ID}"
+    )
+    assert request.params["cancel_url"] == (
+        f"http://127.0.0.1:5000/checkout/cancel?order={order.access_token}"
+    )

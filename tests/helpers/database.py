@@ -26,6 +26,11 @@ def _worker_database(url: str) -> str:
 POSTGRES_URL = _worker_database(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
 
 
+# An override that leaves a setting out of the test config, so the app's own default
+# (from shop.config.load_settings) applies: make_config(tmp_path, SHOP_BASE_URL=UNSET).
+UNSET = object()
+
+
 def make_config(tmp_path, **overrides) -> dict:
     config = {
         "TESTING": True,
@@ -45,7 +50,7 @@ def make_config(tmp_path, **overrides) -> dict:
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return config
+    return {name: value for name, value in config.items() if value is not UNSET}
 
 
 def create_postgres_database(url: str) -> None:

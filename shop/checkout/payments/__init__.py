@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app
 
+from shop.config import payment_provider
+
 if TYPE_CHECKING:
     from shop.orders.models import Order
 
@@ -84,9 +86,20 @@ class Gateway(Protocol):
     def refund(self, payment_intent_id: str, amount: int, idempotency_key: str) -> Refund: ...
 
 
+def provider_name() -> str:
+    """`stripe` or `demo`: the payment provider this shop uses (PAYMENT_PROVIDER, or
+    Stripe when a secret key is set; see shop.config.payment_provider)."""
+    return payment_provider(current_app.config)
+
+
+def uses_demo_payments() -> bool:
+    """Whether orders are "paid" on the built-in demo page, so nothing real is charged."""
+    return provider_name() == "demo"
+
+
 def get_gateway() -> Gateway:
-    """Stripe when a secret key is configured, else the demo provider."""
-    if current_app.config.get("STRIPE_SECRET_KEY"):
+    """The gateway of the provider in use: Stripe Checkout or the demo provider."""
+    if provider_name() == "stripe":
         from shop.checkout.payments.stripe_gateway import StripeGateway
 
         return StripeGateway.for_app(current_app)
