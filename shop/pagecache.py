@@ -102,9 +102,12 @@ def _page_key() -> str:
     """What a page depends on besides the database. Not the request's host or scheme:
     every absolute link is built on SHOP_BASE_URL, so a page is the same whatever Host
     a request names (and nobody can fill the cache by inventing hosts). The payment
-    provider is, so the "demo shop" banner is right on cached pages when it changes."""
+    provider is, so the "demo shop" banner is right on cached pages when it changes; and
+    so is the marker prefix (from SECRET_KEY): while a deploy changes the key, workers
+    with the new one never read a page whose markers only the old ones can fill in."""
     theme = request.cookies.get("theme")
     parts = [
+        _prefix(current_app.secret_key),
         payment_provider(current_app.config),
         request.root_path,
         request.path,

@@ -156,6 +156,22 @@ def test_workers_share_the_cache_and_its_emptying(app_factory, cream, app):
     assert "£19.99" in app.test_client().get(PRODUCT).get_data(as_text=True)
 
 
+def test_a_worker_with_a_new_secret_key_never_serves_the_old_workers_pages(
+    app_factory, cream, app
+):
+    """During a deploy that changes SECRET_KEY, old and new workers share one cache. The
+    markers of a page kept by the old ones mean nothing to the new ones: a new worker
+    renders its own copy instead of serving markers in place of tokens."""
+    app.test_client().get(PRODUCT)
+    new_worker = app_factory(
+        PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True, SECRET_KEY="a-new-secret-key-for-the-deploy"
+    )
+    response = new_worker.test_client().get(PRODUCT)
+    assert response.status_code == 200
+    assert no_markers(response)
+    assert len(csrf_tokens(response)) == 1
+
+
 def test_staff_are_never_served_a_cached_page(app, cream, count_queries):
     app.config["WTF_CSRF_ENABLED"] = False
     staff_client = app.test_client()
