@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.settings import production_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BASE_URL = "https://bench.localhost"
@@ -266,13 +268,13 @@ def use_bench_database(db: str) -> dict:
         url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
     else:
         url = f"sqlite:///{OUT / 'bench.sqlite3'}"
+    os.environ.update(production_settings())
     os.environ.update(
-        SHOP_ENV="production",
         SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-profile-" + "x" * 32,
         DATABASE_URL=url,
         MEDIA_ROOT=str(OUT / "media"),
     )
-    for key in ("STRIPE_SECRET_KEY", "REDIS_URL", "MAIL_SERVER", "PAGE_CACHE_SECONDS"):
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "PAGE_CACHE_SECONDS"):
         os.environ.pop(key, None)
     return json.loads(manifest_path.read_text())
 

@@ -12,7 +12,8 @@ postgresql://postgres@127.0.0.1:5432/bench, and a SQLite file under bench/out/) 
 2. counts the SQL statements of every page through the Flask test client
    (bench/querycount.py);
 3. serves the shop with gunicorn (production profile, generated SECRET_KEY, demo
-   payments, no Redis, the page cache in files under bench/out/) and drives each page
+   payments chosen on purpose, the local Redis for limits, page cache and queue: see
+   bench/settings.py) and drives each page
    from wrk on loopback: a warm-up, then a timed run; the same for a minimal Flask page
    (bench/ceiling.py) under the same gunicorn settings, the ceiling every page is
    compared with;
@@ -47,6 +48,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from bench.querycount import pages as get_pages
+from bench.settings import production_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -508,12 +510,12 @@ def shop_env(secret: str, database_url: str, media_root: Path, cache_dir: Path) 
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("STRIPE_", "MAIL_", "SHOP_", "FLASK_"))
+        if not key.startswith(("STRIPE_", "MAIL_", "SHOP_", "FLASK_", "PAYMENT_"))
         and key not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT", "CACHE_DIR"}
         and key != "PAGE_CACHE_SECONDS"
     }
+    env.update(production_settings())
     env.update(
-        SHOP_ENV="production",
         SECRET_KEY=secret,
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media_root),
@@ -780,9 +782,10 @@ def write_results(
         "",
         f"- gunicorn: `--workers {settings.workers} --worker-class sync` (1 thread per worker), "
         "`--log-level warning`, bound to 127.0.0.1; the same for the ceiling.",
-        "- Shop: `SHOP_ENV=production`, a generated `SECRET_KEY`, no Stripe key (demo "
-        "payments), no Redis (in-memory rate limits; the page cache in files, `CACHE_DIR` "
-        "under bench/out/, shared by the workers), `MEDIA_ROOT` under bench/out/.",
+        "- Shop: `SHOP_ENV=production`, a generated `SECRET_KEY`, demo payments chosen on "
+        "purpose (`PAYMENT_PROVIDER=demo`), the local Redis for rate limits, the page cache "
+        "and the task queue (`BENCH_REDIS_URL`, database 15 by default), `MEDIA_ROOT` under "
+        "bench/out/ (bench/settings.py).",
         "- Page cache (shop/pagecache.py): home, listings, search, product and article pages "
         "are kept whole for `PAGE_CACHE_SECONDS` (60 s by default) and every visitor gets "
         "a copy with their own CSRF token, newsletter stamp and basket count filled in; wrk "
