@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -465,33 +466,86 @@ WEBHOOK_EVENTS = {
     "checkout.session.expired",
     "charge.refunded",
 }
+SESSION_EVENTS = {event for event in WEBHOOK_EVENTS if event.startswith("checkout.session.")}
+# Stripe's ids are letters, digits and underscores; anything else (a NUL, say, which
+# PostgreSQL cannot store) is not an id.
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
 
 
-def handle_payment_event(event: dict) -> str:
-    """Act on one verified webhook event, once. Returns what was done, for the log."""
-    event_id = str(event.get("id") or "")
-    event_type = str(event.get("type") or "")
-    obj = event.get("data", {}).get("object") or {}
-    if not event_id or db.session.get(PaymentEvent, event_id) is not None:
+class MalformedEvent(Exception):
+    """A correctly signed webhook event without a field the shop needs; the message says
+    which, for the answer and the log."""
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """The parts of a Stripe event the shop acts on, checked by `read_event`."""
+
+    id: str
+    type: str
+    object: dict
+
+
+def _is_stripe_id(value) -> bool:
+    return isinstance(value, str) and _STRIPE_ID.fullmatch(value) is not None
+
+
+def read_event(event) -> WebhookEvent:
+    """Check that a verified event has what acting on it needs, and return those parts.
+
+    Every event needs an id, a type and a `data.object`; the checkout session events
+    need the session's id, and `charge.refunded` a payment intent (or none) and a
+    refunded amount in pence. Raises MalformedEvent saying what is missing.
+    """
+    if not isinstance(event, dict):
+        raise MalformedEvent("the event is not a JSON object")
+    if not _is_stripe_id(event.get("id")):
+        raise MalformedEvent("the event has no id")
+    event_type = event.get("type")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
+        raise MalformedEvent("the event has no type")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise MalformedEvent("the event has no data.object")
+    if event_type in SESSION_EVENTS and not _is_stripe_id(obj.get("id")):
+        raise MalformedEvent("data.object has no id")
+    if event_type == "charge.refunded":
+        intent = obj.get("payment_intent")
+        if isinstance(intent, dict):
+            intent = intent.get("id")
+        if intent is not None and not _is_stripe_id(intent):
+            raise MalformedEvent("data.object.payment_intent is not a payment intent id")
+        amount = obj.get("amount_refunded", 0)
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            raise MalformedEvent("data.object.amount_refunded is not a whole number of pence")
+    return WebhookEvent(id=event["id"], type=event_type, object=obj)
+
+
+def handle_payment_event(event: WebhookEvent) -> str:
+    """Act on one verified, well-formed webhook event, once. Returns what was done, for
+    the log."""
+    if db.session.get(PaymentEvent, event.id) is not None:
         return "duplicate"
+    obj = event.object
     outcome = "ignored"
-    if event_type in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
-        order = fulfil_paid_session(str(obj.get("id")))
+    if event.type in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
+        order = fulfil_paid_session(obj["id"])
         outcome = f"order {order.id} {order.status}" if order else "no order"
-    elif event_type in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
-        session = get_gateway().retrieve_session(str(obj.get("id")))
+    elif event.type in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
+        session = get_gateway().retrieve_session(obj["id"])
         order = find_order_for_session(session)
         if order is not None and not session.is_paid and session.status != "open":
-            failed = event_type.endswith("failed")
+            failed = event.type.endswith("failed")
             release_order(
                 order,
                 OrderStatus.FAILED if failed else OrderStatus.EXPIRED,
                 "The payment failed." if failed else "The payment session expired.",
             )
             outcome = f"order {order.id} released"
-    elif event_type == "charge.refunded":
+    elif event.type == "charge.refunded":
         outcome = record_refund_from_charge(obj)
-    db.session.add(PaymentEvent(id=event_id, type=event_type))
+    db.session.add(PaymentEvent(id=event.id, type=event.type[:100]))
     db.session.commit()
     return outcome
 

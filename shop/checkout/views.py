@@ -114,6 +114,12 @@ def stripe_webhook():
         log.info("Refused a webhook: %s", exc)
         return {"error": "invalid signature"}, 400
     try:
+        event = services.read_event(event)
+    except services.MalformedEvent as exc:
+        # Signed by Stripe but not what the shop can act on: say why, and keep a trace.
+        log.warning("Refused a malformed webhook event: %s", exc)
+        return {"error": "malformed event", "reason": str(exc)}, 400
+    try:
         outcome = services.handle_payment_event(event)
     except IntegrityError:
         db.session.rollback()
@@ -121,7 +127,7 @@ def stripe_webhook():
     except PaymentError:
         db.session.rollback()
         return {"error": "payment provider unavailable, retry later"}, 503
-    log.info("Webhook %s %s: %s", event.get("id"), event.get("type"), outcome)
+    log.info("Webhook %s %s: %s", event.id, event.type, outcome)
     return {"received": True, "outcome": outcome}
 
 
