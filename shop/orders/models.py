@@ -76,6 +76,9 @@ class Order(db.Model):
     payment_url: Mapped[str | None] = mapped_column(Text)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who checked out, to limit the unpaid checkouts one client holds at once: a keyed
+    # hash of the client's address (shop.checkout.services.client_key), never the address.
+    client_key: Mapped[str | None] = mapped_column(String(64), index=True)
     amount_paid_pence: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
