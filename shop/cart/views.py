@@ -81,7 +81,14 @@ def _respond(message: str, category: str = "success", status: int = 200, back: s
 
 @bp.get("/cart")
 def view_cart():
-    summary = services.summarise(current_cart())
+    cart = current_cart()
+    if services.free_lapsed_stock_for(cart):
+        # Stock a lapsed checkout held is free again: commit that, and read the basket
+        # again as it now stands.
+        db.session.commit()
+        g.pop("cart", None)
+        cart = current_cart()
+    summary = services.summarise(cart)
     return render_template("cart/cart.html", summary=summary, errors={})
 
 

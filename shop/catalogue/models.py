@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
@@ -122,6 +122,9 @@ class Product(db.Model):
     # What shop search looks in, lower-cased: name, descriptions, INCI names and strains.
     # Kept up to date on every flush by shop.catalogue.search_text.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Whether a size showing sold out is held by an unpaid checkout whose payment window
+    # has passed: read with the product for its page only (None elsewhere).
+    has_lapsed_holds: Mapped[bool | None] = query_expression()
 
     category: Mapped[Category] = relationship(back_populates="products")
     variants: Mapped[list[Variant]] = relationship(

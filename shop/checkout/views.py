@@ -36,8 +36,12 @@ def checkout():
         flash("Your basket is empty.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
     try:
-        order = services.place_order(cart)
+        services.end_earlier_checkouts(cart)
+        order = services.place_order(cart, client_address=request.remote_addr)
         db.session.commit()
+    except services.EarlierCheckoutPaid as exc:
+        flash(str(exc), "success")
+        return redirect(url_for("orders.order_status", token=exc.order.access_token), code=303)
     except services.CheckoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -50,8 +54,6 @@ def checkout():
         order = services.existing_order(services.checkout_key(cart, summarise(cart)))
         if order is None:
             raise
-    if order.status == OrderStatus.PAID:
-        return redirect(url_for("orders.order_status", token=order.access_token), code=303)
     if order.status != OrderStatus.PENDING:
         flash("That checkout has ended. Please try again.", "error")
         return redirect(url_for("cart.view_cart"), code=303)

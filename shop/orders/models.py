@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
+
+# An unpaid order's payment session closes at its payment_expires_at (it is opened with
+# that expiry). This long after it, allowing for clocks, the order has lapsed: its stock
+# may be released without asking the payment provider.
+LAPSE_GRACE = timedelta(minutes=5)
 
 
 class OrderStatus(StrEnum):
