@@ -178,8 +178,10 @@ def test_buying_the_same_basket_again_after_paying_opens_a_new_payment(app, clie
 
     assert again.headers["Location"].startswith("/checkout/demo/demo_cs_")
     assert again.headers["Location"] != first_page
-    assert page(client.get(again.headers["Location"])).select_one("h1").text.startswith(
-        "Pay for order"
+    assert (
+        page(client.get(again.headers["Location"]))
+        .select_one("h1")
+        .text.startswith("Pay for order")
     )
     assert stock(app, basket) == (8, 2)
     with app.app_context():
