@@ -661,9 +661,10 @@ WEBHOOK_EVENTS = {
     "charge.refunded",
 }
 SESSION_EVENTS = {event for event in WEBHOOK_EVENTS if event.startswith("checkout.session.")}
-# Stripe's ids are letters, digits and underscores; anything else (a NUL, say, which
-# PostgreSQL cannot store) is not an id.
-_STRIPE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
+# Stripe's ids are letters, digits and underscores, its event types the same with dots;
+# anything else (a NUL, say, which PostgreSQL cannot store) is not one.
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_.]{1,100}")
 
 
 class MalformedEvent(Exception):
@@ -696,7 +697,7 @@ def read_event(event) -> WebhookEvent:
     if not _is_stripe_id(event.get("id")):
         raise MalformedEvent("the event has no id")
     event_type = event.get("type")
-    if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
+    if not isinstance(event_type, str) or not _EVENT_TYPE.fullmatch(event_type):
         raise MalformedEvent("the event has no type")
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
@@ -739,7 +740,7 @@ def handle_payment_event(event: WebhookEvent) -> str:
             outcome = f"order {order.id} released"
     elif event.type == "charge.refunded":
         outcome = record_refund_from_charge(obj)
-    db.session.add(PaymentEvent(id=event.id, type=event.type[:100]))
+    db.session.add(PaymentEvent(id=event.id, type=event.type))
     db.session.commit()
     return outcome
 

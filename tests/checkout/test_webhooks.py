@@ -336,6 +336,7 @@ MALFORMED = {
     "id with a NUL": (lambda e: _with(e, "evt_\x00", "id"), "the event has no id"),
     "no type": (lambda e: _without(e, "type"), "the event has no type"),
     "type a list": (lambda e: _with(e, ["x"], "type"), "the event has no type"),
+    "type with a NUL": (lambda e: _with(e, "charge.\x00", "type"), "the event has no type"),
     "no data": (lambda e: _without(e, "data"), "the event has no data.object"),
     "data a string": (lambda e: _with(e, "x", "data"), "the event has no data.object"),
     "no object": (lambda e: _without(e, "data", "object"), "the event has no data.object"),
