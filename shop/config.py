@@ -115,6 +115,9 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "PRODUCTS_PER_PAGE": _int(env.get("PRODUCTS_PER_PAGE"), 12),
         "SHIPPING_OPTIONS": _shipping_options(env.get("SHIPPING_OPTIONS")),
         "CART_LIFETIME_DAYS": _int(env.get("CART_LIFETIME_DAYS"), 30),
+        # Unpaid checkouts (stock held for 31 minutes each) one client address may have
+        # open at once; 0 for no limit.
+        "CHECKOUT_OPEN_PER_CLIENT": _int(env.get("CHECKOUT_OPEN_PER_CLIENT"), 3),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env.get("CART_LIFETIME_DAYS"), 30)),
         # Payments: `stripe` or `demo`; unset means stripe when a secret key is set, else demo
         # (see payment_provider; production refuses to guess).

@@ -61,6 +61,11 @@ def cache_settings(config) -> dict:
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.numbers import IdConverter
+
+    # Before any route is added: every <int:...> in a URL is held to the id columns' range.
+    app.url_map.converters["int"] = IdConverter
+
     from shop.admin import bp as admin_bp
     from shop.cart import bp as cart_bp
     from shop.catalogue import bp as catalogue_bp

@@ -84,7 +84,8 @@ def add_products_before_search_text() -> None:
 
 def upgrade_with_products(app) -> None:
     """Migrate to the newest revision through 0005 with products in the shop, and check
-    that 0006 filled in their search text as the models would write it."""
+    that 0006 filled in their search text as the models would write it (and 0007 their
+    most per order)."""
     with app.app_context():
         upgrade(revision="0005_back_office")
         add_products_before_search_text()
@@ -96,6 +97,7 @@ def upgrade_with_products(app) -> None:
             "bare",
         ]
         assert [product_search_text(p) for p in products] == [p.search_text for p in products]
+        assert [p.max_per_order for p in products] == [10, 10]  # 0007: the usual limit
         db.session.remove()
 
 

@@ -156,9 +156,7 @@ def test_workers_share_the_cache_and_its_emptying(app_factory, cream, app):
     assert "£19.99" in app.test_client().get(PRODUCT).get_data(as_text=True)
 
 
-def test_a_worker_with_a_new_secret_key_never_serves_the_old_workers_pages(
-    app_factory, cream, app
-):
+def test_a_worker_with_a_new_secret_key_never_serves_the_old_workers_pages(app_factory, cream, app):
     """During a deploy that changes SECRET_KEY, old and new workers share one cache. The
     markers of a page kept by the old ones mean nothing to the new ones: a new worker
     renders its own copy instead of serving markers in place of tokens."""

@@ -37,6 +37,7 @@ from shop.admin.models import Role, StaffUser
 from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
 from shop.extensions import db, limiter, login_manager
 from shop.models import utcnow
+from shop.numbers import page_number
 from shop.pages.services import safe_local_path
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
@@ -354,7 +355,7 @@ def audit_log():
         )
     entries = db.paginate(
         services.audit_query(filters),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=AUDIT_PER_PAGE,
         error_out=False,
     )

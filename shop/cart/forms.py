@@ -1,15 +1,22 @@
 """Basket forms. Prices never come from the browser: only ids and quantities do."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from shop.cart.services import MAX_QUANTITY
+from shop.numbers import IdField, WholeNumberField
+
+GONE = "That item is no longer in your basket."
 
 
 class AddToCartForm(FlaskForm):
-    variant_id = IntegerField("Size", validators=[InputRequired(message="Please choose a size.")])
-    quantity = IntegerField(
+    variant_id = IdField(
+        "Size",
+        validators=[InputRequired(message="Please choose a size.")],
+        missing_message="Sorry, that product is no longer available.",
+    )
+    quantity = WholeNumberField(
         "Quantity",
         default=1,
         validators=[
@@ -21,8 +28,8 @@ class AddToCartForm(FlaskForm):
 
 
 class UpdateLineForm(FlaskForm):
-    line_id = IntegerField(validators=[InputRequired()])
-    quantity = IntegerField(
+    line_id = IdField(validators=[InputRequired(message=GONE)], missing_message=GONE)
+    quantity = WholeNumberField(
         "Quantity",
         validators=[
             InputRequired(message="Please enter a quantity."),
@@ -32,7 +39,7 @@ class UpdateLineForm(FlaskForm):
 
 
 class RemoveLineForm(FlaskForm):
-    line_id = IntegerField(validators=[InputRequired()])
+    line_id = IdField(validators=[InputRequired(message=GONE)], missing_message=GONE)
 
 
 class ShippingForm(FlaskForm):

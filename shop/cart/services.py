@@ -6,18 +6,23 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import case, delete, func, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.cart.models import Cart, CartLine
 from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
-from shop.catalogue.models import Product, Variant
+from shop.catalogue.models import MAX_PER_ORDER_CEILING, Product, Variant
 from shop.catalogue.services import without_long_texts
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
 
-MAX_QUANTITY = 99
+# No line ever holds more than this, whatever a product allows (each product has its
+# own, lower, most per order: Product.max_per_order).
+MAX_QUANTITY = MAX_PER_ORDER_CEILING
+GONE = "That item is no longer in your basket."
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
@@ -72,8 +77,68 @@ def _sellable_variant(variant_id: int) -> Variant:
     return variant
 
 
+def most_per_order(variant: Variant) -> int:
+    """The most of this size one order may hold."""
+    return min(variant.product.max_per_order, MAX_QUANTITY)
+
+
+def _name(variant: Variant) -> str:
+    return f"{variant.product.name} ({variant.size_label})"
+
+
+def free_lapsed_stock(variants: list[Variant]) -> bool:
+    """Give back the stock these sizes hold for checkouts whose payment window has
+    passed, and read the sizes' stock again (flushes, no commit). True if any was freed.
+
+    Only for sizes showing fewer units free than a shopper wants: then a reservation
+    that should have ended may be the reason (see release_lapsed_reservations).
+    """
+    # Checkout builds on the basket, so its rules are imported here, when needed.
+    from shop.checkout.services import release_lapsed_reservations
+
+    held = [variant for variant in variants if variant.reserved > 0]
+    if not held or not release_lapsed_reservations([v.id for v in held]):
+        return False
+    for variant in held:
+        db.session.refresh(variant, ["on_hand", "reserved"])
+    return True
+
+
+def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> CartLine | None:
+    """Add `quantity` to the basket's line for `variant` in one statement, never taking
+    it past `limit`, and return the line as stored; None when it already held `limit`.
+
+    An INSERT that adds to the line instead when it is already there (ON CONFLICT on the
+    basket and size), so adds arriving at once from several tabs all count: each one
+    reads and changes the quantity inside the database, and none fails on the unique
+    line or writes over another's quantity. The line object in this session (and the
+    basket's list of lines) are brought up to date without another query.
+    """
+    dialect = db.session.get_bind(CartLine).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = CartLine.quantity + quantity
+    stmt = (
+        insert(CartLine)
+        .values(
+            cart_id=cart.id, variant_id=variant.id, quantity=min(quantity, limit), added_at=utcnow()
+        )
+        .on_conflict_do_update(
+            index_elements=[CartLine.cart_id, CartLine.variant_id],
+            set_={"quantity": case((added > limit, limit), else_=added)},
+            where=CartLine.quantity < limit,
+        )
+        .returning(CartLine)
+    )
+    line = db.session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
+    if line is not None and line not in cart.lines:
+        set_committed_value(line, "variant", variant)
+        set_committed_value(cart, "lines", [*cart.lines, line])
+    return line
+
+
 def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, str]:
-    """Put `quantity` of a variant in the basket, never more than is available.
+    """Put `quantity` of a variant in the basket, never more than is available or than
+    one order may hold of it (Product.max_per_order).
 
     Returns the line and a message for the shopper. Raises CartError when
     nothing can be added.
@@ -81,60 +146,90 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, s
     if not 1 <= quantity <= MAX_QUANTITY:
         raise CartError(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
     variant = _sellable_variant(variant_id)
-    name = f"{variant.product.name} ({variant.size_label})"
-    limit = min(variant.available, MAX_QUANTITY)
+    name = _name(variant)
+    most = most_per_order(variant)
     line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
     already = line.quantity if line else 0
-    if limit <= 0:
-        raise CartError(f"Sorry, {name} is sold out.")
-    if already >= limit:
-        raise CartError(f"You already have the most we can sell of {name} ({limit}).")
     wanted = already + quantity
-    new_quantity = min(wanted, limit)
-    if line is None:
-        line = CartLine(variant=variant, quantity=new_quantity)
-        cart.lines.append(line)
-    else:
-        line.quantity = new_quantity
+    if variant.available < min(wanted, most):
+        free_lapsed_stock([variant])
+    available = variant.available
+    limit = min(available, most)
+    if available <= 0:
+        raise CartError(f"Sorry, {name} is sold out.")
+    if already < limit:
+        line = _add_to_line(cart, variant, quantity, limit)
+    if line is None or already >= limit:
+        raise CartError(_full_message(name, limit, most))
     cart.updated_at = utcnow()
-    if new_quantity < wanted:
-        message = f"Only {limit} of {name} available: your basket now has {new_quantity}."
-    else:
-        message = f"Added {quantity} × {name} to your basket."
     db.session.flush()
+    if line.quantity >= wanted:
+        message = f"Added {quantity} × {name} to your basket."
+    elif limit < most:
+        message = f"Only {limit} of {name} available: your basket now has {line.quantity}."
+    else:
+        message = (
+            f"One order can hold at most {most} of {name}: your basket now has {line.quantity}."
+        )
     return line, message
+
+
+def _full_message(name: str, limit: int, most: int) -> str:
+    """What a shopper is told when a line already holds all it can."""
+    if limit < most:
+        return f"You already have the most we can sell of {name} ({limit})."
+    return f"You already have the most one order can hold of {name}: {most}."
 
 
 def _line_of(cart: Cart, line_id: int) -> CartLine:
     line = next((ln for ln in cart.lines if ln.id == line_id), None)
     if line is None:  # not in this basket: someone else's line, or already removed
-        raise CartError("That item is no longer in your basket.")
+        raise CartError(GONE)
     return line
 
 
 def update_quantity(cart: Cart, line_id: int, quantity: int) -> str:
-    """Set a line's quantity (0 removes it), capped at what is available."""
+    """Set a line's quantity (0 removes it), capped at what is available and at what one
+    order may hold."""
     line = _line_of(cart, line_id)
     if quantity == 0:
         return remove_line(cart, line_id)
     if not 1 <= quantity <= MAX_QUANTITY:
         raise CartError(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
     variant = line.variant
-    name = f"{variant.product.name} ({variant.size_label})"
-    available = variant.available if variant.is_active and variant.product.is_active else 0
-    if available <= 0:
+    name = _name(variant)
+    if not (variant.is_active and variant.product.is_active):
         raise CartError(f"Sorry, {name} is no longer available. Please remove it.")
-    line.quantity = min(quantity, available)
+    most = most_per_order(variant)
+    if variant.available < min(quantity, most):
+        free_lapsed_stock([variant])
+    available = variant.available
+    if available <= 0:
+        raise CartError(f"Sorry, {name} is sold out. Please remove it.")
+    new_quantity = min(quantity, available, most)
+    # One conditional UPDATE: a line removed meanwhile (another tab) is reported, not
+    # written to.
+    result = db.session.execute(
+        update(CartLine)
+        .where(CartLine.id == line.id, CartLine.cart_id == cart.id)
+        .values(quantity=new_quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise CartError(GONE)
+    set_committed_value(line, "quantity", new_quantity)
     cart.updated_at = utcnow()
     db.session.flush()
-    if line.quantity < quantity:
-        return f"Only {available} of {name} available: your basket now has {line.quantity}."
-    return f"Updated {name}: {line.quantity} in your basket."
+    if new_quantity < quantity:
+        if new_quantity == available and available < most:
+            return f"Only {available} of {name} available: your basket now has {new_quantity}."
+        return f"One order can hold at most {most} of {name}: your basket now has {new_quantity}."
+    return f"Updated {name}: {new_quantity} in your basket."
 
 
 def remove_line(cart: Cart, line_id: int) -> str:
     line = _line_of(cart, line_id)
-    name = f"{line.variant.product.name} ({line.variant.size_label})"
+    name = _name(line.variant)
     cart.lines.remove(line)
     cart.updated_at = utcnow()
     db.session.flush()
@@ -162,6 +257,7 @@ class LineSummary:
     unit_price_pence: int
     quantity: int
     available: int
+    most_per_order: int
     problem: str | None
 
     @property
@@ -234,7 +330,23 @@ def line_problem(variant: Variant, quantity: int) -> str | None:
         return "Sold out: please remove it."
     if quantity > variant.available:
         return f"Only {variant.available} left: please lower the quantity."
+    if quantity > most_per_order(variant):
+        return f"One order can hold at most {most_per_order(variant)}: please lower the quantity."
     return None
+
+
+def free_lapsed_stock_for(cart: Cart | None) -> bool:
+    """Give back stock held by lapsed checkouts for the basket's sizes that show fewer
+    units free than the basket wants (flushes, no commit). True if any was freed; in the
+    usual case, nothing is short and no query is made."""
+    if cart is None:
+        return False
+    short = [
+        line.variant
+        for line in cart.lines
+        if line.variant.is_active and line.variant.available < line.quantity
+    ]
+    return free_lapsed_stock(short)
 
 
 def summarise(cart: Cart | None) -> CartSummary:
@@ -249,6 +361,7 @@ def summarise(cart: Cart | None) -> CartSummary:
             unit_price_pence=line.variant.price_pence,
             quantity=line.quantity,
             available=line.variant.available,
+            most_per_order=most_per_order(line.variant),
             problem=line_problem(line.variant, line.quantity),
         )
         for line in cart.lines

@@ -81,7 +81,14 @@ def _respond(message: str, category: str = "success", status: int = 200, back: s
 
 @bp.get("/cart")
 def view_cart():
-    summary = services.summarise(current_cart())
+    cart = current_cart()
+    if services.free_lapsed_stock_for(cart):
+        # Stock a lapsed checkout held is free again: commit that, and read the basket
+        # again as it now stands.
+        db.session.commit()
+        g.pop("cart", None)
+        cart = current_cart()
+    summary = services.summarise(cart)
     return render_template("cart/cart.html", summary=summary, errors={})
 
 
@@ -112,15 +119,15 @@ def update():
     cart = current_cart(pictures=not valid)
     if cart is None:
         return _respond("Your basket is empty.", "error", 409)
+    if form.line_id.errors:  # no such line: nothing to show a message beside
+        return _respond(form.line_id.errors[0], "error", 409)
     if not valid:
+        message = form.quantity.errors[0] if form.quantity.errors else "Please enter a quantity."
+        if _wants_json():
+            return _respond(message, "error", 400)
         # Show the message beside the line, with what was typed kept in the field.
         errors = {
-            form.line_id.data: {
-                "message": form.quantity.errors[0]
-                if form.quantity.errors
-                else "Please enter a quantity.",
-                "value": request.form.get("quantity", "")[:10],
-            }
+            form.line_id.data: {"message": message, "value": request.form.get("quantity", "")[:10]}
         }
         summary = services.summarise(cart)
         return render_template("cart/cart.html", summary=summary, errors=errors), 400

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
@@ -80,6 +80,13 @@ class FreeFromFlag(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# How many of one size a single order may hold: each product's own limit (staff set it,
+# 10 unless they do), never more than the ceiling. It keeps one unpaid checkout from
+# holding a whole size's stock.
+DEFAULT_MAX_PER_ORDER = 10
+MAX_PER_ORDER_CEILING = 99
+
+
 class Product(db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
@@ -89,6 +96,9 @@ class Product(db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        CheckConstraint(
+            f"max_per_order BETWEEN 1 AND {MAX_PER_ORDER_CEILING}", name="max_per_order_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,11 +113,18 @@ class Product(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     featured_rank: Mapped[int | None] = mapped_column(Integer)
+    # The most of one size an order may hold (see DEFAULT_MAX_PER_ORDER).
+    max_per_order: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MAX_PER_ORDER, server_default=str(DEFAULT_MAX_PER_ORDER)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What shop search looks in, lower-cased: name, descriptions, INCI names and strains.
     # Kept up to date on every flush by shop.catalogue.search_text.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Whether a size showing sold out is held by an unpaid checkout whose payment window
+    # has passed: read with the product for its page only (None elsewhere).
+    has_lapsed_holds: Mapped[bool | None] = query_expression()
 
     category: Mapped[Category] = relationship(back_populates="products")
     variants: Mapped[list[Variant]] = relationship(

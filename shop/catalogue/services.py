@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Select, Text, func, inspect, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy import Select, Text, exists, func, inspect, select
+from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.catalogue.models import (
@@ -20,7 +20,9 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.extensions import db
+from shop.models import utcnow
 from shop.money import Money
+from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 
 MAX_QUERY_LENGTH = 200
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -349,6 +351,23 @@ def all_free_from_flags() -> list[FreeFromFlag]:
 _PAGE_PARTS = ("images", "ingredients", "strains", "nutrients", "concerns", "free_from")
 
 
+def _lapsed_holds():
+    """Whether one of the product's sizes shows sold out while an unpaid checkout whose
+    payment window has passed holds units of it. Orders are looked at only for a size
+    that is sold out by reservations, so a product in stock costs nothing more."""
+    held = aliased(Variant)
+    return exists().where(
+        held.product_id == Product.id,
+        held.is_active.is_(True),
+        held.reserved > 0,
+        held.on_hand <= held.reserved,
+        OrderLine.variant_id == held.id,
+        Order.id == OrderLine.order_id,
+        Order.status == OrderStatus.PENDING,
+        Order.payment_expires_at < utcnow() - LAPSE_GRACE,
+    )
+
+
 def product_for_page(slug: str) -> Product | None:
     """A product on sale with everything its page shows, in a fixed number of queries.
 
@@ -364,6 +383,7 @@ def product_for_page(slug: str) -> Product | None:
         .options(
             joinedload(Product.category).joinedload(Category.parent),
             joinedload(Product.variants),
+            with_expression(Product.has_lapsed_holds, _lapsed_holds()),
         )
     )
     row = db.session.execute(stmt).unique().one_or_none()

@@ -51,6 +51,16 @@ def product_detail(slug: str):
         if request.query_string:
             location += "?" + quote(request.query_string, safe="=&;%+/?:@,!$'()*~-._")
         return redirect(location, code=301)
+    if product.has_lapsed_holds:
+        # A size shows sold out because a checkout whose payment window has passed still
+        # holds it: free those units before showing the page. (Checkout builds on the
+        # catalogue, so its rules are imported when needed.)
+        from shop.checkout.services import release_lapsed_reservations
+
+        held = [v.id for v in product.active_variants if v.available <= 0 < v.reserved]
+        if release_lapsed_reservations(held):
+            db.session.commit()
+            product = services.product_for_page(slug)
     selected = services.choose_variant(product, request.args.get("variant", type=int))
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)

@@ -43,8 +43,12 @@ def checkout():
         flash("Your basket is empty.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
     try:
-        order = services.place_order(cart)
+        services.end_earlier_checkouts(cart)
+        order = services.place_order(cart, client_address=request.remote_addr)
         db.session.commit()
+    except services.EarlierCheckoutPaid as exc:
+        flash(str(exc), "success")
+        return redirect(url_for("orders.order_status", token=exc.order.access_token), code=303)
     except services.CheckoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -57,8 +61,6 @@ def checkout():
         order = services.existing_order(services.checkout_key(cart, summarise(cart)))
         if order is None:
             raise
-    if order.status == OrderStatus.PAID:
-        return redirect(url_for("orders.order_status", token=order.access_token), code=303)
     if order.status != OrderStatus.PENDING:
         flash("That checkout has ended. Please try again.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
@@ -121,6 +123,12 @@ def stripe_webhook():
         log.info("Refused a webhook: %s", exc)
         return {"error": "invalid signature"}, 400
     try:
+        event = services.read_event(event)
+    except services.MalformedEvent as exc:
+        # Signed by Stripe but not what the shop can act on: say why, and keep a trace.
+        log.warning("Refused a malformed webhook event: %s", exc)
+        return {"error": "malformed event", "reason": str(exc)}, 400
+    try:
         outcome = services.handle_payment_event(event)
     except IntegrityError:
         db.session.rollback()
@@ -128,7 +136,7 @@ def stripe_webhook():
     except PaymentError:
         db.session.rollback()
         return {"error": "payment provider unavailable, retry later"}, 503
-    log.info("Webhook %s %s: %s", event.get("id"), event.get("type"), outcome)
+    log.info("Webhook %s %s: %s", event.id, event.type, outcome)
     return {"received": True, "outcome": outcome}
 
 

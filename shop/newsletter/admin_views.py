@@ -37,6 +37,7 @@ from shop.newsletter.models import (
     Subscriber,
     SubscriberStatus,
 )
+from shop.numbers import page_number
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +321,7 @@ def subscriber_list():
     form, filters, valid = _subscriber_filters()
     subscribers = db.paginate(
         services.subscriber_query(filters),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=SUBSCRIBERS_PER_PAGE,
         error_out=False,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
+
+# An unpaid order's payment session closes at its payment_expires_at (it is opened with
+# that expiry). This long after it, allowing for clocks, the order has lapsed: its stock
+# may be released without asking the payment provider.
+LAPSE_GRACE = timedelta(minutes=5)
 
 
 class OrderStatus(StrEnum):
@@ -76,6 +81,9 @@ class Order(db.Model):
     payment_url: Mapped[str | None] = mapped_column(Text)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who checked out, to limit the unpaid checkouts one client holds at once: a keyed
+    # hash of the client's address (shop.checkout.services.client_key), never the address.
+    client_key: Mapped[str | None] = mapped_column(String(64), index=True)
     amount_paid_pence: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

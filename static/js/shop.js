@@ -29,10 +29,12 @@
     });
   });
 
-  // Listing filters: apply a choice as soon as it is made.
+  // Listing filters and the basket's delivery choice: apply a choice as soon as it is made.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (event) {
-      if (event.target.matches("select, input[type=checkbox]")) form.requestSubmit();
+      if (event.target.matches("select, input[type=checkbox], input[type=radio]")) {
+        form.requestSubmit();
+      }
     });
   });
 

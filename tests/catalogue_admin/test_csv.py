@@ -87,6 +87,7 @@ def test_the_export_has_one_row_per_size(app, client, cream, editor):
         "category_slug": "moisturisers",
         "product_active": "yes",
         "short_description": "A rich cream for dry skin.",
+        "max_per_order": "10",
         "sku": "BC-50",
         "size_label": "50 ml",
         "price": "24.00",
@@ -336,3 +337,35 @@ def test_an_old_address_cannot_be_imported_as_a_new_product(app, client, cream, 
     shown = results(preview(client, to_csv(rows)))
     assert shown[2][0] == "error"
     assert "old address of “Barrier Cream”, whose slug is now barrier-cream" in shown[2][1][0]
+
+
+def test_the_most_per_order_goes_out_and_comes_back(app, client, shelves, cream, editor):
+    rows = export(client)
+    assert {row["max_per_order"] for row in rows} == {"10"}
+    for row in rows:
+        row["max_per_order"] = "6"
+    rows.append(
+        dict(rows[0], product_slug="sleep-balm", sku="SB-30", size_label="30 g", max_per_order="")
+    )
+    dry_run = preview(client, to_csv(rows))
+    shown = results(dry_run)
+    assert shown[2] == ("updated", ["max_per_order : 10 → 6"])
+    assert shown[3] == ("unchanged", [])
+    assert apply(client, dry_run).status_code == 303
+    assert product_by_slug(app, "barrier-cream").max_per_order == 6
+    assert product_by_slug(app, "sleep-balm").max_per_order == 10  # empty: the usual 10
+    entry = audit_entries(app, "product.update")[-1]
+    assert (entry.before_data, entry.after_data) == ({"max_per_order": 10}, {"max_per_order": 6})
+
+
+@pytest.mark.parametrize("cell", ["0", "100", "-1", "ten", "9" * 400])
+def test_a_most_per_order_out_of_range_is_refused(app, client, cream, editor, cell):
+    rows = export(client)
+    for row in rows:
+        row["max_per_order"] = cell
+    response = preview(client, to_csv(rows))
+    assert response.status_code == 400
+    assert results(response)[2] == (
+        "error",
+        ["max_per_order: use a whole number from 1 to 99, like 10."],
+    )

@@ -210,6 +210,10 @@ def test_an_empty_slug_is_made_from_the_name(app, client, shelves, editor):
         ({"slug": "Calm Serum!"}, "slug", "That is not a usable slug."),
         ({"category": ""}, "category", "Choose the category"),
         ({"featured_rank": "first"}, "featured_rank", "Not a valid integer value."),
+        ({"max_per_order": "0"}, "max_per_order", "Use a number from 1 to 99."),
+        ({"max_per_order": "100"}, "max_per_order", "Use a number from 1 to 99."),
+        ({"max_per_order": "9" * 400}, "max_per_order", "Use a number from 1 to 99."),
+        ({"max_per_order": "a few"}, "max_per_order", "Not a valid integer value."),
         ({"slug": "barrier-cream"}, "slug", "“Barrier Cream” already uses this slug."),
     ],
 )
@@ -237,6 +241,21 @@ def test_a_group_category_is_refused(app, client, shelves, editor):
         "Choose one of the categories listed"
         in page(response).select_one("#category-error").get_text()
     )
+
+
+def test_the_most_per_order_is_10_unless_staff_choose_another(app, client, cream, editor):
+    form = current_form(client, cream)
+    assert form["max_per_order"] == "10"
+    response = client.post(edit_url(cream), data={**form, "max_per_order": "4"})
+    assert response.status_code == 303
+    assert product_by_slug(app, "barrier-cream").max_per_order == 4
+    (entry,) = audit_entries(app, "product.update")
+    assert (entry.before_data, entry.after_data) == ({"max_per_order": 10}, {"max_per_order": 4})
+    assert current_form(client, cream)["max_per_order"] == "4"
+    # Left empty, it is the usual 10.
+    response = client.post(edit_url(cream), data={**form, "max_per_order": ""})
+    assert response.status_code == 303
+    assert product_by_slug(app, "barrier-cream").max_per_order == 10
 
 
 def test_editing_saves_the_changes_and_audits_before_and_after(app, client, cream, editor):

@@ -163,3 +163,27 @@ def test_unknown_demo_session_is_404(client):
     assert client.get("/checkout/success?session_id=cs_nope").status_code == 404
     assert client.get("/checkout/success").status_code == 404
     assert client.get("/checkout/cancel?order=nope").headers["Location"] == "/cart"
+
+
+def test_buying_the_same_basket_again_after_paying_opens_a_new_payment(app, client, basket):
+    """The same browser, the same items again: a new order and a new payment page, not the
+    earlier (paid) order."""
+    first_page = client.post("/checkout").headers["Location"]
+    paid = client.post(first_page, data={"action": "pay", **ADDRESS})
+    client.get(paid.headers["Location"].removeprefix("http://shop.test"))
+    assert stock(app, basket) == (8, 0)
+
+    client.post("/cart/add", data={"variant_id": basket, "quantity": 2})
+    again = client.post("/checkout")
+
+    assert again.headers["Location"].startswith("/checkout/demo/demo_cs_")
+    assert again.headers["Location"] != first_page
+    assert (
+        page(client.get(again.headers["Location"]))
+        .select_one("h1")
+        .text.startswith("Pay for order")
+    )
+    assert stock(app, basket) == (8, 2)
+    with app.app_context():
+        statuses = db.session.scalars(db.select(Order.status).order_by(Order.id)).all()
+    assert statuses == ["paid", "pending"]

@@ -11,6 +11,7 @@ from tests.factories import ProductFactory
 from tests.helpers.checkout import (
     add_to_cart,
     cart_quantities,
+    client_at,
     flashes,
     follow,
     orders,
@@ -31,7 +32,7 @@ def test_twenty_shoppers_five_units_five_orders(stripe_app, fake):
             name="Synbiotic Sachets", variants__size_label="30 sachets", variants__on_hand=IN_STOCK
         )
         variant_id = sachets.variants[0].id
-    shoppers = [stripe_app.test_client() for _ in range(SHOPPERS)]
+    shoppers = [client_at(stripe_app, f"192.0.2.{n}") for n in range(1, SHOPPERS + 1)]
     for shopper in shoppers:
         assert add_to_cart(shopper, variant_id) == [
             "Added 1 × Synbiotic Sachets (30 sachets) to your basket."

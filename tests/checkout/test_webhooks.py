@@ -307,3 +307,112 @@ def test_a_completed_session_that_is_not_ours_changes_nothing(
     assert only_order(stripe_app).status == OrderStatus.PENDING
     assert stock(stripe_app, products.cream) == (20, 2)
     assert smtp_server.messages == []
+
+
+def _without(event: dict, *path: str) -> dict:
+    """A copy of `event` with the field at `path` taken out."""
+    event = json.loads(json.dumps(event))
+    holder = event
+    for key in path[:-1]:
+        holder = holder[key]
+    del holder[path[-1]]
+    return event
+
+
+def _with(event: dict, value, *path: str) -> dict:
+    """A copy of `event` with the field at `path` set to `value`."""
+    event = json.loads(json.dumps(event))
+    holder = event
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    return event
+
+
+MALFORMED = {
+    "no id": (lambda e: _without(e, "id"), "the event has no id"),
+    "empty id": (lambda e: _with(e, "", "id"), "the event has no id"),
+    "numeric id": (lambda e: _with(e, 42, "id"), "the event has no id"),
+    "id with a NUL": (lambda e: _with(e, "evt_\x00", "id"), "the event has no id"),
+    "no type": (lambda e: _without(e, "type"), "the event has no type"),
+    "type a list": (lambda e: _with(e, ["x"], "type"), "the event has no type"),
+    "type with a NUL": (lambda e: _with(e, "charge.\x00", "type"), "the event has no type"),
+    "no data": (lambda e: _without(e, "data"), "the event has no data.object"),
+    "data a string": (lambda e: _with(e, "x", "data"), "the event has no data.object"),
+    "no object": (lambda e: _without(e, "data", "object"), "the event has no data.object"),
+    "object a list": (lambda e: _with(e, [1], "data", "object"), "the event has no data.object"),
+    "no session id": (lambda e: _without(e, "data", "object", "id"), "data.object has no id"),
+    "session id null": (lambda e: _with(e, None, "data", "object", "id"), "data.object has no id"),
+    "session id a number": (lambda e: _with(e, 7, "data", "object", "id"), "data.object has no id"),
+    "not an object at all": (lambda e: [e], "the event is not a JSON object"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_signed_but_malformed_event_is_refused_with_a_reason_and_logged(
+    stripe_app, shopper, products, fake, smtp_server, caplog, case
+):
+    session_id = start_checkout(shopper, products)
+    event = completed_event(fake, session_id)
+    change, reason = MALFORMED[case]
+
+    with caplog.at_level("WARNING", logger="shop.checkout.views"):
+        response = send_event(shopper, change(event))  # signed with the real scheme
+
+    assert response.status_code == 400
+    assert response.json == {"error": "malformed event", "reason": reason}
+    assert any(reason in record.getMessage() for record in caplog.records), caplog.text
+    assert only_order(stripe_app).status == OrderStatus.PENDING
+    assert stock(stripe_app, products.cream) == (20, 2)
+    assert recorded_events(stripe_app) == []
+    # Nothing was recorded: the well-formed delivery of the same event still counts.
+    assert send_event(shopper, event).status_code == 200
+    assert only_order(stripe_app).status == OrderStatus.PAID
+
+
+@pytest.mark.parametrize(
+    ("event_type", "change", "reason"),
+    [
+        (
+            "checkout.session.expired",
+            lambda e: _without(e, "data", "object", "id"),
+            "data.object has no id",
+        ),
+        (
+            "checkout.session.async_payment_failed",
+            lambda e: _with(e, {"id": "cs_x"}, "data", "object", "id"),
+            "data.object has no id",
+        ),
+        (
+            "charge.refunded",
+            lambda e: _with(e, "lots", "data", "object", "amount_refunded"),
+            "data.object.amount_refunded is not a whole number of pence",
+        ),
+        (
+            "charge.refunded",
+            lambda e: _with(e, -5, "data", "object", "amount_refunded"),
+            "data.object.amount_refunded is not a whole number of pence",
+        ),
+        (
+            "charge.refunded",
+            lambda e: _with(e, 12, "data", "object", "payment_intent"),
+            "data.object.payment_intent is not a payment intent id",
+        ),
+    ],
+)
+def test_malformed_events_of_every_handled_type_are_refused(
+    stripe_app, shopper, products, fake, smtp_server, event_type, change, reason
+):
+    session_id = start_checkout(shopper, products)
+    if event_type == "charge.refunded":
+        obj = {"id": "ch_test", "object": "charge", "payment_intent": "pi_x", "amount_refunded": 1}
+    else:
+        obj = session_object(fake, session_id)
+
+    response = send_event(shopper, change(make_event(event_type, obj)))
+
+    assert response.status_code == 400
+    assert response.json == {"error": "malformed event", "reason": reason}
+    assert only_order(stripe_app).status == OrderStatus.PENDING
+    assert stock(stripe_app, products.cream) == (20, 2)
+    assert recorded_events(stripe_app) == []

@@ -253,6 +253,14 @@ def run_together(*calls, timeout: float = 60):
     return results
 
 
+def client_at(app, address: str):
+    """A browser of its own (its own basket) at another client address: each person
+    gets CHECKOUT_OPEN_PER_CLIENT open checkouts, and every test client is 127.0.0.1."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def share_basket(app, client):
     """Another browser tab: a new test client carrying the same session cookie."""
     cookie = client.get_cookie("session")

@@ -28,7 +28,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from shop.admin.services import record_audit
 from shop.catalogue.admin import services
 from shop.catalogue.admin.services import CatalogueError, format_pounds, parse_pounds
-from shop.catalogue.models import Category, Product, SlugRedirect, Variant
+from shop.catalogue.models import (
+    DEFAULT_MAX_PER_ORDER,
+    MAX_PER_ORDER_CEILING,
+    Category,
+    Product,
+    SlugRedirect,
+    Variant,
+)
 from shop.catalogue.services import is_slug
 from shop.extensions import db
 
@@ -38,6 +45,7 @@ COLUMNS = (
     "category_slug",
     "product_active",
     "short_description",
+    "max_per_order",
     "sku",
     "size_label",
     "price",
@@ -47,7 +55,13 @@ COLUMNS = (
     "variant_active",
 )
 REQUIRED_COLUMNS = ("product_slug", "sku")
-PRODUCT_COLUMNS = ("product_name", "category_slug", "product_active", "short_description")
+PRODUCT_COLUMNS = (
+    "product_name",
+    "category_slug",
+    "product_active",
+    "short_description",
+    "max_per_order",
+)
 VARIANT_COLUMNS = (
     "size_label",
     "price",
@@ -96,6 +110,7 @@ def export_rows() -> Iterable[list[str]]:
             product.category.slug,
             _yes_no(product.is_active),
             _cell(product.short_description),
+            str(product.max_per_order),
         ]
         if not product.variants:
             yield product_cells + [""] * len(VARIANT_COLUMNS) + [""]
@@ -337,6 +352,20 @@ def _count(text: str, what: str) -> int:
     return number
 
 
+def _max_per_order(text: str) -> int:
+    """The most of one size an order may hold; empty means the usual number."""
+    if not text.strip():
+        return DEFAULT_MAX_PER_ORDER
+    rule = f"use a whole number from 1 to {MAX_PER_ORDER_CEILING}, like {DEFAULT_MAX_PER_ORDER}."
+    try:
+        number = _count(text, "most per order")
+    except CatalogueError as exc:
+        raise CatalogueError(rule) from exc
+    if not 1 <= number <= MAX_PER_ORDER_CEILING:
+        raise CatalogueError(rule)
+    return number
+
+
 def _shown(value) -> str:
     if value is None:
         return "—"
@@ -391,6 +420,11 @@ def _plan_product(row: CsvRow, slug: str, plan: RowPlan, loaded) -> ProductPlan:
             errors.append("short_description: keep it to 300 characters.")
         else:
             new["short_description"] = values["short_description"]
+    if "max_per_order" in values:
+        try:
+            new["max_per_order"] = _max_per_order(values["max_per_order"])
+        except CatalogueError as exc:
+            errors.append(f"max_per_order: {exc}")
     if product is None:
         plan.creates_product = True
         if "name" not in new and not any(e.startswith("product_name") for e in errors):
@@ -399,6 +433,7 @@ def _plan_product(row: CsvRow, slug: str, plan: RowPlan, loaded) -> ProductPlan:
             errors.append("category_slug: a new product needs a category.")
         new.setdefault("is_active", False)
         new.setdefault("short_description", "")
+        new.setdefault("max_per_order", DEFAULT_MAX_PER_ORDER)
     product_plan.values = new
     product_plan.ok = not errors
     plan.errors.extend(errors)
@@ -584,6 +619,7 @@ def _csv_product_snapshot(product: Product) -> dict:
         "category": product.category.slug if product.category else None,
         "is_active": product.is_active,
         "short_description": product.short_description,
+        "max_per_order": product.max_per_order,
     }
 
 

@@ -32,8 +32,10 @@ from wtforms.validators import (
 )
 
 from shop.catalogue.admin import services
+from shop.catalogue.models import DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_CEILING
 from shop.catalogue.services import is_slug
 from shop.formatting import format_amount
+from shop.numbers import WholeNumberField
 
 
 def _strip(value):
@@ -142,6 +144,20 @@ class ProductForm(FlaskForm):
         ],
         description="1 shows first on the home page; leave empty not to feature it.",
     )
+    max_per_order = WholeNumberField(
+        "Most of one size per order",
+        default=DEFAULT_MAX_PER_ORDER,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_PER_ORDER_CEILING,
+                message=f"Use a number from 1 to {MAX_PER_ORDER_CEILING}.",
+            ),
+        ],
+        description="Shoppers can put at most this many of each size in one order; the shop "
+        f"checks it again at checkout. Leave it empty for {DEFAULT_MAX_PER_ORDER}.",
+    )
     concerns = SelectMultipleField("Formulated for", coerce=int)
     free_from = SelectMultipleField("Free from", coerce=int)
 
@@ -175,6 +191,7 @@ class ProductForm(FlaskForm):
             warnings=self.warnings.data or "",
             serving_size=self.serving_size.data or "",
             featured_rank=self.featured_rank.data,
+            max_per_order=self.max_per_order.data or DEFAULT_MAX_PER_ORDER,
             concern_ids=list(self.concerns.data or []),
             free_from_ids=list(self.free_from.data or []),
         )
@@ -191,6 +208,7 @@ def product_form_values(product) -> dict:
         "warnings": product.warnings,
         "serving_size": product.serving_size,
         "featured_rank": product.featured_rank,
+        "max_per_order": product.max_per_order,
         "concerns": [c.id for c in product.concerns],
         "free_from": [f.id for f in product.free_from],
     }

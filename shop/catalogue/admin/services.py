@@ -31,6 +31,7 @@ from shop.catalogue.images import (
     save_image_sizes,
 )
 from shop.catalogue.models import (
+    DEFAULT_MAX_PER_ORDER,
     Category,
     FreeFromFlag,
     Ingredient,
@@ -350,6 +351,7 @@ class ProductData:
     warnings: str = ""
     serving_size: str = ""
     featured_rank: int | None = None
+    max_per_order: int = DEFAULT_MAX_PER_ORDER
     concern_ids: list[int] = field(default_factory=list)
     free_from_ids: list[int] = field(default_factory=list)
 
@@ -366,6 +368,7 @@ def product_snapshot(product: Product) -> dict:
         "warnings": product.warnings,
         "serving_size": product.serving_size,
         "featured_rank": product.featured_rank,
+        "max_per_order": product.max_per_order,
         "is_active": product.is_active,
         "concerns": [c.slug for c in product.concerns],
         "free_from": [f.slug for f in product.free_from],
@@ -458,6 +461,7 @@ def _apply_product_data(product: Product, data: ProductData, category: Category)
     product.warnings = data.warnings
     product.serving_size = data.serving_size
     product.featured_rank = data.featured_rank
+    product.max_per_order = data.max_per_order
     product.concerns = concerns
     product.free_from = flags
 
@@ -586,6 +590,7 @@ def duplicate_product(original: Product, actor, media_root: str | Path, ip=None)
         category_id=original.category_id,
         is_active=False,
         featured_rank=None,
+        max_per_order=original.max_per_order,
     )
     copy.concerns = list(original.concerns)
     copy.free_from = list(original.free_from)

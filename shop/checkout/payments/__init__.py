@@ -22,7 +22,7 @@ class PaymentError(Exception):
 
 
 class WebhookError(Exception):
-    """A webhook that is unsigned, wrongly signed, stale or malformed."""
+    """A webhook that is unsigned, wrongly signed, stale or not JSON."""
 
 
 @dataclass

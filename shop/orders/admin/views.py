@@ -8,6 +8,7 @@ from flask_login import current_user
 from shop.admin.auth import role_required, roles_for
 from shop.extensions import db
 from shop.money import format_money
+from shop.numbers import page_number
 from shop.orders import fulfilment, refunds
 from shop.orders.admin import bp
 from shop.orders.admin.forms import (
@@ -65,7 +66,7 @@ def order_list():
         )
     orders = db.paginate(
         order_search(filters),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=ORDERS_PER_PAGE,
         error_out=False,
     )
