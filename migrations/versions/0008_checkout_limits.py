@@ -4,8 +4,8 @@ Product.max_per_order: the most of one size an order may hold (10 unless staff
 set another number, from 1 to 99). Order.client_key: a keyed hash of the address
 that checked out, to limit the unpaid checkouts one client holds at once.
 
-Revision ID: 0007_checkout_limits
-Revises: 0006_search_text
+Revision ID: 0008_checkout_limits
+Revises: 0007_staff_sign_in
 Create Date: 2026-11-24 10:12:41.518204
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_checkout_limits'
-down_revision = '0006_search_text'
+revision = '0008_checkout_limits'
+down_revision = '0007_staff_sign_in'
 branch_labels = None
 depends_on = None
 
