@@ -123,6 +123,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shop@localhost",
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "MAIL_SUPPRESS_SEND": False,
+        # Seconds each SMTP step (connect, every command and answer) may take.
+        "MAIL_TIMEOUT": _int(env.get("MAIL_TIMEOUT"), 10),
+        # Days a sent email stays in the outbox (0 keeps them for ever).
+        "MAIL_KEEP_DAYS": _int(env.get("MAIL_KEEP_DAYS"), 30),
         # Shared state for many workers
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -131,7 +135,7 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # in Redis with REDIS_URL, else in files under CACHE_DIR shared by one machine's workers.
         "PAGE_CACHE_SECONDS": _int(env.get("PAGE_CACHE_SECONDS"), 60 if production else 0),
         "CACHE_DIR": env.get("CACHE_DIR") or str(instance / "cache"),
-        # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
+        # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
         "NEWSLETTER_CONFIRM_MAX_AGE": _int(env.get("NEWSLETTER_CONFIRM_MAX_AGE"), 7 * 86400),

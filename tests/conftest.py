@@ -4,17 +4,24 @@ The suite runs on SQLite by default. With TEST_DATABASE_URL set (for example
 postgresql://postgres@127.0.0.1:5432/test) it runs on that PostgreSQL database
 instead: the schema is built once per session and every table is emptied after
 each test, so each test still starts from nothing.
+
+The task queue is kept in memory and emptied for every test; the test client and
+CLI runner run it after each request or command, as a consumer would (see
+tests/queue.py).
 """
 
 import os
 from contextlib import contextmanager
 
 import pytest
+from huey.storage import MemoryStorage
 from sqlalchemy import create_engine, event, text
 
 from shop import create_app
 from shop.config import normalise_database_url
 from shop.extensions import db
+from shop.tasks import huey
+from tests.queue import QueueRunningClient, QueueRunningCliRunner
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 POSTGRES_URL = normalise_database_url(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
@@ -71,6 +78,22 @@ def _empty_postgres_tables() -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _task_queue_in_memory():
+    """Keep the task queue in this process, whatever REDIS_URL says (tests/queue.py runs it)."""
+    saved = huey.storage
+    huey.storage = MemoryStorage(huey.name)
+    yield
+    huey.storage = saved
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    huey.flush()
+    yield
+    huey.flush()
+
+
 @pytest.fixture
 def app_factory(tmp_path, _postgres_schema):
     """Make apps on this test's fresh database; each is torn down after the test."""
@@ -78,6 +101,8 @@ def app_factory(tmp_path, _postgres_schema):
 
     def make(create_schema: bool = True, **overrides):
         app = create_app(make_config(tmp_path, **overrides))
+        app.test_client_class = QueueRunningClient
+        app.test_cli_runner_class = QueueRunningCliRunner
         with app.app_context():
             if create_schema and not POSTGRES_URL:
                 event.listen(db.engine, "connect", _fast_sqlite)
