@@ -92,6 +92,10 @@ def _worker_application() -> Flask:
             from shop import create_app
 
             _worker_app = create_app()
+            consumer_log = logging.getLogger("huey")
+            if consumer_log.handlers:
+                # huey_consumer prints its own lines; the app's root handler would repeat them.
+                consumer_log.propagate = False
         return _worker_app
 
 
