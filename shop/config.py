@@ -138,6 +138,8 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
+        # A mailbox someone reads, offered as a second way to unsubscribe (mailto:).
+        "NEWSLETTER_UNSUBSCRIBE_MAILTO": env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
         "NEWSLETTER_CONFIRM_MAX_AGE": _int(env.get("NEWSLETTER_CONFIRM_MAX_AGE"), 7 * 86400),
         "NEWSLETTER_MIN_FILL_SECONDS": _int(env.get("NEWSLETTER_MIN_FILL_SECONDS"), 3),
         "NEWSLETTER_FORM_MAX_AGE": _int(env.get("NEWSLETTER_FORM_MAX_AGE"), 86400),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context
 
@@ -63,8 +63,14 @@ def unsubscribe_url(token: str) -> str:
 
 
 def list_headers(unsubscribe_link: str) -> dict[str, str]:
+    """`List-Unsubscribe` (the one-click URL, and NEWSLETTER_UNSUBSCRIBE_MAILTO's
+    address when the shop reads that mailbox), `List-Unsubscribe-Post` and `List-Id`."""
+    targets = [f"<{unsubscribe_link}>"]
+    mailbox = current_app.config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+    if mailbox:
+        targets.append(f"<mailto:{quote(mailbox, safe='@')}?subject=unsubscribe>")
     return {
-        "List-Unsubscribe": f"<{unsubscribe_link}>",
+        "List-Unsubscribe": ", ".join(targets),
         "List-Unsubscribe-Post": ONE_CLICK,
         "List-Id": list_id(),
     }

@@ -3,13 +3,19 @@ run inside a request, and an app context for each task."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+
 from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey
+from sqlalchemy import update
 
 from shop import PROJECT_ROOT, tasks
 from shop.extensions import db
-from shop.newsletter.models import Subscriber
-from tests.newsletter.conftest import queue
+from shop.models import utcnow
+from shop.newsletter.models import Campaign, Delivery, Subscriber
+from shop.tasks import huey
+from tests.newsletter.conftest import counts, queue, run_sender
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 from tests.queue import run_queue
 
@@ -73,3 +79,46 @@ def test_a_signup_email_that_no_longer_applies_is_not_sent(nl_app, smtp_server):
         run_queue(nl_app)
         assert db.session.get(Subscriber, subscriber.id).status == "confirmed"
     assert smtp_server.messages == []
+
+
+def test_a_campaign_nobody_is_sending_resumes_by_itself(nl_app, smtp_server):
+    # As after a request that sent a campaign itself hit the worker timeout half-way:
+    # left at "sending", its worker gone, nobody to finish it.
+    with nl_app.app_context():
+        stuck_list = [SubscriberFactory(email=f"list{n}@example.com").email for n in range(4)]
+        stuck_id = CampaignFactory(subject="Stuck").id
+        SubscriberFactory(email="busy@example.com", topics=["journal"])
+        busy_id = CampaignFactory(subject="Busy", topic="journal").id
+    queue(nl_app, stuck_id)
+    run_sender(nl_app, stuck_id, limit=2)
+    assert len(smtp_server.wait_for(2)) == 2
+    queue(nl_app, busy_id)
+    hour_ago = utcnow() - timedelta(hours=1)
+    with nl_app.app_context():
+        db.session.execute(update(Campaign).values(queued_at=hour_ago))
+        db.session.execute(
+            update(Delivery).where(Delivery.claimed_at.is_not(None)).values(claimed_at=hour_ago)
+        )
+        # `busy` is being sent by a live worker right now: it is left to that worker.
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.campaign_id == busy_id)
+            .values(status="sending", claimed_at=utcnow())
+        )
+        db.session.commit()
+    assert counts(nl_app, stuck_id).remaining == 2
+
+    # Every minute the consumer runs the sweep, which queues the campaign again.
+    with nl_app.app_context():
+        tasks.sweep.call_local()
+    assert [(task.name, task.args) for task in huey.pending()] == [("send_campaign", (stuck_id,))]
+    run_queue(nl_app)
+
+    # The two it had sent before are not sent again; nothing goes to `busy`'s list.
+    assert Counter(m.rcpt_tos[0] for m in smtp_server.messages) == Counter(
+        {email: 1 for email in stuck_list}
+    )
+    with nl_app.app_context():
+        assert db.session.get(Campaign, stuck_id).status == "sent"
+        assert db.session.get(Campaign, busy_id).status == "queued"
+    assert counts(nl_app, stuck_id).sent == 4
