@@ -239,6 +239,10 @@ def deliver_email(email_id: int, *, clock: Callable[[], datetime] = utcnow) -> D
         _set_status(email.id, EmailStatus.CANCELLED, last_error=reason[:ERROR_LENGTH])
         db.session.commit()
         return DeliveryResult(EmailStatus.CANCELLED)
+    # No transaction stays open while the mail server takes its time (the row, read
+    # in full, is kept out of the session so the commit does not expire it).
+    db.session.expunge(email)
+    db.session.commit()
     try:
         transport.deliver_bytes(email.sender, email.recipient, email.message)
     except transport.PermanentFailure as exc:

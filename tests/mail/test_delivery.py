@@ -13,6 +13,7 @@ from shop.extensions import db
 from shop.mail import send_email, services
 from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
+from shop.tasks import huey
 from tests.mail.conftest import outbox
 from tests.queue import run_queue
 from tests.test_mail import use_test_templates
@@ -153,3 +154,20 @@ def test_sent_emails_are_forgotten_after_mail_keep_days(mail_app, smtp_server, t
 
     assert app.config["MAIL_KEEP_DAYS"] == 30
     assert [email.id for email in outbox(app)] == [recent, waiting]  # failed ones stay
+
+
+def test_the_delivery_task_is_queued_only_once_the_transaction_commits(mail_app, tmp_path):
+    app = use_test_templates(mail_app, tmp_path / "templates")
+    with app.app_context():
+        with db.session.begin_nested():  # as the order emails do
+            send_email("a@example.com", "Hello", "greeting", name="Ada", dedupe_key="a")
+        send_email("b@example.com", "Hello", "greeting", name="Bo")
+        assert huey.pending_count() == 0  # a worker would not find the rows yet
+        db.session.commit()
+        assert huey.pending_count() == 2
+
+        send_email("c@example.com", "Hello", "greeting", name="Cy")
+        db.session.rollback()  # the change that asked for it did not happen
+        db.session.commit()
+        assert huey.pending_count() == 2
+    assert [email.recipient for email in outbox(app)] == ["a@example.com", "b@example.com"]
