@@ -82,3 +82,21 @@ def test_pages_are_cached_in_production_only_unless_told(tmp_path):
     assert cache_settings(shared)["CACHE_REDIS_URL"] == "redis://cache:6379/0"
     told = load_settings(str(tmp_path), {"SHOP_ENV": "development", "PAGE_CACHE_SECONDS": "30"})
     assert cache_settings(told)["CACHE_DEFAULT_TIMEOUT"] == 30
+
+
+def test_mail_settings_have_defaults_and_are_read_from_the_environment(tmp_path):
+    defaults = load_settings(str(tmp_path), {})
+    assert defaults["MAIL_TIMEOUT"] == 10
+    assert defaults["MAIL_KEEP_DAYS"] == 30
+    assert defaults["NEWSLETTER_UNSUBSCRIBE_MAILTO"] is None
+    settings = load_settings(
+        str(tmp_path),
+        {
+            "MAIL_TIMEOUT": "3",
+            "MAIL_KEEP_DAYS": "0",
+            "NEWSLETTER_UNSUBSCRIBE_MAILTO": "leave@shop.example",
+        },
+    )
+    assert settings["MAIL_TIMEOUT"] == 3
+    assert settings["MAIL_KEEP_DAYS"] == 0
+    assert settings["NEWSLETTER_UNSUBSCRIBE_MAILTO"] == "leave@shop.example"
