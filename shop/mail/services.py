@@ -37,8 +37,8 @@ from shop.models import utcnow
 
 logger = logging.getLogger("shop.mail")
 
-# Pauses after the 1st, 2nd, ... failed try: the last try comes about eight hours
-# after the first, so a mail server that is down for an hour (or a night) loses nothing.
+# Pauses after the 1st, 2nd, ... failed try: the last try comes eight hours after the
+# first, so a mail server that is away for anything up to that loses nothing.
 RETRY_DELAYS = tuple(timedelta(minutes=minutes) for minutes in (1, 2, 4, 8, 15, 30, 60, 120, 240))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 ERROR_LENGTH = 500
@@ -211,7 +211,7 @@ def _due(now: datetime):
         and_(OutgoingEmail.status == EmailStatus.QUEUED, OutgoingEmail.next_attempt_at <= now),
         # A worker died while sending: did the message go? Nobody knows. It is sent
         # again, with the same Message-ID: for an order confirmation a duplicate is
-        # far better than a loss (and mail clients can tell the two are one).
+        # far better than a loss (and some mailbox providers show the two as one).
         and_(
             OutgoingEmail.status == EmailStatus.SENDING,
             OutgoingEmail.claimed_at <= now - stale_after(),
@@ -312,6 +312,8 @@ def _unreachable(exc: Exception) -> bool:
 
 @dataclass
 class SweepReport:
+    """What one sweep did with the emails that were due."""
+
     sent: int = 0
     retrying: int = 0
     failed: int = 0
