@@ -383,34 +383,34 @@ def send_order_confirmation(order: Order) -> bool:
     from shop.mail import send_email
     from shop.orders.services import order_url
 
+    claimed = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.confirmation_sent_at.is_(None))
+        .values(confirmation_sent_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    if not order.email:
+        record_event(order, "email_skipped", "No email address to send the confirmation to.")
+        return False
     try:
-        with db.session.begin_nested():
-            claimed = db.session.execute(
-                update(Order)
-                .where(Order.id == order.id, Order.confirmation_sent_at.is_(None))
-                .values(confirmation_sent_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                return False
-            if not order.email:
-                record_event(
-                    order, "email_skipped", "No email address to send the confirmation to."
-                )
-                return False
-            send_email(
-                order.email,
-                f"Your order {order.number} is confirmed",
-                "email/order_confirmation",
-                kind="order_confirmation",
-                label="Confirmation",
-                dedupe_key=f"order-confirmation:{order.id}",
-                order_id=order.id,
-                order=order,
-                order_url=order_url(order),
-            )
+        send_email(
+            order.email,
+            f"Your order {order.number} is confirmed",
+            "email/order_confirmation",
+            kind="order_confirmation",
+            label="Confirmation",
+            dedupe_key=f"order-confirmation:{order.id}",
+            order_id=order.id,
+            order=order,
+            order_url=order_url(order),
+        )
     except Exception:  # noqa: BLE001 - mail trouble must not undo a paid order
         log.exception("Could not queue the confirmation for order %s", order.id)
+        db.session.execute(
+            update(Order).where(Order.id == order.id).values(confirmation_sent_at=None)
+        )
         record_event(order, "email_failed", "The confirmation email could not be queued.")
         return False
     record_event(order, "email_queued", f"Confirmation queued for {order.email}.")

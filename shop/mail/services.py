@@ -74,6 +74,9 @@ def send_email(
     ``dedupe_key`` the email is queued once however often it is asked for: a
     second call returns the first one's row. With ``order_id`` the order's
     timeline records when it was sent or given up.
+
+    Raises, having stored nothing, when the message cannot be built (a template
+    error, a line break in a header).
     """
     if dedupe_key is not None:
         existing = _by_dedupe_key(dedupe_key)
@@ -96,10 +99,14 @@ def send_email(
         dedupe_key=dedupe_key,
         order_id=order_id,
     )
+    # Everything is read and rendered before the first write: on SQLite a transaction
+    # that reads and then writes can be refused its write lock outright by a
+    # concurrent writer ("database is locked"), where a write first simply waits.
     if dedupe_key is None:
         db.session.add(email)
         db.session.flush()
     else:
+        # In a savepoint, so that a clash leaves the caller's transaction usable.
         try:
             with db.session.begin_nested():
                 db.session.add(email)

@@ -144,18 +144,17 @@ def send_shipping_email(order: Order, actor_email: str = "") -> bool:
         record_event(order, "email_skipped", "No email address to send the shipping email to.")
         return False
     try:
-        with db.session.begin_nested():
-            send_email(
-                order.email,
-                f"Your order {order.number} is on its way",
-                "email/order_shipped",
-                kind="order_shipped",
-                label="Shipping email",
-                dedupe_key=f"order-shipped:{order.id}",
-                order_id=order.id,
-                order=order,
-                order_url=order_url(order),
-            )
+        send_email(
+            order.email,
+            f"Your order {order.number} is on its way",
+            "email/order_shipped",
+            kind="order_shipped",
+            label="Shipping email",
+            dedupe_key=f"order-shipped:{order.id}",
+            order_id=order.id,
+            order=order,
+            order_url=order_url(order),
+        )
     except Exception:  # noqa: BLE001 - mail trouble must not undo the shipping
         log.exception("Could not queue the shipping email for order %s", order.id)
         record_event(order, "email_failed", "The shipping email could not be queued.")

@@ -359,19 +359,18 @@ def send_refund_email(refund: Refund, actor_email: str = "") -> bool:
         return False
     amount = format_money(refund.amount_pence, order.currency)
     try:
-        with db.session.begin_nested():
-            send_email(
-                order.email,
-                f"Refund for your order {order.number}",
-                "email/order_refunded",
-                kind="order_refunded",
-                label=f"Refund email ({amount})",
-                dedupe_key=f"order-refund:{refund.id}",
-                order_id=order.id,
-                order=order,
-                refund=refund,
-                order_url=order_url(order),
-            )
+        send_email(
+            order.email,
+            f"Refund for your order {order.number}",
+            "email/order_refunded",
+            kind="order_refunded",
+            label=f"Refund email ({amount})",
+            dedupe_key=f"order-refund:{refund.id}",
+            order_id=order.id,
+            order=order,
+            refund=refund,
+            order_url=order_url(order),
+        )
     except Exception:  # noqa: BLE001 - mail trouble must not undo the refund
         log.exception("Could not queue the refund email for order %s", order.id)
         record_event(order, "email_failed", "The refund email could not be queued.")

@@ -8,11 +8,14 @@ import logging
 import threading
 from datetime import timedelta
 
+from jinja2 import ChoiceLoader, FileSystemLoader
+
 from shop import tasks
 from shop.admin.models import AuditEntry
 from shop.extensions import db
 from shop.mail import services
 from shop.models import utcnow
+from shop.orders.models import Order
 from shop.tasks import huey
 from tests.admin.conftest import AuthActions
 from tests.checkout.conftest import make_products
@@ -184,3 +187,23 @@ def test_an_order_paid_while_the_task_queue_is_down_is_confirmed_by_the_sweep(
     (mail,) = smtp_server.wait_for(1)
     assert mail.message["Message-ID"] == email.message_id
     assert email_events(mail_app, paid.order_id) == ["email_queued", "email_sent"]
+
+
+def test_an_email_that_cannot_be_rendered_never_undoes_the_payment(mail_app, tmp_path):
+    # A template with a mistake in it, in front of the shop's own.
+    broken = tmp_path / "broken" / "email"
+    broken.mkdir(parents=True)
+    (broken / "order_confirmation.txt").write_text("{{ order.no_such_thing() }}\n")
+    mail_app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(tmp_path / "broken")), mail_app.jinja_loader]
+    )
+    cream = make_products(mail_app).cream
+
+    paid = pay(mail_app, mail_app.test_client(), cream)
+
+    with mail_app.app_context():
+        order = db.session.get(Order, paid.order_id)
+        assert order.status == "paid"
+        assert order.confirmation_sent_at is None  # not queued, so not marked as queued
+    assert outbox(mail_app) == []
+    assert email_events(mail_app, paid.order_id) == ["email_failed"]
