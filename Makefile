@@ -28,10 +28,16 @@ seed: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+# The task queue's consumer (emails, campaigns) runs in the background beside the web
+# server, and stops with it (Ctrl+C reaches both; the trap covers any other way out).
 run: seed
 	@echo ""
 	@echo "  The shop is at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo "  Emails and campaigns go out through the task queue (huey_consumer, started beside it)"
 	@echo ""
+	@SHOP_ENV=development $(BIN)/huey_consumer shop.tasks.huey --workers 2 --max-delay 1 & \
+	consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
 	SHOP_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: dev

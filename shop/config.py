@@ -135,6 +135,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shop@localhost",
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "MAIL_SUPPRESS_SEND": False,
+        # Seconds each SMTP step (connect, every command and answer) may take.
+        "MAIL_TIMEOUT": _int(env.get("MAIL_TIMEOUT"), 10),
+        # Days a sent email stays in the outbox (0 keeps them for ever).
+        "MAIL_KEEP_DAYS": _int(env.get("MAIL_KEEP_DAYS"), 30),
         # Shared state for many workers
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -148,9 +152,11 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Staff sessions end after this long without a request, or this long after signing in.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
         "STAFF_SESSION_HOURS": _int(env.get("STAFF_SESSION_HOURS"), 12),
-        # Newsletter (the task queue is huey: in-process, or in Redis with REDIS_URL)
+        # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
+        # A mailbox someone reads, offered as a second way to unsubscribe (mailto:).
+        "NEWSLETTER_UNSUBSCRIBE_MAILTO": env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
         "NEWSLETTER_CONFIRM_MAX_AGE": _int(env.get("NEWSLETTER_CONFIRM_MAX_AGE"), 7 * 86400),
         "NEWSLETTER_MIN_FILL_SECONDS": _int(env.get("NEWSLETTER_MIN_FILL_SECONDS"), 3),
         "NEWSLETTER_FORM_MAX_AGE": _int(env.get("NEWSLETTER_FORM_MAX_AGE"), 86400),

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from shop.checkout import bp as checkout_bp
     from shop.journal import bp as journal_bp
     from shop.journal.admin import bp as journal_admin_bp
+    from shop.mail.admin import bp as mail_admin_bp
     from shop.newsletter import admin_bp as newsletter_admin_bp
     from shop.newsletter import bp as newsletter_bp
     from shop.orders import bp as orders_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(journal_admin_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
+    app.register_blueprint(mail_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

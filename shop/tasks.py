@@ -1,37 +1,82 @@
-"""Background jobs, through huey.
+"""Background jobs, through huey; never run inside a request.
 
-By default the queue runs in-process: `MemoryHuey(immediate=True)` runs each
-task as soon as it is enqueued, in the process that enqueued it, so `make run`
-needs nothing else. With `REDIS_URL` set the queue lives in Redis and a
-consumer runs the tasks, on any host:
+The queue lives in Redis with `REDIS_URL` (shared by every host), else in a
+SQLite file in `instance/` (`instance/tasks.sqlite3`, shared by the processes of
+one machine). Either way a consumer runs the tasks beside the web server:
 
     huey_consumer shop.tasks.huey --workers 2
 
-A task needs an app context: it uses the current one when there is one (the
-in-process queue, tests) and otherwise creates the app once per worker process.
+(`make run` starts one in the background.) The queue only says "do this now"; the
+database says what is to be done. A task that could not be queued (Redis down)
+or whose consumer died is found again by `sweep`, which the consumer runs every
+minute: emails that are due and campaigns that nobody is sending.
+
+A task needs an app context: it uses the current one when there is one (tests)
+and otherwise creates the app once per worker process.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import nullcontext
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import MemoryHuey, RedisHuey
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
+from redis import ConnectionPool
 
 from shop import PROJECT_ROOT
 from shop.config import load_settings
 
 logger = logging.getLogger(__name__)
 
+# How long a sweep may work before it leaves the rest to the next one, a minute on.
+SWEEP_SECONDS = 50
+# A campaign none of whose deliveries has been claimed for this long is being sent
+# by nobody (the task was never queued, or its worker died): the sweep queues it again.
+CAMPAIGN_IDLE = timedelta(minutes=2)
+# Seconds a Redis that does not answer may hold up the request that queues a task
+# (the row in the database is the record, so the request goes on without it).
+REDIS_TIMEOUT_SECONDS = 2
+
+
+class InstanceSqliteStorage(SqliteStorage):
+    """huey's SQLite storage, making its file and tables when first used (not when
+    this module is imported, which the web workers and tests do too)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["create_tables"] = False
+        super().__init__(*args, **kwargs)
+
+    def _create_connection(self):
+        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        conn = super()._create_connection()
+        for statement in self.ddl:
+            conn.execute(statement)
+        return conn
+
 
 def _make_huey():
-    redis_url = load_settings(str(PROJECT_ROOT / "instance"))["REDIS_URL"]
+    instance = PROJECT_ROOT / "instance"
+    redis_url = load_settings(str(instance))["REDIS_URL"]
     if redis_url:
-        return RedisHuey("shop", url=redis_url, results=False)
-    return MemoryHuey("shop", immediate=True, results=False)
+        pool = ConnectionPool.from_url(
+            redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            # Above the consumer's 1-second blocking read, which would time out otherwise.
+            socket_timeout=REDIS_TIMEOUT_SECONDS + 3,
+        )
+        return RedisHuey("shop", connection_pool=pool, results=False)
+    return SqliteHuey(
+        "shop",
+        results=False,
+        storage_class=InstanceSqliteStorage,
+        filename=str(instance / "tasks.sqlite3"),
+    )
 
 
 huey = _make_huey()
@@ -47,6 +92,10 @@ def _worker_application() -> Flask:
             from shop import create_app
 
             _worker_app = create_app()
+            consumer_log = logging.getLogger("huey")
+            if consumer_log.handlers:
+                # huey_consumer prints its own lines; the app's root handler would repeat them.
+                consumer_log.propagate = False
         return _worker_app
 
 
@@ -57,49 +106,63 @@ def app_context():
     return _worker_application().app_context()
 
 
-# Newsletter ---------------------------------------------------------------------
+# Email ----------------------------------------------------------------------------
 
 
 @huey.task()
-def send_signup_email(subscriber_id: int, kind: str) -> None:
-    """Send a confirmation ("confirm") or "already subscribed" email, if it still applies.
-
-    Queued rather than sent during the request, so how long a signup takes says
-    nothing about whether the address was already on the list.
-    """
+def deliver_email(email_id: int) -> None:
+    """Send one email from the outbox, if it is (still) due; see shop.mail.services."""
     with app_context():
-        from shop.extensions import db
-        from shop.newsletter import emails
-        from shop.newsletter.models import Subscriber, SubscriberStatus
+        from shop.mail import services
 
-        subscriber = db.session.get(Subscriber, subscriber_id)
-        if subscriber is None:
-            return
-        try:
-            if kind == "confirm" and subscriber.status == SubscriberStatus.PENDING:
-                emails.send_confirmation(subscriber)
-            elif kind == "already_subscribed" and subscriber.status == SubscriberStatus.CONFIRMED:
-                emails.send_already_subscribed(subscriber)
-        except Exception:
-            # The address was validated; a mail server that is down should not
-            # turn a signup into an error page. They can ask again in an hour.
-            logger.exception("Could not send the newsletter %s email", kind)
+        services.deliver_email(email_id)
+
+
+# The sweep ------------------------------------------------------------------------
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep() -> None:
+    """Every minute: deliver the emails that are due, start the campaigns nobody is
+    sending, and forget old sent emails. Safe to run on many consumers at once."""
+    with app_context():
+        from shop.mail import services as mail
+        from shop.models import utcnow
+        from shop.newsletter import services as newsletter
+
+        config = current_app.config
+        report = mail.deliver_due_emails(deadline=time.monotonic() + SWEEP_SECONDS)
+        if report.sent or report.retrying or report.failed:
+            logger.info(
+                "Swept emails: %s sent, %s to retry, %s given up%s",
+                report.sent,
+                report.retrying,
+                report.failed,
+                " (the mail server is unreachable)" if report.unreachable else "",
+            )
+        for campaign_id in newsletter.campaigns_to_resume(utcnow(), idle=CAMPAIGN_IDLE):
+            logger.info("Campaign %s is not being sent: queuing it again", campaign_id)
+            try:
+                send_campaign(campaign_id)
+            except Exception:
+                logger.exception("Could not queue campaign %s", campaign_id)
+        mail.purge_old_emails(utcnow(), config["MAIL_KEEP_DAYS"])
+
+
+# Newsletter -----------------------------------------------------------------------
 
 
 @huey.task()
 def send_campaign(campaign_id: int) -> None:
-    """Send a queued campaign; failed deliveries are tried again later, up to three times."""
+    """Send a queued campaign; failed deliveries are tried again (by the sweep) later,
+    up to three times."""
     with app_context():
         from shop.newsletter import services
 
         config = current_app.config
-        # An in-process queue has no consumer to run a task later: retry at once.
-        retry_delay = timedelta(
-            seconds=0 if huey.immediate else config["NEWSLETTER_RETRY_DELAY_SECONDS"]
-        )
         report = services.send_campaign(
             campaign_id,
-            retry_delay=retry_delay,
+            retry_delay=timedelta(seconds=config["NEWSLETTER_RETRY_DELAY_SECONDS"]),
             stale_after=timedelta(seconds=config["NEWSLETTER_STALE_SENDING_SECONDS"]),
         )
         logger.info(
@@ -110,5 +173,21 @@ def send_campaign(campaign_id: int) -> None:
             report.skipped,
             ", finished" if report.finished else "",
         )
-        if report.retry_at is not None and not huey.immediate:
-            send_campaign.schedule((campaign_id,), eta=report.retry_at)
+
+
+@huey.task()
+def send_signup_email(subscriber_id: int, kind: str) -> None:
+    """Queue a confirmation ("confirm") or "already subscribed" email, if it still applies.
+
+    Signups now queue their email in the outbox themselves; this task is kept for
+    the ones a previous release left on the queue.
+    """
+    with app_context():
+        from shop.extensions import db
+        from shop.newsletter import emails
+        from shop.newsletter.models import Subscriber
+
+        subscriber = db.session.get(Subscriber, subscriber_id)
+        if subscriber is not None:
+            emails.queue_signup_email(subscriber, kind)
+        db.session.commit()

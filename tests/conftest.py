@@ -11,17 +11,23 @@ instead. Either way the schema is built once per session, not once per test:
 Under pytest-xdist (`-n 2`) each worker process gets its own database: its own
 template file on SQLite, its own database (`<name>_gw0`, ...) on PostgreSQL, created
 when missing. So each test still starts from nothing, whichever worker runs it.
+
+The task queue is kept in memory and emptied for every test; the test client and
+CLI runner run it after each request or command, as a consumer would (see
+tests/helpers/queue.py).
 """
 
 import shutil
 from contextlib import contextmanager
 
 import pytest
+from huey.storage import MemoryStorage
 from jinja2 import BytecodeCache
 from sqlalchemy import event, text
 
 from shop import create_app
 from shop.extensions import db
+from shop.tasks import huey
 from tests.helpers.database import (
     POSTGRES_URL,
     XDIST_WORKER,
@@ -30,6 +36,7 @@ from tests.helpers.database import (
     fast_sqlite,
     make_config,
 )
+from tests.helpers.queue import QueueRunningClient, QueueRunningCliRunner
 
 pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout"]
 
@@ -79,6 +86,23 @@ def _test_schema(tmp_path_factory):
     return template
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _task_queue_in_memory():
+    """Keep the task queue in this process, whatever REDIS_URL says (tests/helpers/queue.py
+    runs it)."""
+    saved = huey.storage
+    huey.storage = MemoryStorage(huey.name)
+    yield
+    huey.storage = saved
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    huey.flush()
+    yield
+    huey.flush()
+
+
 @pytest.fixture
 def app_factory(tmp_path, _test_schema):
     """Make apps on this test's fresh database; each is torn down after the test.
@@ -99,6 +123,8 @@ def app_factory(tmp_path, _test_schema):
             build = False  # the template's copy, or the one an earlier app of this test made
         app = create_app(config)
         app.jinja_env.bytecode_cache = TEMPLATES
+        app.test_client_class = QueueRunningClient
+        app.test_cli_runner_class = QueueRunningCliRunner
         if not POSTGRES_URL:
             with app.app_context():
                 event.listen(db.engine, "connect", fast_sqlite)

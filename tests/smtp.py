@@ -12,6 +12,9 @@ The shop's mail code talks to it over a real socket, through Flask-Mail and
     server.stop()
 
 Built on aiosmtpd's ``Controller``, which runs the server's event loop in a thread.
+``SMTPServer(port=...)`` listens on a port chosen beforehand (to start a server where
+the shop was told one would be), ``refuse(address)`` makes it refuse a recipient for
+good (550), and ``UnresponsiveServer`` accepts connections and never says a word.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["ReceivedMail", "SMTPServer", "body_of"]
+__all__ = ["ReceivedMail", "SMTPServer", "UnresponsiveServer", "body_of", "free_port"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,12 @@ class _Handler:
     def __init__(self, server: SMTPServer):
         self._server = server
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self._server.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:
         self._server._received(
             ReceivedMail.parse(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
@@ -81,17 +90,20 @@ class SMTPServer:
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
-        self.port: int | None = None
+    def __init__(self, port: int | None = None) -> None:
+        self.port: int | None = port
+        self.refused: set[str] = set()
         self._messages: list[ReceivedMail] = []
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
 
     def start(self) -> SMTPServer:
-        """Start listening on a free port; returns the server, so ``SMTPServer().start()`` works."""
+        """Start listening (on a free port unless given one); returns the server, so
+        ``SMTPServer().start()`` works."""
         if self._controller is not None:
             raise RuntimeError("the SMTP server is already running")
-        self.port = _free_port(self.host)
+        if self.port is None:
+            self.port = free_port(self.host)
         controller = Controller(
             _Handler(self),
             hostname=self.host,
@@ -121,9 +133,14 @@ class SMTPServer:
             return list(self._messages)
 
     def clear(self) -> None:
-        """Forget the messages received so far."""
+        """Forget the messages received so far, and accept every recipient again."""
         with self._arrived:
             self._messages.clear()
+        self.refused.clear()
+
+    def refuse(self, address: str) -> None:
+        """Refuse ``address`` as a recipient, for good (550), from now on."""
+        self.refused.add(address)
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMail]:
         """Wait until at least ``count`` messages have arrived and return them all.
@@ -149,7 +166,49 @@ class SMTPServer:
             self._arrived.notify_all()
 
 
-def _free_port(host: str) -> int:
+class UnresponsiveServer:
+    """A server on 127.0.0.1 that accepts connections and never answers, like a mail
+    server that has hung; ``connections`` counts who came."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server((self.host, 0))
+        self._socket.settimeout(0.05)
+        self.port: int = self._socket.getsockname()[1]
+        self._accepted: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="silent server", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _address = self._socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._accepted.append(conn)
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._accepted)
+
+    def close(self) -> None:
+        """Stop listening and drop every connection (whoever waits on one gets an error)."""
+        self._closed.set()
+        self._thread.join(timeout=5)
+        self._socket.close()
+        with self._lock:
+            for conn in self._accepted:
+                conn.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on right now: the one the system picks for port 0."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))

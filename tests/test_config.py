@@ -201,3 +201,21 @@ def test_development_refuses_only_what_cannot_work(tmp_path):
 def test_the_app_refuses_a_base_url_taken_away(app_factory):
     with pytest.raises(ConfigurationError, match="SHOP_BASE_URL must be set"):
         app_factory(SHOP_BASE_URL=None)
+
+
+def test_mail_settings_have_defaults_and_are_read_from_the_environment(tmp_path):
+    defaults = load_settings(str(tmp_path), {})
+    assert defaults["MAIL_TIMEOUT"] == 10
+    assert defaults["MAIL_KEEP_DAYS"] == 30
+    assert defaults["NEWSLETTER_UNSUBSCRIBE_MAILTO"] is None
+    settings = load_settings(
+        str(tmp_path),
+        {
+            "MAIL_TIMEOUT": "3",
+            "MAIL_KEEP_DAYS": "0",
+            "NEWSLETTER_UNSUBSCRIBE_MAILTO": "leave@shop.example",
+        },
+    )
+    assert settings["MAIL_TIMEOUT"] == 3
+    assert settings["MAIL_KEEP_DAYS"] == 0
+    assert settings["NEWSLETTER_UNSUBSCRIBE_MAILTO"] == "leave@shop.example"

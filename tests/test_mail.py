@@ -1,15 +1,18 @@
-"""Outgoing email: real SMTP delivery, the development outbox, and header injection."""
+"""Outgoing email: rendered into the outbox, delivered by the task queue over real SMTP
+or to the development outbox folder, and header injection refused."""
 
 import logging
 import re
 from email import message_from_bytes, policy
 
 import pytest
-from flask_mail import Message
 from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy import func, select
 
-from shop.extensions import mail
+from shop.extensions import db
 from shop.mail import send_email
+from shop.mail.models import OutgoingEmail
+from tests.helpers.queue import run_queue
 from tests.smtp import body_of
 
 GREETING_TXT = "Hello {{ name }},\nWelcome to {{ shop_name }}.\n"
@@ -40,6 +43,16 @@ def outbox_files(tmp_path):
     return sorted(outbox.glob("*.eml")) if outbox.exists() else []
 
 
+def stored_emails(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(OutgoingEmail))
+
+
+def status_of(app, email_id: int) -> str:
+    with app.app_context():
+        return db.session.get(OutgoingEmail, email_id).status
+
+
 def alternative_part(message):
     """The multipart/alternative part of a parsed message (the message itself or a child)."""
     for part in message.walk():
@@ -50,15 +63,23 @@ def alternative_part(message):
 
 def test_send_email_delivers_over_smtp(smtp_app, smtp_server, tmp_path):
     with smtp_app.test_request_context():
-        sent = send_email(
+        queued = send_email(
             "reader@example.com",
             "Hello",
             "greeting",
             headers={"List-Id": "Journal <journal.shop.test>", "X-Shop-Kind": "greeting"},
             name="Ada",
         )
+        db.session.commit()
+        email_id, message_id = queued.id, queued.message_id
 
-    assert isinstance(sent, Message)
+    # Stored with the caller's transaction; the task queue sends it, not the caller.
+    assert isinstance(queued, OutgoingEmail)
+    assert status_of(smtp_app, email_id) == "queued"
+    assert smtp_server.messages == []
+    run_queue(smtp_app)
+    assert status_of(smtp_app, email_id) == "sent"
+
     (received,) = smtp_server.wait_for(1)
     assert received.mail_from == "hello@shop.test"
     assert received.rcpt_tos == ["reader@example.com"]
@@ -69,7 +90,8 @@ def test_send_email_delivers_over_smtp(smtp_app, smtp_server, tmp_path):
     assert message["Subject"] == "Hello"
     assert message["List-Id"] == "Journal <journal.shop.test>"
     assert message["X-Shop-Kind"] == "greeting"
-    assert message["Message-ID"] == sent.msgId
+    assert message["Message-ID"] == message_id
+    assert message_id.endswith("@shop.test>")  # the sender's domain, not this machine's
 
     alternative = alternative_part(message)
     assert [part.get_content_type() for part in alternative.iter_parts()] == [
@@ -85,6 +107,8 @@ def test_send_email_delivers_over_smtp(smtp_app, smtp_server, tmp_path):
 def test_send_email_escapes_the_html_part_only(smtp_app, smtp_server):
     with smtp_app.test_request_context():
         send_email("reader@example.com", "Hello", "greeting", name="<Ada & Co>")
+        db.session.commit()
+    run_queue(smtp_app)
 
     (received,) = smtp_server.wait_for(1)
     assert "Hello <Ada & Co>," in received.text_part()
@@ -100,6 +124,8 @@ def test_send_email_uses_the_given_sender(smtp_app, smtp_server):
             sender="Orders <orders@shop.test>",
             name="Ada",
         )
+        db.session.commit()
+    run_queue(smtp_app)
 
     (received,) = smtp_server.wait_for(1)
     assert received.mail_from == "orders@shop.test"
@@ -110,6 +136,8 @@ def test_send_email_works_outside_a_request(smtp_app, smtp_server):
     # As from a CLI command or a queued task: an app context and no request.
     with smtp_app.app_context():
         send_email("reader@example.com", "Hello", "greeting", name="Ada")
+        db.session.commit()
+    run_queue(smtp_app)
 
     (received,) = smtp_server.wait_for(1)
     assert "Hello Ada," in received.text_part()
@@ -120,7 +148,7 @@ def test_without_mail_server_the_email_goes_to_the_log_and_outbox(
 ):
     smtp_server.clear()
     caplog.set_level(logging.INFO, logger="shop.mail")
-    with outbox_app.test_request_context(), mail.record_messages() as dispatched:
+    with outbox_app.test_request_context():
         sent = send_email(
             "reader@example.com",
             "Hello: a new journal!",
@@ -128,8 +156,12 @@ def test_without_mail_server_the_email_goes_to_the_log_and_outbox(
             headers={"List-Id": "Journal <journal.shop.test>"},
             name="Ada",
         )
+        db.session.commit()
+        email_id, message_id = sent.id, sent.message_id
+    assert outbox_files(tmp_path) == []  # through the same queue as real mail
+    run_queue(outbox_app)
 
-    assert dispatched == [sent]
+    assert status_of(outbox_app, email_id) == "sent"
     (path,) = outbox_files(tmp_path)
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{8}-hello-a-new-journal\.eml", path.name)
 
@@ -138,7 +170,7 @@ def test_without_mail_server_the_email_goes_to_the_log_and_outbox(
     assert message["Subject"] == "Hello: a new journal!"
     assert message["From"].addresses[0].addr_spec == "shop@localhost"
     assert message["List-Id"] == "Journal <journal.shop.test>"
-    assert message["Message-ID"] == sent.msgId
+    assert message["Message-ID"] == message_id
     alternative = alternative_part(message)
     assert [part.get_content_type() for part in alternative.iter_parts()] == [
         "text/plain",
@@ -175,19 +207,18 @@ def test_header_injection_is_refused_before_anything_is_sent(
     smtp_app = use_test_templates(mail_app, templates)
     outbox_app = use_test_templates(app_factory(), templates)
     for app in (smtp_app, outbox_app):
-        with (
-            app.test_request_context(),
-            mail.record_messages() as dispatched,
-            pytest.raises(ValueError, match="email"),
-        ):
+        with app.test_request_context(), pytest.raises(ValueError, match="email"):
             send_email(to, subject, "greeting", headers=headers, name="Ada")
-        assert dispatched == []
+        run_queue(app)
+        assert stored_emails(app) == 0
 
     assert outbox_files(tmp_path) == []
     # The server stores a message before it answers the client, so had anything
     # got through it would be listed already: a good message sent now arrives alone.
     with mail_app.test_request_context():
         send_email("a@example.com", "After", "greeting", name="Ada")
+        db.session.commit()
+    run_queue(mail_app)
     (received,) = smtp_server.wait_for(1)
     assert received.message["Subject"] == "After"
 
@@ -197,4 +228,6 @@ def test_a_line_break_in_the_sender_is_refused(smtp_app, smtp_server):
         send_email("a@example.com", "Hello", "greeting", sender="a@shop.test\nBcc: x@example.com")
     with smtp_app.test_request_context():
         send_email("a@example.com", "After", "greeting", name="Ada")
+        db.session.commit()
+    run_queue(smtp_app)
     assert [m.message["Subject"] for m in smtp_server.wait_for(1)] == ["After"]

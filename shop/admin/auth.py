@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Roles and areas ----------------------------------------------------------------
 
-AREAS = ("catalogue", "journal", "newsletter", "orders", "staff", "audit")
+AREAS = ("catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit")
 
 ROLE_AREAS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(AREAS),

@@ -63,6 +63,7 @@ SECTIONS = (
     ("orders", "Orders", "orders_admin.order_list"),
     ("journal", "Journal", "journal_admin.article_list"),
     ("newsletter", "Newsletter", "newsletter_admin.campaign_list"),
+    ("mail", "Mail", "mail_admin.message_list"),
     ("staff", "Staff", "admin.staff_list"),
     ("audit", "Audit log", "admin.audit_log"),
 )

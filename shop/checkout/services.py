@@ -453,11 +453,12 @@ def find_order_for_session(session: PaymentSession) -> Order | None:
 
 
 def fulfil_paid_session(session_id: str) -> Order | None:
-    """Record the payment of a checkout session, exactly once (commits, then emails).
+    """Record the payment of a checkout session, exactly once (commits).
 
     Called from the webhook and from the success page, possibly both at once: the
     status change from pending to paid is one conditional UPDATE, so only one
-    caller turns reservations into sales, and only one sends the confirmation.
+    caller turns reservations into sales, and only one queues the confirmation
+    email (in the same transaction; the task queue sends it after the commit).
     Returns the order (paid or not yet), or None when the session is not ours.
     """
     session = get_gateway().retrieve_session(session_id)
@@ -492,8 +493,8 @@ def fulfil_paid_session(session_id: str) -> Order | None:
     else:
         db.session.rollback()
         return db.session.get(Order, order.id)
-    db.session.commit()
     send_order_confirmation(order)
+    db.session.commit()
     return order
 
 
@@ -528,11 +529,16 @@ def _record_payment(order: Order, session: PaymentSession) -> None:
 
 
 def send_order_confirmation(order: Order) -> bool:
-    """Send the confirmation email once per order, whoever asks and however often."""
-    from flask import current_app, has_request_context
+    """Queue the confirmation email once per order, whoever asks and however often (flushes).
 
+    `fulfil_paid_session` calls it in the transaction that records the payment, so
+    the email is in the outbox the moment the order is paid, and the task queue
+    delivers it (trying again for hours if the mail server is away). The timeline
+    says it was queued, then sent or given up. Mail trouble, even a template that
+    cannot be rendered, never undoes the payment: it is recorded on the order.
+    """
     from shop.mail import send_email
-    from shop.urls import absolute_url
+    from shop.orders.services import order_url
 
     claimed = db.session.execute(
         update(Order)
@@ -540,39 +546,31 @@ def send_order_confirmation(order: Order) -> bool:
         .values(confirmation_sent_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     if claimed.rowcount != 1:
         return False
-    db.session.refresh(order)
     if not order.email:
         record_event(order, "email_skipped", "No email address to send the confirmation to.")
-        db.session.commit()
         return False
     try:
-        if has_request_context():
-            order_url = absolute_url("orders.order_status", token=order.access_token)
-        else:  # the release-expired command or a task: build the link as a request would
-            base_url = current_app.config.get("SHOP_BASE_URL")
-            with current_app.test_request_context(base_url=base_url):
-                order_url = absolute_url("orders.order_status", token=order.access_token)
         send_email(
             order.email,
             f"Your order {order.number} is confirmed",
             "email/order_confirmation",
+            kind="order_confirmation",
+            label="Confirmation",
+            dedupe_key=f"order-confirmation:{order.id}",
+            order_id=order.id,
             order=order,
-            order_url=order_url,
+            order_url=order_url(order),
         )
     except Exception:  # noqa: BLE001 - mail trouble must not undo a paid order
-        log.exception("Could not send the confirmation for order %s", order.id)
-        db.session.rollback()
+        log.exception("Could not queue the confirmation for order %s", order.id)
         db.session.execute(
             update(Order).where(Order.id == order.id).values(confirmation_sent_at=None)
         )
-        record_event(order, "email_failed", "The confirmation email could not be sent.")
-        db.session.commit()
+        record_event(order, "email_failed", "The confirmation email could not be queued.")
         return False
-    record_event(order, "email_sent", f"Confirmation sent to {order.email}.")
-    db.session.commit()
+    record_event(order, "email_queued", f"Confirmation queued for {order.email}.")
     return True
 
 

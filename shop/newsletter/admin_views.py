@@ -244,14 +244,16 @@ def campaign_test(campaign_id: int):
 
 
 def _start_sending(campaign_id: int) -> None:
+    """Queue the campaign's task; the request itself never sends a campaign."""
     try:
         tasks.send_campaign(campaign_id)
     except Exception:
+        # The deliveries are in the database: the sweep finds the campaign and starts it.
         logger.exception("Could not queue campaign %s", campaign_id)
         flash(
-            "The campaign is ready but the task queue could not be reached. "
-            "Press “Resume sending” in a moment.",
-            "error",
+            "The task queue could not be reached just now. The campaign is saved and "
+            "will start by itself within a few minutes of the queue working again.",
+            "warning",
         )
 
 

@@ -1,10 +1,14 @@
 """The newsletter's emails: confirmation, "already subscribed", and campaigns.
 
-Every message goes out through `shop.mail.send_email` (HTML and plain text,
-links absolute on SHOP_BASE_URL). Campaign messages carry the headers mailbox
-providers ask bulk senders for: `List-Unsubscribe` with an HTTPS URL holding
-the subscriber's opaque token, `List-Unsubscribe-Post` for RFC 8058 one-click
-unsubscribe, and `List-Id`.
+Every message is rendered by `shop.mail` (HTML and plain text, links absolute on
+SHOP_BASE_URL). Signup emails go through the outbox (`send_email`: queued with
+the signup, delivered by the task queue, retried while the mail server is
+away). Campaign messages are sent by the campaign's task with `send_now`: each
+subscriber's delivery row is their record, claimed before sending so that
+nobody gets a campaign twice. They carry the headers mailbox providers ask bulk
+senders for, unfolded and unencoded as RFC 2369 and RFC 8058 want them:
+`List-Unsubscribe` with an HTTPS URL holding the subscriber's opaque token,
+`List-Unsubscribe-Post` for one-click unsubscribe, and `List-Id`.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from __future__ import annotations
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context
 
 from shop.journal.rendering import SHORTCODE, render_body
 from shop.journal.services import products_for_cards
-from shop.mail import send_email
+from shop.mail import register_delivery_check, send_email, send_now
+from shop.mail.models import OutgoingEmail
 from shop.money import format_money
-from shop.newsletter.models import TOPICS, Campaign, Subscriber
+from shop.newsletter.models import TOPICS, Campaign, Subscriber, SubscriberStatus
 from shop.newsletter.tokens import confirmation_token
 from shop.urls import absolute_url, media_url
 
@@ -58,8 +63,14 @@ def unsubscribe_url(token: str) -> str:
 
 
 def list_headers(unsubscribe_link: str) -> dict[str, str]:
+    """`List-Unsubscribe` (the one-click URL, and NEWSLETTER_UNSUBSCRIBE_MAILTO's
+    address when the shop reads that mailbox), `List-Unsubscribe-Post` and `List-Id`."""
+    targets = [f"<{unsubscribe_link}>"]
+    mailbox = current_app.config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+    if mailbox:
+        targets.append(f"<mailto:{quote(mailbox, safe='@')}?subject=unsubscribe>")
     return {
-        "List-Unsubscribe": f"<{unsubscribe_link}>",
+        "List-Unsubscribe": ", ".join(targets),
         "List-Unsubscribe-Post": ONE_CLICK,
         "List-Id": list_id(),
     }
@@ -67,9 +78,25 @@ def list_headers(unsubscribe_link: str) -> dict[str, str]:
 
 # Signup emails -------------------------------------------------------------------
 
+CONFIRM = "newsletter_confirm"
+ALREADY_SUBSCRIBED = "newsletter_already_subscribed"
+SIGNUP_EMAIL_KINDS = (CONFIRM, ALREADY_SUBSCRIBED)
+
+
+def queue_signup_email(subscriber: Subscriber, kind: str) -> None:
+    """Queue the email a signup asked for: "confirm" or "already_subscribed" (flushes).
+
+    Nothing is queued when it no longer applies (the subscriber has confirmed, or
+    left, since).
+    """
+    if kind == "confirm" and subscriber.status == SubscriberStatus.PENDING:
+        send_confirmation(subscriber)
+    elif kind == "already_subscribed" and subscriber.status == SubscriberStatus.CONFIRMED:
+        send_already_subscribed(subscriber)
+
 
 def send_confirmation(subscriber: Subscriber) -> None:
-    """Ask a pending subscriber to confirm, with a signed link that expires."""
+    """Queue an email asking a pending subscriber to confirm, with a signed link that expires."""
     max_age = current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"]
     with _url_context():
         token = confirmation_token(subscriber.id, subscriber.requested_at)
@@ -78,6 +105,8 @@ def send_confirmation(subscriber: Subscriber) -> None:
             "Please confirm your subscription",
             "email/newsletter_confirm",
             sender=_sender(),
+            kind=CONFIRM,
+            label="Newsletter confirmation",
             confirm_url=absolute_url("newsletter.confirm", token=token),
             topics=[TOPICS[name] for name in subscriber.topic_names],
             valid_days=max(1, max_age // 86400),
@@ -85,16 +114,39 @@ def send_confirmation(subscriber: Subscriber) -> None:
 
 
 def send_already_subscribed(subscriber: Subscriber) -> None:
-    """Tell a confirmed subscriber who signed up again where their preferences are."""
+    """Queue an email telling a confirmed subscriber who signed up again where their
+    preferences are."""
     with _url_context():
         send_email(
             subscriber.email,
             "You are already subscribed",
             "email/newsletter_already_subscribed",
             sender=_sender(),
+            kind=ALREADY_SUBSCRIBED,
+            label="Already subscribed",
             preferences_url=unsubscribe_url(subscriber.unsubscribe_token),
             topics=[TOPICS[name] for name in subscriber.topic_names],
         )
+
+
+def _signup_email_problem(wanted: SubscriberStatus):
+    """A delivery check: why a signup email waiting in the outbox should no longer go."""
+
+    def problem(email: OutgoingEmail) -> str | None:
+        from shop.newsletter.services import subscriber_by_email
+
+        subscriber = subscriber_by_email(email.recipient)
+        if subscriber is None:
+            return "The subscriber was erased before it went."
+        if subscriber.status != wanted:
+            return f"{subscriber.status_enum.label} before it went."
+        return None
+
+    return problem
+
+
+register_delivery_check(CONFIRM, _signup_email_problem(SubscriberStatus.PENDING))
+register_delivery_check(ALREADY_SUBSCRIBED, _signup_email_problem(SubscriberStatus.CONFIRMED))
 
 
 # Campaigns -----------------------------------------------------------------------
@@ -202,10 +254,10 @@ def _campaign_context(content: CampaignContent, unsubscribe_link: str | None, te
 
 
 def send_campaign_message(content: CampaignContent, email: str, token: str) -> None:
-    """Send the campaign to one subscriber, with their own unsubscribe link and headers."""
+    """Send the campaign to one subscriber now, with their own unsubscribe link and headers."""
     with _url_context():
         link = unsubscribe_url(token)
-        send_email(
+        send_now(
             email,
             content.subject,
             "email/newsletter_campaign",
@@ -216,9 +268,14 @@ def send_campaign_message(content: CampaignContent, email: str, token: str) -> N
 
 
 def send_test_message(content: CampaignContent, to: str) -> None:
-    """Send the campaign to a member of staff, marked as a test, without list headers."""
+    """Send the campaign to a member of staff now, marked as a test, without list headers.
+
+    Not queued: the member of staff is waiting on the page to hear whether it went
+    (MAIL_TIMEOUT bounds the wait), and nothing is lost if it did not; they press
+    the button again.
+    """
     with _url_context():
-        send_email(
+        send_now(
             to,
             f"[Test] {content.subject}",
             "email/newsletter_campaign",

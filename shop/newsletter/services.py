@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    delete,
     exists,
     func,
     insert,
@@ -373,6 +374,8 @@ def erase_subscriber(subscriber: Subscriber, actor, ip: str | None = None) -> No
     """Erase a subscriber and their consent record (GDPR). Campaign deliveries stay,
     counted but no longer linked to anyone. The audit entry keeps no address."""
     from shop.admin.services import record_audit
+    from shop.mail.models import OutgoingEmail
+    from shop.newsletter.emails import SIGNUP_EMAIL_KINDS
 
     subscriber_id = subscriber.id
     before = {
@@ -384,6 +387,15 @@ def erase_subscriber(subscriber: Subscriber, actor, ip: str | None = None) -> No
         update(Delivery)
         .where(Delivery.subscriber_id == subscriber_id)
         .values(subscriber_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Their signup emails, sent or still waiting, hold the address too.
+    db.session.execute(
+        delete(OutgoingEmail)
+        .where(
+            OutgoingEmail.recipient == subscriber.email,
+            OutgoingEmail.kind.in_(SIGNUP_EMAIL_KINDS),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.delete(subscriber)
@@ -623,6 +635,30 @@ class SendReport:
     @property
     def handled(self) -> int:
         return self.sent + self.failed + self.skipped
+
+
+def campaigns_to_resume(now: datetime, idle: timedelta) -> list[int]:
+    """Queued or sending campaigns that nobody is sending: queued more than `idle` ago
+    and none of their deliveries claimed within `idle`. Their task was never queued
+    (the queue was down), or the worker running it died, or it stopped to wait for
+    retries; running it again sends nothing twice."""
+    last_claim = (
+        select(func.max(Delivery.claimed_at))
+        .where(Delivery.campaign_id == Campaign.id)
+        .scalar_subquery()
+    )
+    since = now - idle
+    return list(
+        db.session.scalars(
+            select(Campaign.id)
+            .where(
+                Campaign.status.in_([CampaignStatus.QUEUED, CampaignStatus.SENDING]),
+                or_(Campaign.queued_at.is_(None), Campaign.queued_at <= since),
+                or_(last_claim.is_(None), last_claim <= since),
+            )
+            .order_by(Campaign.id)
+        )
+    )
 
 
 def _claimable(now: datetime, retry_delay: timedelta):

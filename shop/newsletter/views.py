@@ -17,12 +17,11 @@ from flask import (
     url_for,
 )
 
-from shop import tasks
 from shop.extensions import csrf, db, limiter
-from shop.newsletter import bp, consent, services
+from shop.newsletter import bp, consent, emails, services
 from shop.newsletter.emails import ONE_CLICK
 from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, SignupForm
-from shop.newsletter.models import TOPICS, SignupSource, UnsubscribeMethod
+from shop.newsletter.models import TOPICS, SignupSource, Subscriber, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
 
@@ -136,9 +135,12 @@ def signup():
             db.session.rollback()
             form.topics.errors = [*form.topics.errors, str(exc)]
         else:
-            db.session.commit()
             if result.email:
-                tasks.send_signup_email(result.subscriber_id, result.email)
+                # Into the outbox with the signup; the task queue sends it, so how long
+                # this takes says nothing about whether the address was on the list.
+                subscriber = db.session.get(Subscriber, result.subscriber_id)
+                emails.queue_signup_email(subscriber, result.email)
+            db.session.commit()
             return redirect(url_for("newsletter.thanks"), code=303)
     return (
         render_template(

@@ -1,7 +1,7 @@
 """Shipping orders: the carriers we use, marking an order as shipped, the shipping email.
 
-Plain functions: `mark_shipped` changes the order and flushes, and the caller
-commits; `send_shipping_email` runs after that commit and commits what it records.
+Plain functions: `mark_shipped` changes the order and flushes, `send_shipping_email`
+queues the email in the same transaction, and the caller commits both.
 """
 
 from __future__ import annotations
@@ -131,31 +131,35 @@ def mark_shipped(
 
 
 def send_shipping_email(order: Order, actor_email: str = "") -> bool:
-    """Tell the customer their order is on its way (commits the timeline entry).
+    """Queue the email telling the customer their order is on its way (flushes).
 
-    Called once, by whoever's `mark_shipped` changed the order. Trouble with the
-    mail server is recorded on the order, never undoes the shipping.
+    Called once, by whoever's `mark_shipped` changed the order, before that change
+    is committed: the email goes into the outbox with the shipping, and the task
+    queue delivers it. Returns False when it could not be queued (no address, or
+    mail trouble, which is recorded on the order and never undoes the shipping).
     """
     from shop.mail import send_email
 
     if not order.email:
         record_event(order, "email_skipped", "No email address to send the shipping email to.")
-        db.session.commit()
         return False
     try:
         send_email(
             order.email,
             f"Your order {order.number} is on its way",
             "email/order_shipped",
+            kind="order_shipped",
+            label="Shipping email",
+            dedupe_key=f"order-shipped:{order.id}",
+            order_id=order.id,
             order=order,
             order_url=order_url(order),
         )
     except Exception:  # noqa: BLE001 - mail trouble must not undo the shipping
-        log.exception("Could not send the shipping email for order %s", order.id)
-        db.session.rollback()
-        record_event(order, "email_failed", "The shipping email could not be sent.")
-        db.session.commit()
+        log.exception("Could not queue the shipping email for order %s", order.id)
+        record_event(order, "email_failed", "The shipping email could not be queued.")
         return False
-    record_event(order, "email_sent", f"Shipping email sent to {order.email}.", actor=actor_email)
-    db.session.commit()
+    record_event(
+        order, "email_queued", f"Shipping email queued for {order.email}.", actor=actor_email
+    )
     return True

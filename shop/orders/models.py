@@ -88,6 +88,7 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the confirmation email was queued (once per order); its delivery is on the timeline.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Shipping, set once when staff mark the order as shipped.
     carrier: Mapped[str] = mapped_column(String(40), default="")

@@ -345,35 +345,40 @@ def _return_to_stock(order: Order, restock: dict[int, int]) -> dict[str, int]:
 
 
 def send_refund_email(refund: Refund, actor_email: str = "") -> bool:
-    """Tell the customer about a refund that went through (commits the timeline entry).
+    """Queue the email telling the customer about a refund that went through (flushes;
+    the caller commits, and the task queue delivers it).
 
-    Mail trouble is recorded on the order and never undoes the refund.
+    Returns False when it could not be queued (no address, or mail trouble, which is
+    recorded on the order and never undoes the refund).
     """
     from shop.mail import send_email
 
     order = refund.order
     if not order.email:
         record_event(order, "email_skipped", "No email address to send the refund email to.")
-        db.session.commit()
         return False
+    amount = format_money(refund.amount_pence, order.currency)
     try:
         send_email(
             order.email,
             f"Refund for your order {order.number}",
             "email/order_refunded",
+            kind="order_refunded",
+            label=f"Refund email ({amount})",
+            dedupe_key=f"order-refund:{refund.id}",
+            order_id=order.id,
             order=order,
             refund=refund,
             order_url=order_url(order),
         )
     except Exception:  # noqa: BLE001 - mail trouble must not undo the refund
-        log.exception("Could not send the refund email for order %s", order.id)
-        db.session.rollback()
-        record_event(order, "email_failed", "The refund email could not be sent.")
-        db.session.commit()
+        log.exception("Could not queue the refund email for order %s", order.id)
+        record_event(order, "email_failed", "The refund email could not be queued.")
         return False
-    amount = format_money(refund.amount_pence, order.currency)
     record_event(
-        order, "email_sent", f"Refund email ({amount}) sent to {order.email}.", actor=actor_email
+        order,
+        "email_queued",
+        f"Refund email ({amount}) queued for {order.email}.",
+        actor=actor_email,
     )
-    db.session.commit()
     return True

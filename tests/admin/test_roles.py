@@ -66,6 +66,9 @@ ACCESS: dict[str, set[str] | str] = {
     "newsletter_admin.subscriber_list": EDITORS,
     "newsletter_admin.subscriber_export": EDITORS,
     "newsletter_admin.subscriber_erase": EDITORS,
+    # Emails waiting or given up (shop/mail/admin/views.py): administrators only
+    "mail_admin.message_list": ADMIN,
+    "mail_admin.message_retry": ADMIN,
     # Journal articles and authors (shop/journal/admin/views.py)
     "journal_admin.article_list": EDITORS,
     "journal_admin.article_new": EDITORS,
@@ -166,7 +169,7 @@ def test_the_forbidden_page_is_the_friendly_error_page(client, login):
 
 def test_allowed_matches_the_roles(app):
     expected = {
-        "admin": {"catalogue", "journal", "newsletter", "orders", "staff", "audit"},
+        "admin": {"catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit"},
         "editor": {"catalogue", "journal", "newsletter"},
         "fulfilment": {"orders"},
     }
@@ -179,7 +182,7 @@ def test_allowed_matches_the_roles(app):
 
             user = db.session.get(StaffUser, staff.id)
             gone = db.session.get(StaffUser, inactive.id)
-            for area in ["catalogue", "journal", "newsletter", "orders", "staff", "audit"]:
+            for area in ["catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit"]:
                 assert allowed(user, area) is (area in areas), (role, area)
                 assert allowed(gone, area) is False
     assert roles_for("orders") == ("admin", "fulfilment")
@@ -208,9 +211,9 @@ def test_role_required_refuses_unknown_roles():
 @pytest.mark.parametrize(
     "role, shown, hidden",
     [
-        ("admin", ["Staff", "Audit log"], []),
-        ("editor", [], ["Staff", "Audit log"]),
-        ("fulfilment", [], ["Staff", "Audit log"]),
+        ("admin", ["Mail", "Staff", "Audit log"], []),
+        ("editor", [], ["Mail", "Staff", "Audit log"]),
+        ("fulfilment", [], ["Mail", "Staff", "Audit log"]),
     ],
 )
 def test_the_admin_menu_shows_only_what_the_role_may_open(client, login, role, shown, hidden):

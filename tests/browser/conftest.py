@@ -9,7 +9,8 @@ the shop served over real HTTP.
 - Each module serves the shop from a thread (werkzeug's `make_server`, threaded) on
   127.0.0.1 and a free port, with real forms (CSRF on), no rate limits and
   SHOP_BASE_URL set to the server's own URL; `live_server` is that server, and a module
-  can override it (the Stripe journey points its app at a local Stripe).
+  can override it (the Stripe journey points its app at a local Stripe). Beside it a
+  thread runs the task queue, as the consumer does beside `make run`.
 - Each test gets fresh browser contexts (its own cookies, so its own basket). When a test
   fails, every page it opened is saved as `test-artifacts/<test name>.png`.
 """
@@ -27,6 +28,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from shop import create_app
 from shop.extensions import db
 from tests.helpers.database import POSTGRES_URL, empty_postgres_tables, fast_sqlite, make_config
+from tests.helpers.queue import QueueWorker
 
 CHROMIUM = Path("/usr/bin/chromium")
 NO_CHROMIUM = "Chromium not found at /usr/bin/chromium: browser tests skipped"
@@ -121,11 +123,13 @@ class LiveServer:
             daemon=True,
         )
         self._thread.start()
+        self._queue = QueueWorker(app)
 
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._queue.stop()
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

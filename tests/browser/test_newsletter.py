@@ -11,20 +11,10 @@ from playwright.sync_api import expect
 
 from shop.extensions import db
 from shop.newsletter import services
-from shop.tasks import huey
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "Reader.Browser@Example.com"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _tasks_run_at_once():
-    """Queued tasks (the confirmation email) run in the request, whatever REDIS_URL says."""
-    before = huey.immediate
-    huey.immediate = True
-    yield
-    huey.immediate = before
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Newsletter fixtures and helpers: an app that mails a real SMTP server, signing up
 the way a browser does, and reading links out of the mail that arrives.
 
-Tasks run eagerly in the test process (huey in immediate mode), so a campaign
-is sent before the request that queued it returns.
+Nothing is sent inside a request: the test client runs the task queue after each
+response (tests/helpers/queue.py), so a signup's email or a campaign has gone by the time
+the next line of a test looks for it.
 """
 
 from __future__ import annotations
@@ -19,19 +20,9 @@ from shop.newsletter import services
 from shop.newsletter.consent import CURRENT_VERSION
 from shop.newsletter.models import Campaign, Subscriber
 from shop.newsletter.tokens import form_stamp
-from shop.tasks import huey
 
 BASE_URL = "https://shop.test"
 SENDER = "Flora & Barrier <hello@shop.test>"
-
-
-@pytest.fixture(autouse=True)
-def _eager_tasks():
-    """Run queued tasks at once, in this process, whatever REDIS_URL says."""
-    before = huey.immediate
-    huey.immediate = True
-    yield
-    huey.immediate = before
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from shop.newsletter.consent import CURRENT_VERSION, WORDINGS
 from shop.newsletter.models import Campaign, Delivery, Subscriber, SubscriberTopic
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.queue import run_queue
 from tests.helpers.staff import AuthActions
 from tests.newsletter.conftest import queue, run_sender, subscriber
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
@@ -226,6 +227,29 @@ def test_editing_a_draft(nl_app, nl_client, login, shop_data):
             "journal",
             "New body",
         )
+
+
+def test_a_campaign_is_never_sent_inside_the_request(nl_app, smtp_server):
+    with nl_app.app_context():
+        for n in range(3):
+            SubscriberFactory(email=f"list{n}@example.com")
+        campaign_id = CampaignFactory().id
+    staff = nl_app.test_client(run_queue=False)  # the request alone, no consumer
+    AuthActions(nl_app, staff)("editor")
+    campaign_url = f"/admin/newsletter/campaigns/{campaign_id}"
+
+    sent = staff.post(f"{campaign_url}/send")
+
+    assert sent.status_code == 303
+    assert smtp_server.messages == []
+    html = page(staff.get(sent.headers["Location"]))
+    assert "Sending to 3 subscribers." in html.select_one(".flashes").get_text()
+    assert html.select_one("[data-campaign-status]")["data-campaign-status"] == "queued"
+    # The task queue sends it, after the request.
+    assert run_queue(nl_app) == 1
+    assert len(smtp_server.wait_for(3)) == 3
+    html = page(staff.get(campaign_url))
+    assert html.select_one("[data-campaign-status]")["data-campaign-status"] == "sent"
 
 
 def test_resuming_a_stalled_campaign_finishes_it(nl_app, nl_client, login, smtp_server):

@@ -110,6 +110,48 @@ def test_campaign_mail_carries_one_click_unsubscribe_headers(nl_app, smtp_server
     assert (record.status, record.unsubscribe_method) == ("unsubscribed", "one-click")
 
 
+def test_list_headers_arrive_as_plain_unfolded_lines(nl_app, smtp_server):
+    """RFC 2369 and RFC 8058: a mailbox provider reads these headers as they are on the
+    wire, so they must not be RFC 2047 encoded words (=?utf-8?q?=3Chttps...)."""
+    with nl_app.app_context():
+        token = SubscriberFactory(email="reader@example.com").unsubscribe_token
+    campaign_id = make_campaign(nl_app)
+    queue(nl_app, campaign_id)
+    run_sender(nl_app, campaign_id)
+
+    (mail,) = smtp_server.wait_for(1)
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")  # as the server received them
+    unsubscribe = f"List-Unsubscribe: <https://shop.test/newsletter/unsubscribe/{token}>"
+    assert len(unsubscribe) > 78  # longer than a line should be: the case that was encoded
+    assert unsubscribe.encode() in head
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
+    assert b'List-Id: "Flora & Barrier newsletter" <newsletter.shop.test>' in head
+    list_lines = [line for line in head if line.lower().startswith(b"list-")]
+    assert len(list_lines) == 3 and not any(b"=?" in line for line in list_lines)
+
+
+def test_a_mailbox_for_unsubscribing_is_offered_beside_the_link_when_set(app_factory, smtp_server):
+    smtp_server.clear()
+    app = app_factory(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        SHOP_BASE_URL="https://shop.test",
+        NEWSLETTER_UNSUBSCRIBE_MAILTO="leave@shop.test",
+    )
+    with app.app_context():
+        token = SubscriberFactory(email="reader@example.com").unsubscribe_token
+    campaign_id = make_campaign(app)
+    queue(app, campaign_id)
+    run_sender(app, campaign_id)
+
+    (mail,) = smtp_server.wait_for(1)
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert (
+        f"List-Unsubscribe: <https://shop.test/newsletter/unsubscribe/{token}>, "
+        "<mailto:leave@shop.test?subject=unsubscribe>"
+    ).encode() in head
+
+
 def test_only_confirmed_subscribers_of_the_topic_get_it(nl_app, smtp_server):
     with nl_app.app_context():
         SubscriberFactory(email="yes@example.com", topics=["skincare", "journal"])

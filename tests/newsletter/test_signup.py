@@ -7,8 +7,10 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from sqlalchemy import select
 
 from shop.extensions import db
+from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
 from shop.newsletter import services
 from shop.newsletter.consent import CURRENT_VERSION, WORDINGS
@@ -16,6 +18,7 @@ from shop.newsletter.models import Subscriber
 from shop.newsletter.tokens import form_stamp
 from tests.factories import ArticleFactory
 from tests.helpers import page
+from tests.helpers.queue import run_queue
 from tests.newsletter.conftest import (
     confirm_path,
     count_subscribers,
@@ -384,3 +387,37 @@ def test_two_signups_for_one_new_address_make_one_subscriber(app):
         assert (first.email, second.email) == ("confirm", None)
         record = db.session.get(Subscriber, first.subscriber_id)
         assert record.consent_version == CURRENT_VERSION  # an unknown version is not recorded
+
+
+# The confirmation email, in the outbox ------------------------------------------
+
+
+def test_the_signup_email_waits_in_the_outbox_and_goes_only_if_it_still_applies(
+    nl_app, smtp_server
+):
+    browser = nl_app.test_client(run_queue=False)  # the requests alone, no consumer
+    for email in ("keen@example.com", "quick@example.com", "gone@example.com"):
+        assert sign_up(browser, nl_app, email).status_code == 303
+    assert smtp_server.messages == []  # queued with the signup, not sent by it
+    with nl_app.app_context():
+        rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+        assert [(row.recipient, row.kind, row.status) for row in rows] == [
+            (email, "newsletter_confirm", "queued")
+            for email in ("keen@example.com", "quick@example.com", "gone@example.com")
+        ]
+        # Before the mail server got them: one confirmed (from another device, say),
+        # one erased at their request.
+        services.confirm_subscription(services.subscriber_by_email("quick@example.com"))
+        services.erase_subscriber(services.subscriber_by_email("gone@example.com"), actor=None)
+        db.session.commit()
+
+    run_queue(nl_app)
+
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ["keen@example.com"]
+    with nl_app.app_context():
+        rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+        assert [(row.recipient, row.status, row.last_error) for row in rows] == [
+            ("keen@example.com", "sent", None),
+            ("quick@example.com", "cancelled", "Confirmed before it went."),
+        ]  # nothing is kept of the erased address

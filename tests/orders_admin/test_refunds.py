@@ -102,7 +102,10 @@ def test_a_part_refund_goes_through_stripe_and_is_recorded(shop, order_id):
     assert f'href="{link}"' in html
 
     soup = page(shop.staff.get(response.headers["Location"]))
-    assert "Refunded £10.50; customer@example.com was told." in soup.select_one(".flashes").text
+    assert (
+        "Refunded £10.50; the email to customer@example.com is on its way."
+        in soup.select_one(".flashes").text
+    )
     assert soup.select_one("[data-refunded]").get_text(strip=True) == "£10.50"
     assert soup.select_one("[data-refundable]").get_text(strip=True) == "£50.00"
     assert soup.select_one("[data-refunds] [data-refund-status]")["data-refund-status"] == (

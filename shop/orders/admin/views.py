@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "placed": "Placed",
     "payment_started": "Payment page opened",
     "paid": "Paid",
+    "email_queued": "Email queued",
     "email_sent": "Emailed",
     "email_failed": "Email failed",
     "email_skipped": "Email not sent",
@@ -145,9 +146,13 @@ def order_ship(order_id: int):
         db.session.rollback()
         flash(f"Order {order.number} was already marked as shipped: nothing was changed.", "info")
         return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
+    queued = fulfilment.send_shipping_email(order, actor_email=actor.email)
     db.session.commit()
-    if fulfilment.send_shipping_email(order, actor_email=actor.email):
-        flash(f"Order {order.number} is marked as shipped and {order.email} was told.", "success")
+    if queued:
+        flash(
+            f"Order {order.number} is marked as shipped; the email to {order.email} is on its way.",
+            "success",
+        )
     else:
         flash(
             f"Order {order.number} is marked as shipped, but the shipping email could not be "
@@ -187,8 +192,10 @@ def order_refund(order_id: int):
         problem = f"The payment provider refused the refund, so nothing was refunded: {exc}"
         return _render_order(order, refund_form=form, refund_problem=problem, status=400)
     amount = format_money(refund.amount_pence, order.currency)
-    if refunds.send_refund_email(refund, actor_email=actor.email):
-        flash(f"Refunded {amount}; {order.email} was told.", "success")
+    queued = refunds.send_refund_email(refund, actor_email=actor.email)
+    db.session.commit()
+    if queued:
+        flash(f"Refunded {amount}; the email to {order.email} is on its way.", "success")
     else:
         flash(f"Refunded {amount}, but the refund email could not be sent.", "warning")
     return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
