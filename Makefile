@@ -35,10 +35,11 @@ run: seed
 	@echo "  The shop is at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	@echo "  Emails and campaigns go out through the task queue (huey_consumer, started beside it)"
 	@echo ""
-	@SHOP_ENV=development $(BIN)/huey_consumer shop.tasks.huey --workers 2 --max-delay 1 & \
+	@export SHOP_ENV=development SHOP_BASE_URL="$${SHOP_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/huey_consumer shop.tasks.huey --workers 2 --max-delay 1 & \
 	consumer=$$!; \
 	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
-	SHOP_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: dev
 	$(BIN)/ruff check .
