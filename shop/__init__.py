@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop.config import check_settings, load_settings
 
@@ -26,8 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Client addresses (rate limits, login throttling) and https come from the proxy.
         # X-Forwarded-Host is left alone: links are built on SHOP_BASE_URL, so nothing
         # needs the host a request names, and nobody can choose it for us.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -35,15 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    # Imported here, not at the top: this module runs first whenever any `shop.x` is
+    # imported (a model in a script, a test factory), and the factory imports every
+    # feature and its views. Only an app needs those.
     from shop import factory
-    from shop.pagecache import register_page_cache
-    from shop.security import register_security_headers
 
-    factory.register_extensions(app)
-    factory.register_blueprints(app)
-    factory.register_template_helpers(app)
-    factory.register_errorhandlers(app)
-    factory.register_commands(app)
-    register_security_headers(app)
-    register_page_cache(app)
+    factory.assemble(app)
     return app

@@ -4,7 +4,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from shop.admin.services import ensure_demo_admin
+from shop.catalogue.demo import seed_demo_catalogue
+from shop.checkout.services import release_expired_orders
 from shop.extensions import db
+from shop.journal.demo import seed_demo_journal
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -15,16 +19,12 @@ DEMO_ADMIN_PASSWORD = "quince-meadow-shop-2026"  # noqa: S105 - development demo
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo catalogue. Safe to run again: it only adds what is missing."""
-    from shop.catalogue.demo import seed_demo_catalogue
-    from shop.journal.demo import seed_demo_journal
 
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
     if current_app.config["SHOP_ENV"] == "development":
-        from shop.admin.services import ensure_demo_admin
-
         ensure_demo_admin(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         db.session.commit()
         click.echo(
@@ -36,7 +36,6 @@ def seed_demo_command() -> None:
 @with_appcontext
 def release_expired_command() -> None:
     """End unpaid checkouts whose payment window has passed and give their stock back."""
-    from shop.checkout.services import release_expired_orders
 
     counts = release_expired_orders()
     click.echo(

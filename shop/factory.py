@@ -2,14 +2,53 @@
 
 from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
+from shop import PROJECT_ROOT, pagecache, urls
+from shop.admin.commands import create_staff_command
+from shop.admin.views import bp as admin_bp
+from shop.cart.views import bp as cart_bp
+from shop.catalogue.admin.views import bp as catalogue_admin_bp
+from shop.catalogue.search_text import keep_search_text_current
+from shop.catalogue.services import navigation_shelves
+from shop.catalogue.views import bp as catalogue_bp
+from shop.checkout.payments import uses_demo_payments
+from shop.checkout.views import bp as checkout_bp
+from shop.commands import release_expired_command, seed_demo_command
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+from shop.formatting import format_amount, format_cfu, paragraphs
+from shop.journal.admin.views import bp as journal_admin_bp
+from shop.journal.views import bp as journal_bp
+from shop.mail.admin.views import bp as mail_admin_bp
+from shop.money import format_money
+from shop.newsletter.admin.views import bp as newsletter_admin_bp
+from shop.newsletter.views import bp as newsletter_bp
+from shop.numbers import IdConverter
+from shop.orders.admin.views import bp as orders_admin_bp
+from shop.orders.views import bp as orders_bp
+from shop.pagecache import register_page_cache
+from shop.pages.views import bp as pages_bp
+from shop.security import register_security_headers
+
+
+def assemble(app: Flask) -> None:
+    """Everything an app is made of, in order: extensions, blueprints, template helpers,
+    error pages, commands, security headers, then the page cache (whose before-request
+    step must run first)."""
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security_headers(app)
+    register_page_cache(app)
 
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from shop import PROJECT_ROOT
+    keep_search_text_current()
 
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -29,8 +68,6 @@ def redis_client_options() -> dict:
     second and try once more at most (a pooled connection may have gone stale), so a
     Redis that is down or hanging costs a request little; each then carries on without
     it (see shop.pagecache and RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
 
     return {
         "socket_connect_timeout": 0.5,
@@ -61,24 +98,8 @@ def cache_settings(config) -> dict:
 
 
 def register_blueprints(app: Flask) -> None:
-    from shop.numbers import IdConverter
-
     # Before any route is added: every <int:...> in a URL is held to the id columns' range.
     app.url_map.converters["int"] = IdConverter
-
-    from shop.admin import bp as admin_bp
-    from shop.cart import bp as cart_bp
-    from shop.catalogue import bp as catalogue_bp
-    from shop.catalogue.admin import bp as catalogue_admin_bp
-    from shop.checkout import bp as checkout_bp
-    from shop.journal import bp as journal_bp
-    from shop.journal.admin import bp as journal_admin_bp
-    from shop.mail.admin import bp as mail_admin_bp
-    from shop.newsletter import admin_bp as newsletter_admin_bp
-    from shop.newsletter import bp as newsletter_bp
-    from shop.orders import bp as orders_bp
-    from shop.orders.admin import bp as orders_admin_bp
-    from shop.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(catalogue_bp)
@@ -96,9 +117,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from shop import urls
-    from shop.formatting import format_amount, format_cfu, paragraphs
-    from shop.money import format_money
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["cfu"] = format_cfu
@@ -111,8 +129,6 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["nav_categories"] = _nav_categories
-
-    from shop.checkout.payments import uses_demo_payments
 
     @app.context_processor
     def shop_context() -> dict:
@@ -128,9 +144,6 @@ def register_template_helpers(app: Flask) -> None:
 def _nav_categories():
     """The shop's shelves for the header and footer, kept in the cache between requests."""
     if "nav_categories" not in g:
-        from shop import pagecache
-        from shop.catalogue.services import navigation_shelves
-
         shelves = pagecache.read("fragment:nav-shelves")
         if shelves is None:
             shelves = navigation_shelves()
@@ -168,8 +181,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from shop.admin.commands import create_staff_command
-    from shop.commands import release_expired_command, seed_demo_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)

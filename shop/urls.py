@@ -1,8 +1,14 @@
-"""Absolute URLs and media URLs for pages, feeds and emails."""
+"""Absolute URLs and media URLs for pages, feeds and emails.
+
+A kernel module: it knows no feature. A picture is anything with `filename(width)`
+and `width_list` (the catalogue's and the journal's images both are).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
 
 from flask import current_app, g, has_request_context, request, url_for
-
-from shop.catalogue.models import ProductImage
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -37,11 +43,17 @@ def _media_url_parts(external: bool):
     return known[key]
 
 
-def media_url(image: ProductImage, width: int | None = None, external: bool = False) -> str:
+class Picture(Protocol):
+    width_list: list[int]
+
+    def filename(self, width: int | None = None) -> str: ...
+
+
+def media_url(image: Picture, width: int | None = None, external: bool = False) -> str:
     prefix, quote = _media_url_parts(external)
     return prefix + quote(image.filename(width))
 
 
-def image_srcset(image: ProductImage) -> str:
+def image_srcset(image: Picture) -> str:
     prefix, quote = _media_url_parts(False)
     return ", ".join(f"{prefix}{quote(image.filename(w))} {w}w" for w in image.width_list)

@@ -5,7 +5,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from shop.admin import services
 from shop.admin.models import Role
+from shop.extensions import db
 
 
 @click.command("create-staff")
@@ -29,8 +31,6 @@ def create_staff_command(email: str, role: str, password_stdin: bool) -> None:
     input with --password-stdin); it is never accepted as an argument, so it
     stays out of shell history and process lists.
     """
-    from shop.admin import services
-    from shop.extensions import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -15,8 +15,10 @@ from sqlalchemy import case, func, select
 
 from shop.admin.auth import hash_password, normalise_email, password_problem
 from shop.admin.models import AuditEntry, Role, StaffUser
+from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.models import utcnow
+from shop.orders.models import Order, OrderStatus
 
 
 class StaffError(ValueError):
@@ -279,7 +281,6 @@ def period_starts(now: datetime) -> tuple[datetime, datetime]:
 
 def sales_figures(now: datetime | None = None) -> SalesFigures:
     """Paid orders and revenue (less refunds) today and this week, in one query."""
-    from shop.orders.models import Order, OrderStatus
 
     today, week = period_starts(now or utcnow())
     is_today = Order.paid_at >= today
@@ -309,7 +310,6 @@ class LowStockLine:
 
 def low_stock(threshold: int, limit: int = 50) -> list[LowStockLine]:
     """Sizes on sale with `threshold` or fewer units left, fewest first (one query)."""
-    from shop.catalogue.models import Product, Variant
 
     available = Variant.on_hand - Variant.reserved
     rows = db.session.execute(

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from shop.admin import bp, services
+from shop.admin import services
 from shop.admin.auth import (
     SESSION_ENDED_MESSAGES,
     allowed,
@@ -39,6 +39,9 @@ from shop.extensions import db, limiter, login_manager
 from shop.models import utcnow
 from shop.numbers import page_number
 from shop.pages.services import safe_local_path
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
 # When the signed-in member of staff signed in, and when they last made a request

@@ -2,6 +2,7 @@
 with it, adding to the basket answers JSON and the page updates in place."""
 
 from flask import (
+    Blueprint,
     current_app,
     flash,
     g,
@@ -13,11 +14,14 @@ from flask import (
     url_for,
 )
 
-from shop.cart import bp, services
+from shop.cart import services
 from shop.cart.forms import AddToCartForm, RemoveLineForm, ShippingForm, UpdateLineForm
 from shop.extensions import db, limiter
 from shop.pagecache import VisitorValue
 from shop.pages.services import safe_local_path
+
+bp = Blueprint("cart", __name__)
+
 
 SESSION_KEY = "cart"
 

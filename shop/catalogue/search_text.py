@@ -7,6 +7,7 @@ other tables. It is rebuilt before every flush that changes any of them, whoever
 makes the change: the back office, the CSV import, the demo seed, the benchmark
 catalogue or a test factory. Only statements that bypass the ORM unit of work (a
 Core or bulk UPDATE of these tables) must call `refresh_search_text` themselves.
+The app factory turns the flush listener on (`keep_search_text_current`).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def _refresh_on_flush(session: Session) -> None:
         refresh_search_text(product, kept["ingredients"], kept["strains"])
 
 
-@event.listens_for(Session, "before_flush")
 def _keep_search_text_current(session: Session, flush_context, instances) -> None:
     _refresh_on_flush(session)
+
+
+def keep_search_text_current() -> None:
+    """Rebuild search text before every flush, from any writer (the app factory calls
+    this once; calling it again changes nothing)."""
+    if not event.contains(Session, "before_flush", _keep_search_text_current):
+        event.listen(Session, "before_flush", _keep_search_text_current)

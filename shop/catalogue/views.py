@@ -2,13 +2,15 @@
 
 from urllib.parse import quote
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from shop.catalogue import bp, services
+from shop.catalogue import services
 from shop.catalogue.models import Product, SlugRedirect
 from shop.extensions import db
 from shop.journal.services import articles_featuring
 from shop.urls import absolute_url, media_url
+
+bp = Blueprint("catalogue", __name__)
 
 
 @bp.get("/shop", defaults={"category_slug": None})

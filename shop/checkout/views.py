@@ -2,11 +2,11 @@
 
 import logging
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from shop.cart.views import current_cart
-from shop.checkout import bp, services
+from shop.checkout import services
 from shop.checkout.forms import CheckoutForm, DemoPaymentForm
 from shop.checkout.payments import (
     Address,
@@ -20,6 +20,9 @@ from shop.extensions import csrf, db, limiter
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import order_for_customer
 from shop.urls import absolute_url
+
+bp = Blueprint("checkout", __name__)
+
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.catalogue.models import Product, SkinConcern
+from shop.catalogue.models import Product, ProductImage, SkinConcern
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
 
@@ -94,7 +94,6 @@ class Article(db.Model):
         """The hero picture in the shape the image macros expect, or None."""
         if not self.hero_stem:
             return None
-        from shop.catalogue.models import ProductImage
 
         return ProductImage(
             stem=self.hero_stem,

@@ -1,10 +1,12 @@
 """Journal pages: the index, an article, and the Atom feed."""
 
-from flask import abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from shop.catalogue.services import all_concerns, product_stock_state
-from shop.journal import bp, services
+from shop.journal import services
 from shop.urls import absolute_url, media_url
+
+bp = Blueprint("journal", __name__)
 
 
 @bp.get("/journal")

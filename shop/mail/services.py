@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, event, func, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,8 @@ from shop.mail import transport
 from shop.mail.messages import BuiltMessage, build_message
 from shop.mail.models import EmailStatus, OutgoingEmail
 from shop.models import utcnow
+from shop.queue import app_context, huey
+from shop.signals import email_outcome
 
 logger = logging.getLogger("shop.mail")
 
@@ -165,10 +167,9 @@ def enqueue_after_commit(email_id: int) -> None:
 def enqueue_delivery(email_id: int) -> bool:
     """Put a delivery task on the queue now. False (and logged) when the queue is down:
     the sweep delivers the email once the queue works again."""
-    from shop import tasks
 
     try:
-        tasks.deliver_email(email_id)
+        deliver_email_task(email_id)
     except Exception:
         logger.warning(
             "Could not queue the delivery of email %s; the sweep will send it",
@@ -191,6 +192,13 @@ def _enqueue_committed_emails(session: Session) -> None:
 def _forget_uncommitted_emails(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_TO_ENQUEUE, None)
+
+
+@huey.task()
+def deliver_email_task(email_id: int) -> None:
+    """The queued job: send one email from the outbox, if it is (still) due."""
+    with app_context():
+        deliver_email(email_id)
 
 
 # Delivering -----------------------------------------------------------------------
@@ -299,11 +307,11 @@ def _set_status(email_id: int, status: EmailStatus, **values) -> None:
 
 
 def _record_on_order(email: OutgoingEmail, kind: str, message: str) -> None:
+    """Tell whoever keeps the order's timeline (shop.orders) what became of its email;
+    their entry is written in this delivery's transaction."""
     if email.order_id is None:
         return
-    from shop.orders.models import OrderEvent
-
-    db.session.add(OrderEvent(order_id=email.order_id, kind=kind, message=message[:1000]))
+    email_outcome.send(email, order_id=email.order_id, kind=kind, message=message[:1000])
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -384,62 +392,3 @@ def purge_old_emails(now: datetime, keep_days: int) -> int:
     )
     db.session.commit()
     return result.rowcount
-
-
-# Staff ----------------------------------------------------------------------------
-
-
-def waiting_and_failed_query(status: str | None = None):
-    """Emails not delivered yet (queued, sending) or given up, newest first."""
-    statuses = (
-        [status]
-        if status in (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED)
-        else [EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED]
-    )
-    return (
-        select(OutgoingEmail)
-        .where(OutgoingEmail.status.in_(statuses))
-        .order_by(OutgoingEmail.created_at.desc(), OutgoingEmail.id.desc())
-    )
-
-
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(
-        select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)
-    ).all()
-    counts = {str(status): 0 for status in EmailStatus}
-    counts.update({status: count for status, count in rows})
-    return counts
-
-
-def retry_email(email_id: int, actor, ip: str | None = None, now: datetime | None = None) -> bool:
-    """Give a failed email a new round of tries, starting now (flushes; audited).
-
-    False when it is not failed (any more): retried already, or never failed.
-    """
-    from shop.admin.services import record_audit
-
-    email = db.session.get(OutgoingEmail, email_id)
-    if email is None or email.status != EmailStatus.FAILED:
-        return False
-    before = {"status": email.status, "attempts": email.attempts, "last_error": email.last_error}
-    moved = db.session.execute(
-        update(OutgoingEmail)
-        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == EmailStatus.FAILED)
-        .values(status=EmailStatus.QUEUED, attempts=0, next_attempt_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        return False
-    record_audit(
-        actor,
-        "mail.retry",
-        "outgoing_email",
-        email_id,
-        f"Sent the email “{email.subject}” to {email.recipient} again",
-        before,
-        {"status": str(EmailStatus.QUEUED), "attempts": 0},
-        ip=ip,
-    )
-    enqueue_after_commit(email_id)
-    return True

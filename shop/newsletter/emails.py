@@ -22,8 +22,7 @@ from flask import current_app, has_request_context
 
 from shop.journal.rendering import SHORTCODE, render_body
 from shop.journal.services import products_for_cards
-from shop.mail import register_delivery_check, send_email, send_now
-from shop.mail.models import OutgoingEmail
+from shop.mail import send_email, send_now
 from shop.money import format_money
 from shop.newsletter.models import TOPICS, Campaign, Subscriber, SubscriberStatus
 from shop.newsletter.tokens import confirmation_token
@@ -127,26 +126,6 @@ def send_already_subscribed(subscriber: Subscriber) -> None:
             preferences_url=unsubscribe_url(subscriber.unsubscribe_token),
             topics=[TOPICS[name] for name in subscriber.topic_names],
         )
-
-
-def _signup_email_problem(wanted: SubscriberStatus):
-    """A delivery check: why a signup email waiting in the outbox should no longer go."""
-
-    def problem(email: OutgoingEmail) -> str | None:
-        from shop.newsletter.services import subscriber_by_email
-
-        subscriber = subscriber_by_email(email.recipient)
-        if subscriber is None:
-            return "The subscriber was erased before it went."
-        if subscriber.status != wanted:
-            return f"{subscriber.status_enum.label} before it went."
-        return None
-
-    return problem
-
-
-register_delivery_check(CONFIRM, _signup_email_problem(SubscriberStatus.PENDING))
-register_delivery_check(ALREADY_SUBSCRIBED, _signup_email_problem(SubscriberStatus.CONFIRMED))
 
 
 # Campaigns -----------------------------------------------------------------------

@@ -32,9 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from shop.admin.services import record_audit
 from shop.extensions import db
+from shop.mail import register_delivery_check
+from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
-from shop.newsletter import consent
+from shop.newsletter import consent, emails
+from shop.newsletter.emails import SIGNUP_EMAIL_KINDS
 from shop.newsletter.models import (
     TOPICS,
     Campaign,
@@ -351,7 +355,6 @@ def export_subscribers(
     filters: SubscriberFilters, shop_name: str, actor, ip: str | None = None
 ) -> tuple[str, int]:
     """The subscribers matching `filters` as CSV text, and how many; recorded in the audit log."""
-    from shop.admin.services import record_audit
 
     rows = subscriber_csv_rows(filters, shop_name)
     buffer = io.StringIO()
@@ -373,9 +376,6 @@ def export_subscribers(
 def erase_subscriber(subscriber: Subscriber, actor, ip: str | None = None) -> None:
     """Erase a subscriber and their consent record (GDPR). Campaign deliveries stay,
     counted but no longer linked to anyone. The audit entry keeps no address."""
-    from shop.admin.services import record_audit
-    from shop.mail.models import OutgoingEmail
-    from shop.newsletter.emails import SIGNUP_EMAIL_KINDS
 
     subscriber_id = subscriber.id
     before = {
@@ -429,7 +429,6 @@ def _checked_campaign_fields(subject: str, topic: str) -> str:
 
 
 def create_campaign(subject: str, body: str, topic: str, actor, ip: str | None = None) -> Campaign:
-    from shop.admin.services import record_audit
 
     subject = _checked_campaign_fields(subject, topic)
     campaign = Campaign(
@@ -457,7 +456,6 @@ def create_campaign(subject: str, body: str, topic: str, actor, ip: str | None =
 def update_campaign(
     campaign: Campaign, subject: str, body: str, topic: str, actor, ip: str | None = None
 ) -> None:
-    from shop.admin.services import record_audit
 
     if campaign.status != CampaignStatus.DRAFT:
         raise NewsletterError("This campaign has been sent and can no longer be changed.")
@@ -481,7 +479,6 @@ def update_campaign(
 
 
 def record_test_send(campaign: Campaign, actor, to: str, ip: str | None = None) -> None:
-    from shop.admin.services import record_audit
 
     record_audit(
         actor,
@@ -521,7 +518,6 @@ def audience_count(topic: str) -> int:
 def queue_campaign(campaign: Campaign, actor, ip: str | None = None, now=None) -> int:
     """Freeze a draft and create one pending delivery per confirmed subscriber of its
     topic. Returns how many. Queuing twice is refused (a double click sends nothing twice)."""
-    from shop.admin.services import record_audit
 
     now = now or utcnow()
     audience = audience_count(campaign.topic)
@@ -691,7 +687,6 @@ def send_campaign(
     delivery still `sending` after `stale_after` was left by a crash: it becomes
     `unknown` and is never sent again by itself.
     """
-    from shop.newsletter import emails
 
     report = SendReport()
     campaign = db.session.get(Campaign, campaign_id)
@@ -740,7 +735,6 @@ def send_campaign(
 
 def _deliver(delivery_id: int, topic: str, content, retry_delay: timedelta, clock) -> str | None:
     """Claim one delivery and send it; the status it ended in, or None if another run had it."""
-    from shop.newsletter import emails
 
     now = clock()
     claimed = db.session.execute(
@@ -854,3 +848,26 @@ def _finish_if_done(
     )
     db.session.commit()
     return True, None
+
+
+# Signup emails waiting in the outbox ---------------------------------------------
+
+
+def _signup_email_problem(wanted: SubscriberStatus):
+    """A delivery check: why a signup email waiting in the outbox should no longer go."""
+
+    def problem(email: OutgoingEmail) -> str | None:
+        subscriber = subscriber_by_email(email.recipient)
+        if subscriber is None:
+            return "The subscriber was erased before it went."
+        if subscriber.status != wanted:
+            return f"{subscriber.status_enum.label} before it went."
+        return None
+
+    return problem
+
+
+register_delivery_check(emails.CONFIRM, _signup_email_problem(SubscriberStatus.PENDING))
+register_delivery_check(
+    emails.ALREADY_SUBSCRIBED, _signup_email_problem(SubscriberStatus.CONFIRMED)
+)

@@ -7,6 +7,7 @@ import logging
 import time
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -18,12 +19,14 @@ from flask import (
 )
 
 from shop.extensions import csrf, db, limiter
-from shop.newsletter import bp, consent, emails, services
+from shop.newsletter import consent, emails, services
 from shop.newsletter.emails import ONE_CLICK
 from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, SignupForm
 from shop.newsletter.models import TOPICS, SignupSource, Subscriber, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
+
+bp = Blueprint("newsletter", __name__)
 
 logger = logging.getLogger(__name__)
 

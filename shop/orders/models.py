@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
+from shop.money import Money
 
 # An unpaid order's payment session closes at its payment_expires_at (it is opened with
 # that expiry). This long after it, allowing for clocks, the order has lapsed: its stock
@@ -113,7 +114,6 @@ class Order(db.Model):
     @property
     def vat_pence(self) -> int:
         """The VAT included in the total (prices include VAT at 20%)."""
-        from shop.money import Money
 
         return Money(self.total_pence, self.currency).vat_included.pence
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, Refund
+from shop.signals import email_outcome
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -20,6 +21,12 @@ def record_event(order: Order, kind: str, message: str = "", actor: str = "") ->
     event = OrderEvent(order_id=order.id, kind=kind, message=message, actor=actor)
     db.session.add(event)
     return event
+
+
+@email_outcome.connect
+def _note_email_on_timeline(email, *, order_id: int, kind: str, message: str) -> None:
+    """The mailer delivered (or gave up on) an order's email: put it on the timeline."""
+    db.session.add(OrderEvent(order_id=order_id, kind=kind, message=message))
 
 
 def order_for_customer(token: str) -> Order | None:

@@ -1,9 +1,10 @@
 """The order status page, reached by an unguessable token."""
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 
-from shop.orders import bp
 from shop.orders.services import order_for_customer
+
+bp = Blueprint("orders", __name__)
 
 
 @bp.get("/orders/<token>")

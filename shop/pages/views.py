@@ -1,6 +1,7 @@
 """Home, theme switch, media, sitemap, robots.txt and the health check."""
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -14,9 +15,11 @@ from flask import (
 
 from shop.catalogue import services as catalogue
 from shop.journal import services as journal
-from shop.pages import bp
 from shop.pages.services import database_is_reachable, safe_local_path
 from shop.urls import absolute_url
+
+bp = Blueprint("pages", __name__)
+
 
 THEME_COOKIE_MAX_AGE = 365 * 24 * 3600
 

@@ -54,7 +54,7 @@ ACCESS: dict[str, set[str] | str] = {
     "orders_admin.order_detail": {"admin", "fulfilment"},
     "orders_admin.order_ship": {"admin", "fulfilment"},
     "orders_admin.order_refund": {"admin", "fulfilment"},
-    # Newsletter campaigns and subscribers (shop/newsletter/admin_views.py)
+    # Newsletter campaigns and subscribers (shop/newsletter/admin/views.py)
     "newsletter_admin.campaign_list": EDITORS,
     "newsletter_admin.campaign_new": EDITORS,
     "newsletter_admin.campaign_detail": EDITORS,

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from shop import tasks
+from shop import queue, tasks
 from shop.admin.models import AuditEntry
 from shop.extensions import db
 from shop.mail import services
@@ -168,7 +168,7 @@ def test_an_order_paid_while_the_task_queue_is_down_is_confirmed_by_the_sweep(
     # A Redis that refuses connections: the delivery task cannot be queued.
     memory = huey.storage
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    monkeypatch.setattr(huey, "storage", tasks._make_huey().storage)
+    monkeypatch.setattr(huey, "storage", queue._make_huey().storage)
     cream = make_products(mail_app).cream
     caplog.set_level(logging.WARNING, logger="shop.mail")
 

@@ -12,7 +12,7 @@ import time
 import pytest
 from huey.consumer import Consumer, Scheduler
 
-from shop import tasks
+from shop import queue
 from shop.tasks import huey
 from tests.helpers.checkout import make_products
 from tests.mail.conftest import email_events, outbox, pay
@@ -82,10 +82,10 @@ def redis_server(tmp_path):
 def test_orders_paid_while_redis_is_down_are_confirmed_once_it_is_back(
     mail_app, smtp_server, redis_server, monkeypatch
 ):
-    # The queue as production has it: in Redis, through tasks._make_huey().
+    # The queue as production has it: in Redis, through queue._make_huey().
     monkeypatch.setenv("REDIS_URL", redis_server.url)
-    monkeypatch.setattr(huey, "storage", tasks._make_huey().storage)
-    monkeypatch.setattr(tasks, "_worker_app", mail_app)  # the app the consumer made
+    monkeypatch.setattr(huey, "storage", queue._make_huey().storage)
+    monkeypatch.setattr(queue, "_worker_app", mail_app)  # the app the consumer made
     cream = make_products(mail_app).cream
     consumer = QuietConsumer(huey, workers=1, initial_delay=0.05, max_delay=0.2)
     consumer.start()

@@ -11,6 +11,7 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy import update
 
 from shop import PROJECT_ROOT, tasks
+from shop import queue as task_queue
 from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Campaign, Delivery, Subscriber
@@ -23,35 +24,35 @@ from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 def test_the_queue_is_a_file_in_instance_unless_redis_is_configured(monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "testing")
     monkeypatch.delenv("REDIS_URL", raising=False)
-    local = tasks._make_huey()
+    local = task_queue._make_huey()
     # Queued for a consumer (make run starts one), never run by whoever queues it.
     assert isinstance(local, SqliteHuey) and not local.immediate
     assert local.storage.filename == str(PROJECT_ROOT / "instance" / "tasks.sqlite3")
     assert local.storage._conn is None  # the file is made when first used, not on import
 
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
-    shared = tasks._make_huey()  # connects only when a task is queued
+    shared = task_queue._make_huey()  # connects only when a task is queued
     assert isinstance(shared, RedisHuey) and not shared.immediate
     # A Redis that does not answer holds a request up for seconds, not for ever.
     connection = shared.storage.pool.connection_kwargs
-    assert connection["socket_connect_timeout"] == tasks.REDIS_TIMEOUT_SECONDS
+    assert connection["socket_connect_timeout"] == task_queue.REDIS_TIMEOUT_SECONDS
     assert connection["socket_timeout"] > shared.storage.read_timeout
 
 
 def test_a_task_outside_any_app_creates_the_app_once_per_worker(monkeypatch, tmp_path):
     monkeypatch.setenv("SHOP_ENV", "testing")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'worker.sqlite3'}")
-    monkeypatch.setattr(tasks, "_worker_app", None)
+    monkeypatch.setattr(task_queue, "_worker_app", None)
     assert not has_app_context()
-    with tasks.app_context():
+    with task_queue.app_context():
         first = current_app._get_current_object()
-    with tasks.app_context():
+    with task_queue.app_context():
         assert current_app._get_current_object() is first
     assert not has_app_context()
 
 
 def test_a_task_uses_the_current_app_context_when_there_is_one(app):
-    with app.app_context(), tasks.app_context():
+    with app.app_context(), task_queue.app_context():
         assert current_app._get_current_object() is app
 
 
@@ -61,7 +62,7 @@ def test_a_queued_campaign_is_sent_by_a_worker(nl_app, smtp_server, monkeypatch)
         SubscriberFactory(email="two@example.com")
         campaign_id = CampaignFactory().id
     queue(nl_app, campaign_id)
-    monkeypatch.setattr(tasks, "_worker_app", nl_app)  # the app this worker made
+    monkeypatch.setattr(task_queue, "_worker_app", nl_app)  # the app this worker made
     tasks.send_campaign(campaign_id)
     assert smtp_server.messages == []  # queued, not run by the caller
     assert run_queue() == 1  # a consumer: no app context of its own

@@ -9,6 +9,7 @@ redirect, or show the form again (400) with each problem next to its field.
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,7 +24,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from shop.admin.auth import role_required, roles_for
-from shop.catalogue.admin import bp, csv_io, services
+from shop.admin.views import protect_back_office
+from shop.catalogue.admin import csv_io, services
 from shop.catalogue.admin.forms import (
     CsvApplyForm,
     CsvUploadForm,
@@ -43,6 +45,10 @@ from shop.catalogue.services import product_stock_state, stock_state
 from shop.extensions import csrf, db
 from shop.models import utcnow
 from shop.pages.services import safe_local_path
+
+bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/catalogue")
+protect_back_office(bp)
+
 
 CATALOGUE_ROLES = roles_for("catalogue")
 PRODUCTS_PER_PAGE = 50

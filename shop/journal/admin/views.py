@@ -7,14 +7,15 @@ or show the form again (400) with each problem next to its field.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from shop.admin.auth import role_required, roles_for
+from shop.admin.views import protect_back_office
 from shop.catalogue.services import product_stock_state
 from shop.extensions import db
-from shop.journal.admin import bp, services
+from shop.journal.admin import services
 from shop.journal.admin.forms import (
     ACTIONS,
     ArticleFilterForm,
@@ -23,6 +24,10 @@ from shop.journal.admin.forms import (
 )
 from shop.journal.models import Author
 from shop.models import utcnow
+
+bp = Blueprint("journal_admin", __name__, url_prefix="/admin/journal")
+protect_back_office(bp)
+
 
 JOURNAL_ROLES = roles_for("journal")
 ARTICLES_PER_PAGE = 25

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop.admin.auth import role_required, roles_for
+from shop.admin.views import protect_back_office
 from shop.extensions import db
-from shop.mail import services
-from shop.mail.admin import bp
+from shop.mail import services as delivery
+from shop.mail.admin import services
 from shop.mail.admin.forms import MailFilterForm, RetryForm
+
+bp = Blueprint("mail_admin", __name__, url_prefix="/admin/mail")
+protect_back_office(bp)
+
 
 EMAILS_PER_PAGE = 50
 
@@ -33,7 +38,7 @@ def message_list():
         query_args={"status": status} if status else {},
         counts=services.status_counts(),
         retry_form=RetryForm(),
-        max_attempts=services.MAX_ATTEMPTS,
+        max_attempts=delivery.MAX_ATTEMPTS,
     ), (200 if valid else 400)
 
 

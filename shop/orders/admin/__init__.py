@@ -2,12 +2,3 @@
 
 Open to administrators and fulfilment staff.
 """
-
-from flask import Blueprint
-
-from shop.admin.views import protect_back_office
-
-bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
-protect_back_office(bp)
-
-from shop.orders.admin import views  # noqa: E402,F401

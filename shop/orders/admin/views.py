@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop.admin.auth import role_required, roles_for
+from shop.admin.views import protect_back_office
 from shop.extensions import db
 from shop.money import format_money
 from shop.numbers import page_number
 from shop.orders import fulfilment, refunds
-from shop.orders.admin import bp
 from shop.orders.admin.forms import (
     OrderFilterForm,
     ShipForm,
@@ -19,6 +19,10 @@ from shop.orders.admin.forms import (
 )
 from shop.orders.models import Order
 from shop.orders.services import OrderFilters, order_for_staff, order_search
+
+bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
+protect_back_office(bp)
+
 
 ORDERS_PER_PAGE = 50
 FILTER_FIELDS = ("q", "status", "fulfilment", "date_from", "date_to")

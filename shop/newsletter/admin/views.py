@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -26,7 +27,7 @@ from shop.admin.auth import role_required
 from shop.admin.views import sections_for
 from shop.extensions import db, login_manager
 from shop.models import utcnow
-from shop.newsletter import admin_bp, emails, services
+from shop.newsletter import emails, services
 from shop.newsletter.forms import ActionForm, CampaignForm, SubscriberFilterForm
 from shop.newsletter.models import (
     TOPICS,
@@ -41,11 +42,13 @@ from shop.numbers import page_number
 
 logger = logging.getLogger(__name__)
 
+bp = Blueprint("newsletter_admin", __name__, url_prefix="/admin/newsletter")
+
 NEWSLETTER_ROLES = ("admin", "editor")
 SUBSCRIBERS_PER_PAGE = 50
 
 
-@admin_bp.before_request
+@bp.before_request
 def require_staff():
     """Every newsletter screen needs a signed-in member of staff (roles are checked per view)."""
     if not current_user.is_authenticated:
@@ -53,14 +56,14 @@ def require_staff():
     return None
 
 
-@admin_bp.after_request
+@bp.after_request
 def private_pages(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-@admin_bp.context_processor
+@bp.context_processor
 def admin_context() -> dict:
     return {
         "admin_sections": sections_for(current_user) if current_user.is_authenticated else [],
@@ -92,7 +95,7 @@ def _all_counts() -> dict[int, dict[str, int]]:
     return counts
 
 
-@admin_bp.get("/")
+@bp.get("/")
 @role_required(*NEWSLETTER_ROLES)
 def campaign_list():
     return render_template(
@@ -104,7 +107,7 @@ def campaign_list():
     )
 
 
-@admin_bp.route("/campaigns/new", methods=["GET", "POST"])
+@bp.route("/campaigns/new", methods=["GET", "POST"])
 @role_required(*NEWSLETTER_ROLES)
 def campaign_new():
     form = CampaignForm()
@@ -130,7 +133,7 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id)
 
 
-@admin_bp.get("/campaigns/<int:campaign_id>")
+@bp.get("/campaigns/<int:campaign_id>")
 @role_required(*NEWSLETTER_ROLES)
 def campaign_detail(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
@@ -157,7 +160,7 @@ PREVIEW_POLICY = (
 )
 
 
-@admin_bp.get("/campaigns/<int:campaign_id>/preview")
+@bp.get("/campaigns/<int:campaign_id>/preview")
 @role_required(*NEWSLETTER_ROLES)
 def campaign_preview(campaign_id: int):
     """The campaign's HTML email as subscribers get it, today's prices included,
@@ -187,7 +190,7 @@ def _problem_deliveries(campaign_id: int, limit: int = 50) -> list[tuple[Deliver
     return [(delivery, email) for delivery, email in rows]
 
 
-@admin_bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 @role_required(*NEWSLETTER_ROLES)
 def campaign_edit(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
@@ -224,7 +227,7 @@ def _campaign_for_action(campaign_id: int) -> Campaign | None:
     return campaign
 
 
-@admin_bp.post("/campaigns/<int:campaign_id>/test")
+@bp.post("/campaigns/<int:campaign_id>/test")
 @role_required(*NEWSLETTER_ROLES)
 def campaign_test(campaign_id: int):
     campaign = _campaign_for_action(campaign_id)
@@ -257,7 +260,7 @@ def _start_sending(campaign_id: int) -> None:
         )
 
 
-@admin_bp.route("/campaigns/<int:campaign_id>/send", methods=["GET", "POST"])
+@bp.route("/campaigns/<int:campaign_id>/send", methods=["GET", "POST"])
 @role_required(*NEWSLETTER_ROLES)
 def campaign_send(campaign_id: int):
     """GET asks to confirm, with the number of recipients; POST queues the campaign."""
@@ -286,7 +289,7 @@ def campaign_send(campaign_id: int):
     return redirect(url_for("newsletter_admin.campaign_detail", campaign_id=campaign_id), code=303)
 
 
-@admin_bp.post("/campaigns/<int:campaign_id>/resume")
+@bp.post("/campaigns/<int:campaign_id>/resume")
 @role_required(*NEWSLETTER_ROLES)
 def campaign_resume(campaign_id: int):
     """Run the sender again: after a crash or an outage. Nothing already claimed is resent."""
@@ -317,7 +320,7 @@ def _subscriber_filters() -> tuple[SubscriberFilterForm, services.SubscriberFilt
     return form, filters, valid
 
 
-@admin_bp.get("/subscribers")
+@bp.get("/subscribers")
 @role_required(*NEWSLETTER_ROLES)
 def subscriber_list():
     form, filters, valid = _subscriber_filters()
@@ -337,7 +340,7 @@ def subscriber_list():
     ), (200 if valid else 400)
 
 
-@admin_bp.get("/subscribers.csv")
+@bp.get("/subscribers.csv")
 @role_required(*NEWSLETTER_ROLES)
 def subscriber_export():
     """The subscribers the filters match, with their consent record, as CSV (audited)."""
@@ -356,7 +359,7 @@ def subscriber_export():
     return response
 
 
-@admin_bp.route("/subscribers/<int:subscriber_id>/erase", methods=["GET", "POST"])
+@bp.route("/subscribers/<int:subscriber_id>/erase", methods=["GET", "POST"])
 @role_required(*NEWSLETTER_ROLES)
 def subscriber_erase(subscriber_id: int):
     """GET asks to confirm; POST erases the subscriber and their consent record for good."""
