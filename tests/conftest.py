@@ -31,7 +31,7 @@ from tests.helpers.database import (
     make_config,
 )
 
-pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout"]
+pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout", "tests.helpers.redis_server"]
 
 
 class SessionBytecodeCache(BytecodeCache):
