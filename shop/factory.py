@@ -124,11 +124,7 @@ def _nav_categories():
         from shop import pagecache
         from shop.catalogue.services import navigation_shelves
 
-        shelves = pagecache.read("fragment:nav-shelves")
-        if shelves is None:
-            shelves = navigation_shelves()
-            pagecache.write("fragment:nav-shelves", shelves)
-        g.nav_categories = shelves
+        g.nav_categories = pagecache.cached_fragment("nav-shelves", navigation_shelves)
     return g.nav_categories
 
 

@@ -145,8 +145,8 @@ def test_a_change_made_while_redis_was_away_empties_the_cache_when_it_is_back(
     app_factory, tmp_path
 ):
     """Redis kept its pages through the outage (it was only unreachable): the change
-    committed meanwhile could not empty the cache then, so it does when Redis answers,
-    before any page is read from it."""
+    committed meanwhile could not give the cache a new generation then, so it does when
+    Redis answers, before any page is read from it (the old pages stay, never read)."""
     skip_without_redis_server()
     server = RedisServer(tmp_path, keep_data=True).start()
     try:
