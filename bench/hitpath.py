@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import cache
     from shop.newsletter.tokens import form_stamp
-    from shop.pagecache import _fill, _page_key
+    from shop.pagecache import GENERATION_KEY, _fill, _page_key
 
     app = create_app()
     product = f"/products/{manifest['product']}"
@@ -97,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label} | {per_call_us(call, args.number):,.0f} |")
 
     with app.test_request_context(product, base_url=BASE_URL):
-        key = _page_key()
+
+        def generation():
+            return cache.get(GENERATION_KEY)
+
+        current = generation()
+        key = _page_key(current)
         page = cache.get(key)
         field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
@@ -116,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
 
         new_visitor_token()
         parts = [
-            ("the cache key (sha256 of scheme, host, path, query, theme)", _page_key),
+            ("reading the generation from the cache (FileSystemCache)", generation),
+            (
+                "the cache key (sha256 of generation, path, query, theme...)",
+                lambda: _page_key(current),
+            ),
             ("reading the page from the cache (FileSystemCache)", lambda: cache.get(key)),
             ("a CSRF token for a new visitor (Flask-WTF)", new_visitor_token),
             ("the newsletter form's signed stamp", form_stamp),

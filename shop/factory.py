@@ -144,11 +144,7 @@ def register_template_helpers(app: Flask) -> None:
 def _nav_categories():
     """The shop's shelves for the header and footer, kept in the cache between requests."""
     if "nav_categories" not in g:
-        shelves = pagecache.read("fragment:nav-shelves")
-        if shelves is None:
-            shelves = navigation_shelves()
-            pagecache.write("fragment:nav-shelves", shelves)
-        g.nav_categories = shelves
+        g.nav_categories = pagecache.cached_fragment("nav-shelves", navigation_shelves)
     return g.nav_categories
 
 

@@ -9,36 +9,61 @@ PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in
 
 Never cached: anything but a 200 HTML answer to GET or HEAD; a page for a visitor
 with flash messages waiting or signed in to the back office; a page whose view set
-a cookie. Any committed change to catalogue or journal rows (staff edits, stock
-moving at checkout, the demo seed) empties the cache, so shoppers see prices and
-stock as they are; what changes by the clock alone (a scheduled article going
-live) shows within PAGE_CACHE_SECONDS.
+a cookie.
+
+Which page: the key is made of the cache's generation (below), the marker prefix, the
+payment provider, the path, the query string without tracking parameters
+(`TRACKING_PARAMETERS`, `utm_*`) in a fixed order, and the theme. Nothing else of the
+request may shape a kept page: while a page is rendered for the cache, templates see
+the request as the key describes it, and whatever differs between visitors (`session`,
+`g`, `current_user`, the raw basket count, the request's cookies, headers and host) is
+refused (`NotForCachedPages` during development and tests; in production the page is
+served to its visitor but not kept, and the log says why). Per-visitor values reach a
+cached page only as `VisitorValue` markers.
+
+Out of date pages: the cache holds one generation, a random token that every page and
+fragment key includes. A request reads it once, before the view reads the database, and
+keeps its page under it. After a commit that changed rows the pages show (models that
+declare `shown_on_pages`; shop.models sends `shop.signals.catalogue_changed`), a new
+token is written: one SET, however much the cache holds; older pages are never read
+again and expire by their timeout. So a page rendered from rows read before a change
+was committed is kept under the token read before that, which the change replaces, and
+nobody is served it once the change's token is written. A bump is a fresh token, not
+an increment, so concurrent bumps cannot lose one (the file cache has no atomic
+increment), and a generation the cache lost starts again as a token no page was ever
+kept under. What changes by the clock alone (a scheduled article going live) shows
+within PAGE_CACHE_SECONDS.
 
 The cache is a help, never a need: when Redis does not answer, the request goes on
-without the cache (`read`, `write` and `empty` never raise, and say so in the log at
-most once a minute), and the next request tries Redis again. A change committed while
-Redis was away empties the cache as soon as it answers.
+without the cache (`read`, `write` and `invalidate` never raise, and say so in the log
+at most once a minute), and the next request tries Redis again. A new generation that
+could not be written while Redis was away is written as soon as it answers, before this
+process reads or keeps anything in it.
 """
 
 import hashlib
 import hmac
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain
+from typing import TypeVar
+from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, before_render_template, current_app, g, request, session
 from flask.globals import request_ctx
-from flask_sqlalchemy.session import Session
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.local import LocalProxy
 
 from shop.config import payment_provider
 from shop.extensions import cache
+from shop.signals import catalogue_changed
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +76,35 @@ CACHED_ENDPOINTS = frozenset(
         "journal.article",
     }
 )
-# Rows from these modules are what the cached pages show.
-SHOWN_ON_PAGES = ("shop.catalogue.", "shop.journal.")
-_STALE = "page_cache_stale"
+
+# Query parameters that advertising, email and analytics tools add to links into the
+# shop. No view reads them (the pages' own are concern, free_from, q, sort, page, tag and
+# variant), so a page is the same with or without them: left out of the key, a campaign
+# link does not make a new copy of every page it points at. Compared in lower case.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "gclid",  # Google Ads
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "_ga",  # Google Analytics cross-domain linking
+        "_gl",
+        "fbclid",  # Meta
+        "msclkid",  # Microsoft Advertising
+        "mc_cid",  # Mailchimp
+        "mc_eid",
+        "_hsenc",  # HubSpot
+        "_hsmi",
+        "mkt_tok",  # Marketo
+        "igshid",  # Instagram
+        "ttclid",  # TikTok
+        "twclid",  # X (Twitter)
+        "li_fat_id",  # LinkedIn
+        "yclid",  # Yandex
+    }
+)
+TRACKING_PREFIXES = ("utm_",)  # utm_source, utm_medium, utm_campaign, utm_term, ...
 
 _visitor_values: dict[str, "VisitorValue"] = {}
 
@@ -79,7 +130,8 @@ def marker(name: str) -> str:
 
 class VisitorValue:
     """A value that differs between visitors: rendered as a marker when the page is
-    being cached and filled in with `make()` for each visitor."""
+    being cached and filled in with `make()` for each visitor. The only way such a
+    value may reach a cached page."""
 
     def __init__(self, name: str, make: Callable[[], str]):
         if not re.fullmatch(r"[a-z-]+", name) or name == "csrf":
@@ -98,20 +150,44 @@ def _csrf_field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
-def _page_key() -> str:
-    """What a page depends on besides the database. Not the request's host or scheme:
-    every absolute link is built on SHOP_BASE_URL, so a page is the same whatever Host
-    a request names (and nobody can fill the cache by inventing hosts). The payment
-    provider is, so the "demo shop" banner is right on cached pages when it changes; and
-    so is the marker prefix (from SECRET_KEY): while a deploy changes the key, workers
-    with the new one never read a page whose markers only the old ones can fill in."""
+# Which page: the key -------------------------------------------------------------------
+
+
+def is_tracking_parameter(name: str) -> bool:
+    name = name.lower()
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+def _page_parameters() -> list[tuple[str, str]]:
+    """The request's query parameters that can change a page: tracking parameters left
+    out, the rest ordered by name (so `?a=1&b=2` and `?b=2&a=1` are one page). Values
+    of one name keep their order, which a view may depend on."""
+    kept = [(n, v) for n, v in request.args.items(multi=True) if not is_tracking_parameter(n)]
+    return sorted(kept, key=lambda pair: pair[0])
+
+
+def normalised_query() -> str:
+    """The query string of the page this request asks for, as the cache knows it."""
+    return urlencode(_page_parameters())
+
+
+def _page_key(generation: str | None = None) -> str:
+    """What a page depends on besides the database (whose changes replace the
+    generation). Not the request's host or scheme: every absolute link is built on
+    SHOP_BASE_URL, so a page is the same whatever Host a request names (and nobody can
+    fill the cache by inventing hosts). The payment provider is, so the "demo shop"
+    banner is right on cached pages when it changes; and so is the marker prefix (from
+    SECRET_KEY): while a deploy changes the key, workers with the new one never read a
+    page whose markers only the old ones can fill in. Without `generation`, this
+    request's (see `current_generation`)."""
     theme = request.cookies.get("theme")
     parts = [
+        generation if generation is not None else str(current_generation()),
         _prefix(current_app.secret_key),
         payment_provider(current_app.config),
         request.root_path,
         request.path,
-        request.query_string.decode("latin-1"),
+        normalised_query(),
         theme if theme in {"light", "dark"} else "",
     ]
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -131,7 +207,10 @@ def serve_cached_page():
     """Before the view: answer from the cache, or set the page up to be cached."""
     if not _is_cacheable_request():
         return None
-    key = _page_key()
+    generation = current_generation()
+    if generation is None:
+        return None  # the cache does not answer: render this one for its visitor only
+    key = _page_key(generation)
     g.page_cache_key = key
     body = read(key)
     if body is not None:
@@ -154,6 +233,7 @@ def store_and_personalise(response):
             and not response.direct_passthrough
             and "Set-Cookie" not in response.headers
             and not _flashed_this_request()
+            and not g.get("page_cache_refused")
         ):
             write(g.page_cache_key, response.get_data(as_text=True))
     if not response.direct_passthrough:
@@ -185,48 +265,161 @@ def _fill(body: str) -> str:
     return _marker_pattern(_prefix(current_app.secret_key)).sub(value_of, body)
 
 
-# Emptying the cache when what it shows changes --------------------------------
+# What templates may read while a page is rendered for the cache -------------------------
 
 
-def _shown_on_pages(cls: type) -> bool:
-    return cls.__module__.startswith(SHOWN_ON_PAGES)
+class NotForCachedPages(Exception):
+    """A template read something that differs between visitors while rendering a page
+    that is kept for all of them. (Not a RuntimeError: werkzeug's proxies would turn
+    that into a quiet False or an empty value.)"""
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed_changes(session, flush_context) -> None:
-    changed = chain(session.new, session.dirty, session.deleted)
-    if any(_shown_on_pages(type(obj)) for obj in changed):
-        session.info[_STALE] = True
+def _refuse_on_cached_page(what: str) -> None:
+    """Stop `what` from reaching a page being rendered for the cache: an error during
+    development and tests, so the template is put right; in production the page is
+    still served to this visitor, with their own value, but not kept, and the log says
+    so."""
+    if not g.get("page_cache_render"):
+        return
+    message = (
+        f"{what} differs between visitors, and {request.path} is kept in the page cache "
+        "for all of them: show a visitor's own value through a VisitorValue marker"
+    )
+    if current_app.debug or current_app.testing:
+        raise NotForCachedPages(message)
+    if not g.get("page_cache_refused"):
+        g.page_cache_refused = True
+        log.error("%s. The page was served uncached.", message)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state) -> None:
-    """UPDATE and DELETE statements (stock reservations, say) bypass the flush."""
-    if state.is_update or state.is_delete:
-        mapper = state.bind_arguments.get("mapper")
-        if mapper is None or _shown_on_pages(mapper.class_):
-            state.session.info[_STALE] = True
+def not_on_cached_pages(what: str, get: Callable[[], object]) -> LocalProxy:
+    """`get()` for templates, refused while a page is rendered for the cache: for what
+    differs between visitors (the session, the basket, the signed-in user)."""
+
+    def lookup():
+        _refuse_on_cached_page(what)
+        return get()
+
+    return LocalProxy(lookup)
 
 
-@event.listens_for(Session, "after_commit")
-def _empty_when_stale(session) -> None:
-    if session.info.pop(_STALE, False) and has_app_context():
-        empty()
+class _RequestAsKeyed:
+    """The request as a page rendered for the cache sees it: what the key is made of
+    (path, the page's own query parameters in the key's order, endpoint and view
+    arguments); its cookies, headers, host, address and the rest are refused."""
+
+    _ALLOWED = frozenset(
+        {"path", "root_path", "script_root", "endpoint", "view_args", "url_rule"}
+        | {"blueprint", "blueprints"}
+    )
+
+    def __init__(self, real):
+        self._real = real
+        self.args = ImmutableMultiDict(_page_parameters())
+        query = urlencode(list(self.args.items(multi=True)))
+        self.query_string = query.encode("latin-1")
+        self.full_path = f"{real.path}?{query}"
+
+    def __getattr__(self, name: str):
+        if name not in self._ALLOWED:
+            _refuse_on_cached_page(f"request.{name}")
+        return getattr(self._real, name)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session) -> None:
-    session.info.pop(_STALE, None)
+def _request_for_templates():
+    real = request._get_current_object()  # outside a request: RuntimeError, as Flask's
+    if g.get("page_cache_render"):
+        if "page_cache_request" not in g:
+            g.page_cache_request = _RequestAsKeyed(real)
+        return g.page_cache_request
+    return real
 
 
-def empty() -> None:
-    """Forget every cached page and fragment. Never raises: it runs after a commit, which
-    stands whether or not the cache answers. When the cache does not, this process reads
-    nothing from it until it has been emptied, which it tries again on every request."""
+_TEMPLATE_GLOBALS = {
+    "request": LocalProxy(_request_for_templates),
+    "session": not_on_cached_pages("session", lambda: session._get_current_object()),
+    "g": not_on_cached_pages("g", lambda: g._get_current_object()),
+}
+_GUARDED_CONTEXT = {
+    **_TEMPLATE_GLOBALS,
+    "current_user": not_on_cached_pages("current_user", lambda: current_user._get_current_object()),
+}
+
+
+def _guard_context(app: Flask, template, context: dict, **extra) -> None:
+    """Just before a page is rendered for the cache, swap what Flask and Flask-Login put
+    in its context (`request`, `session`, `g`, `current_user`) for the guarded ones."""
+    if g.get("page_cache_render"):
+        context.update(_GUARDED_CONTEXT)
+
+
+# Out of date: the generation -----------------------------------------------------------
+
+GENERATION_KEY = "page-generation"
+# Long after any page kept under a generation has expired; and the file cache, which
+# removes what expires soonest first when it is full, removes it last.
+GENERATION_SECONDS = 30 * 24 * 3600
+
+
+def _new_generation() -> str:
+    return secrets.token_hex(8)
+
+
+def current_generation() -> str | None:
+    """The cache's generation, read once per request (pages and fragments of the request
+    are all kept under it); None when the cache is off or does not answer."""
+    if "page_cache_generation" not in g:
+        g.page_cache_generation = _read_generation()
+    return g.page_cache_generation
+
+
+def _read_generation() -> str | None:
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0 or not _ready():
+        return None
+    try:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:  # the first request, or the cache lost it: start anew
+            cache.add(GENERATION_KEY, _new_generation(), timeout=GENERATION_SECONDS)
+            generation = cache.get(GENERATION_KEY)
+    except CACHE_ERRORS as error:
+        _health.failed("be read", error)
+        return None
+    _health.answered()
+    return generation
+
+
+def invalidate() -> None:
+    """Make every cached page and fragment out of date at once: a new generation. Never
+    raises: it runs after a commit, which stands whether or not the cache answers. When
+    the cache does not, this process reads and keeps nothing in it until the new
+    generation is written, which it tries again on every request."""
     if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
         return
-    _health.empty_pending = True
-    _empty_if_pending()
+    with _health.lock:
+        _health.changes_waiting += 1
+    _write_generation_if_pending()
+
+
+@catalogue_changed.connect
+def _pages_out_of_date(app, **changes) -> None:
+    invalidate()
+
+
+T = TypeVar("T")
+
+
+def cached_fragment(name: str, make: Callable[[], T]) -> T:
+    """A piece of pages that is the same for every visitor (the header's shelves), kept
+    under this request's generation, so a change to what it shows replaces it too."""
+    generation = current_generation()
+    if generation is None:
+        return make()
+    key = f"fragment:{name}:{generation}"
+    value = read(key)
+    if value is None:
+        value = make()
+        write(key, value)
+    return value
 
 
 # Reaching the cache ------------------------------------------------------------------
@@ -245,11 +438,13 @@ class _CacheHealth:
         self.lock = threading.Lock()
         self.failing = False
         self.last_logged = float("-inf")
-        self.empty_pending = False
+        # Committed changes whose new generation is not written yet. Counted, not a
+        # flag: a write covers the changes waiting when it began, not one that failed
+        # to write its own while that write was under way.
+        self.changes_waiting = 0
 
     def failed(self, doing: str, error: Exception) -> None:
-        if has_app_context():
-            g.cache_unreachable = True  # the rest of this request goes without it
+        g.cache_unreachable = True  # the rest of this request goes without it
         with self.lock:
             self.failing = True
             now = time.monotonic()
@@ -277,30 +472,35 @@ class _CacheHealth:
 _health = _CacheHealth()
 
 
-def _reachable() -> bool:
-    """False once the cache failed during this request: one wait for a dead Redis is enough."""
-    return not g.get("cache_unreachable", False)
-
-
-def _empty_if_pending() -> bool:
-    """Empty the cache if a committed change asked for it; False if it did not answer."""
-    if not _health.empty_pending:
+def _write_generation_if_pending() -> bool:
+    """Write the new generation that committed changes asked for; False if the cache did
+    not answer (they stay waiting, and the next request tries again)."""
+    with _health.lock:
+        waiting = _health.changes_waiting
+    if not waiting:
         return True
-    if not _reachable():
+    if g.get("cache_unreachable", False):
         return False
     try:
-        cache.clear()
+        cache.set(GENERATION_KEY, _new_generation(), timeout=GENERATION_SECONDS)
     except CACHE_ERRORS as error:
-        _health.failed("be emptied", error)
+        _health.failed("be told of a change", error)
         return False
-    _health.empty_pending = False
+    with _health.lock:
+        _health.changes_waiting -= waiting
     _health.answered()
     return True
 
 
+def _ready() -> bool:
+    """Whether this request may use the cache: it has not failed during this request
+    (one wait for a dead Redis is enough), and no change is waiting to be written."""
+    return not g.get("cache_unreachable", False) and _write_generation_if_pending()
+
+
 def read(key: str):
     """The cached value of `key`; None when there is none or the cache does not answer."""
-    if not _reachable() or not _empty_if_pending():
+    if not _ready():
         return None
     try:
         value = cache.get(key)
@@ -313,7 +513,7 @@ def read(key: str):
 
 def write(key: str, value) -> None:
     """Keep `value` under `key` for PAGE_CACHE_SECONDS, when the cache answers."""
-    if not _reachable() or not _empty_if_pending():
+    if not _ready():
         return
     try:
         cache.set(key, value)
@@ -330,3 +530,6 @@ def register_page_cache(app: Flask) -> None:
     take them out of the cache). After-request steps (security headers) run as usual."""
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
     app.after_request(store_and_personalise)
+    # Macros imported without context see the globals, templates their context.
+    app.jinja_env.globals.update(_TEMPLATE_GLOBALS)
+    before_render_template.connect(_guard_context, app)

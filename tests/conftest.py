@@ -38,7 +38,7 @@ from tests.helpers.database import (
 )
 from tests.helpers.queue import QueueRunningClient, QueueRunningCliRunner
 
-pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout"]
+pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout", "tests.helpers.redis_server"]
 
 
 class SessionBytecodeCache(BytecodeCache):

@@ -5,12 +5,17 @@ that is out of date after staff or a checkout change what it shows."""
 import re
 
 import pytest
-from sqlalchemy import update
+from flask import template_rendered
+from jinja2 import ChoiceLoader, DictLoader
+from sqlalchemy import String, delete, insert, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shop.catalogue.models import Product, Variant
+from shop.catalogue.models import Product, StockAdjustment, Variant, product_concern
 from shop.extensions import db
+from shop.models import ShownOnPages
 from shop.newsletter.tokens import check_form_stamp
-from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+from shop.pagecache import NotForCachedPages
+from tests.factories import CategoryFactory, ProductFactory, SkinConcernFactory, VariantFactory
 from tests.helpers import page
 from tests.helpers.staff import AuthActions, make_staff
 
@@ -230,39 +235,50 @@ def test_a_forged_host_neither_fills_the_cache_nor_shows_in_it(app, cream, count
     assert page(response).find("link", rel="canonical")["href"] == "http://shop.test" + PRODUCT
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_answers() -> bool:
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(not redis_answers(), reason="no Redis server at 127.0.0.1:6379")
-def test_machines_share_the_cache_in_redis(app_factory, tmp_path):
-    """With REDIS_URL, two apps with their own CACHE_DIR (two machines) share one cache."""
-    first = app_factory(PAGE_CACHE_SECONDS=60, REDIS_URL=REDIS_URL, CACHE_DIR=str(tmp_path / "a"))
-    second = app_factory(PAGE_CACHE_SECONDS=60, REDIS_URL=REDIS_URL, CACHE_DIR=str(tmp_path / "b"))
+def test_machines_share_the_cache_in_redis(app_factory, redis_server, tmp_path, monkeypatch):
+    """With REDIS_URL, two apps with their own CACHE_DIR (two machines) share one cache,
+    and its generation: a change is one SET of it, never a search through Redis's keys
+    (Redis also holds the task queue and the rate limits)."""
+    first, second = (
+        app_factory(PAGE_CACHE_SECONDS=60, REDIS_URL=redis_server.url, CACHE_DIR=str(folder))
+        for folder in (tmp_path / "a", tmp_path / "b")
+    )
     with first.app_context():
-        from shop.pagecache import empty
-
-        empty()
         shelf = CategoryFactory(slug="moisturisers", name="Moisturisers")
         product = ProductFactory(slug="barrier-cream", name="Barrier Cream", category=shelf)
         variant_id = product.variants[0].id
     first.test_client().get(PRODUCT)
     assert is_cached(second, PRODUCT)
+    redis = redis_server.client()
+    generation = redis.get("shop-cache:page-generation")
+    assert generation is not None
+    assert redis.ttl("shop-cache:page-generation") > 60  # outlives the pages kept under it
+
     with second.app_context():
+        sent = commands_sent(monkeypatch)
         db.session.get(Variant, variant_id).price_pence = 3333
         db.session.commit()
+    assert sent == [("SET", "shop-cache:page-generation")]
+    assert redis.get("shop-cache:page-generation") not in (None, generation)
+    assert redis.keys("shop-cache:page:*")  # the old page is left to expire, unread
     assert not is_cached(first, PRODUCT)
     assert "£33.33" in first.test_client().get(PRODUCT).get_data(as_text=True)
-    with first.app_context():
-        empty()
+
+
+def commands_sent(monkeypatch) -> list[tuple[str, str]]:
+    """(command, key) of every command the current app's cache sends Redis from now on."""
+    from shop.extensions import cache
+
+    client = cache.cache._write_client
+    sent: list[tuple[str, str]] = []
+    send = client.execute_command
+
+    def recording(*args, **options):
+        sent.append((str(args[0]).upper(), str(args[1]) if len(args) > 1 else ""))
+        return send(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", recording)
+    return sent
 
 
 def test_a_page_rendered_for_a_returning_visitor_is_kept(app, cream, count_queries):
@@ -288,3 +304,278 @@ def test_a_page_showing_a_message_flashed_while_rendering_is_not_kept(app, cream
     assert not is_cached(app, PRODUCT + "?announce=1")
     later = app.test_client().get(PRODUCT + "?announce=")
     assert "Free delivery" not in later.get_data(as_text=True)
+
+
+# Nothing stale: a page rendered before a change is never served after it ---------------
+
+
+def test_a_page_rendered_while_a_change_is_committed_is_never_served_after_it(
+    app_factory, cream, app
+):
+    """A worker reads the product and renders its page; meanwhile another worker commits
+    a new price (and the cache hears of it); then the first keeps its page. That page
+    shows the old price to its own visitor, who asked before the change, but to nobody
+    after."""
+    other_worker = app_factory(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
+
+    def change_the_price_meanwhile(sender, template, context, **extra):
+        if template.name == "catalogue/product.html":
+            with other_worker.app_context():
+                db.session.get(Variant, cream).price_pence = 2650
+                db.session.commit()
+
+    with template_rendered.connected_to(change_the_price_meanwhile, app):
+        raced = app.test_client().get(PRODUCT).get_data(as_text=True)
+    assert "£24.00" in raced
+
+    for worker in (app, other_worker):
+        text = worker.test_client().get(PRODUCT).get_data(as_text=True)
+        assert "£26.50" in text and "£24.00" not in text
+
+
+def test_a_change_committed_after_a_savepoint_was_rolled_back_shows_at_once(app, cream):
+    """A savepoint given up inside a change (a duplicate ignored, say) leaves the change
+    to be committed, and the cache still hears of it when it is."""
+    client = app.test_client()
+    assert "£24.00" in client.get(PRODUCT).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Variant, cream).price_pence = 2650
+        db.session.flush()
+        with pytest.raises(LookupError), db.session.begin_nested():
+            raise LookupError("given up")
+        db.session.commit()
+    assert "£26.50" in client.get(PRODUCT).get_data(as_text=True)
+
+
+def test_a_savepoint_released_inside_a_change_is_not_its_commit(app_factory, cream, app):
+    """Releasing a savepoint is not the commit: a visitor who reads the page between the
+    two still sees the old price, and the commit then replaces that page."""
+    other_worker = app_factory(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
+    with other_worker.app_context():
+        db.session.get(Variant, cream).price_pence = 2650
+        db.session.flush()
+        with db.session.begin_nested():
+            pass
+        assert "£24.00" in app.test_client().get(PRODUCT).get_data(as_text=True)
+        db.session.commit()
+    assert "£26.50" in app.test_client().get(PRODUCT).get_data(as_text=True)
+
+
+# Which changes count: what the models declare ------------------------------------------
+
+
+class NoticeBase(DeclarativeBase):
+    pass
+
+
+class Notice(ShownOnPages, NoticeBase):
+    """A model of no feature's package that declares itself shown on pages."""
+
+    __tablename__ = "page_cache_test_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+
+
+def test_a_change_to_a_model_that_says_it_is_shown_renews_the_pages(app, cream):
+    app.test_client().get(PRODUCT)
+    with app.app_context():
+        NoticeBase.metadata.create_all(db.engine)
+    try:
+        assert is_cached(app, PRODUCT)
+        with app.app_context():
+            db.session.add(Notice(text="Free delivery this weekend"))
+            db.session.commit()
+        assert not is_cached(app, PRODUCT)
+    finally:
+        with app.app_context():
+            NoticeBase.metadata.drop_all(db.engine)
+
+
+def test_a_change_to_a_model_that_is_not_shown_keeps_the_pages(app, cream, count_queries):
+    """A stock-taking record is catalogue data that no cached page shows (the size's
+    stock, which they do show, is a change of its own)."""
+    client = app.test_client()
+    client.get(PRODUCT)
+    with app.app_context():
+        db.session.add(
+            StockAdjustment(variant_id=cream, change=0, reason="Counted", on_hand_after=10)
+        )
+        db.session.commit()
+    _response, statements = statements_for(app, count_queries, client, PRODUCT)
+    assert statements == []
+
+
+def test_changes_to_a_shown_association_table_renew_the_pages(app, cream):
+    with app.app_context():
+        concern = SkinConcernFactory(slug="rosacea", name="Rosacea")
+        db.session.execute(
+            insert(product_concern).values(
+                product_id=db.session.get(Variant, cream).product_id, concern_id=concern.id
+            )
+        )
+        db.session.commit()
+    app.test_client().get(PRODUCT)
+    assert is_cached(app, PRODUCT)
+    with app.app_context():
+        db.session.execute(delete(product_concern))
+        db.session.commit()
+    assert not is_cached(app, PRODUCT)
+
+
+def test_the_header_shelves_follow_a_change_at_once(app, cream):
+    client = app.test_client()
+    assert "Cleansers" not in page(client.get("/journal")).select_one(".site-nav").get_text()
+    with app.app_context():
+        CategoryFactory(slug="cleansers", name="Cleansers")
+    assert "Cleansers" in page(client.get(PRODUCT)).select_one(".site-nav").get_text()
+
+
+def test_catalogue_changed_is_sent_after_the_commit_with_the_tables(app, cream):
+    from shop.signals import catalogue_changed
+
+    heard = []
+
+    def listen(sender, tables):
+        heard.append((sender, tables))
+
+    with catalogue_changed.connected_to(listen), app.app_context():
+        db.session.get(Variant, cream).price_pence = 2650
+        db.session.flush()
+        assert heard == []  # not before the commit
+        db.session.commit()
+        db.session.add(StockAdjustment(variant_id=cream, change=0, reason="x", on_hand_after=1))
+        db.session.commit()  # nothing shown changed: nothing sent
+        db.session.get(Variant, cream).price_pence = 9999
+        db.session.flush()
+        db.session.rollback()  # nothing committed: nothing sent
+    assert heard == [(app, frozenset({"variant"}))]
+
+
+# Which page: tracking parameters and their order ---------------------------------------
+
+
+def test_tracking_parameters_and_the_order_of_parameters_share_one_page(app, cream, count_queries):
+    campaign = "/shop?utm_source=spring-mailing&q=barrier&utm_campaign=spring&sort=price-asc"
+    first = app.test_client().get(campaign + "&gclid=abc&fbclid=def&mc_eid=ghi")
+    assert "Barrier Cream" in first.get_data(as_text=True)
+    for address in ("/shop?sort=price-asc&q=barrier", "/shop?q=barrier&sort=price-asc&_ga=1"):
+        response, statements = statements_for(app, count_queries, app.test_client(), address)
+        assert statements == []
+        text = response.get_data(as_text=True)
+        assert "Barrier Cream" in text
+        # Nothing of the campaign link that first made the page is in it.
+        for name in ("utm_", "gclid", "fbclid", "mc_eid", "spring-mailing"):
+            assert name not in text
+        form = page(response).select_one(".theme-switch input[name=next]")
+        assert form["value"] == "/shop?q=barrier&sort=price-asc"
+
+
+def test_the_pages_own_parameters_still_make_their_own_pages(app, cream):
+    with app.app_context():
+        product = db.session.get(Variant, cream).product
+        larger = VariantFactory(product=product, size_label="100 ml", price_pence=4100, position=1)
+        larger_id = larger.id
+    client = app.test_client()
+    assert "£24.00" in page(client.get(PRODUCT)).select_one("[data-variant-price]").get_text()
+    chosen = client.get(f"{PRODUCT}?utm_medium=email&variant={larger_id}")
+    assert "£41.00" in page(chosen).select_one("[data-variant-price]").get_text()
+    again = client.get(f"{PRODUCT}?variant={larger_id}")
+    assert "£41.00" in page(again).select_one("[data-variant-price]").get_text()
+    assert "£24.00" in page(client.get(PRODUCT)).select_one("[data-variant-price]").get_text()
+
+
+# Per-visitor values on a cached page: only through markers ------------------------------
+
+
+def with_template(app, name: str, source: str, **more: str) -> None:
+    """Give `app` its own version of template `name` (and any `more` templates)."""
+    app.jinja_loader = ChoiceLoader([DictLoader({name: source, **more}), app.jinja_loader])
+
+
+def product_page_showing(line: str) -> str:
+    return (
+        '{% extends "base.html" %}{% block content %}<p id="probe">' + line + "</p>{% endblock %}"
+    )
+
+
+def shopper_with_two_items(app, variant_id):
+    """A visitor with two items in their basket (the message saying so already seen)."""
+    client = app.test_client()
+    assert (
+        client.post("/cart/add", data={"variant_id": variant_id, "quantity": 2}).status_code == 303
+    )
+    assert "added" in client.get("/cart").get_data(as_text=True).lower()
+    return client
+
+
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        ("{{ cart_item_count() }}", "cart_item_count"),
+        ("{{ session.get('cart') }}", "session"),
+        ("{% if session %}a basket{% endif %}", "session"),
+        ("{{ g.cart }}", "g"),
+        ("{{ current_user.is_authenticated }}", "current_user"),
+        ("{{ request.cookies.get('session') }}", "request.cookies"),
+        ("{{ request.headers['User-Agent'] }}", "request.headers"),
+        ("{{ request.url }}", "request.url"),
+        ("{{ request.host }}", "request.host"),
+        ("{% from '_probe.html' import probe %}{{ probe() }}", "session"),
+    ],
+)
+def test_a_template_cannot_put_a_visitors_own_value_in_a_cached_page(
+    app_factory, cream, line, refused
+):
+    app = app_factory(PAGE_CACHE_SECONDS=60)
+    with_template(
+        app,
+        "catalogue/product.html",
+        product_page_showing(line),
+        **{"_probe.html": "{% macro probe() %}{{ session.get('cart') }}{% endmacro %}"},
+    )
+    shopper = shopper_with_two_items(app, cream)
+    with pytest.raises(NotForCachedPages, match=rf"^{re.escape(refused)} differs"):
+        shopper.get(PRODUCT)
+    assert not is_cached(app, PRODUCT)
+
+
+def test_outside_tests_such_a_page_is_served_to_its_visitor_but_never_kept(
+    app_factory, cream, caplog
+):
+    app = app_factory(PAGE_CACHE_SECONDS=60, TESTING=False)
+    with_template(app, "catalogue/product.html", product_page_showing("{{ cart_item_count() }}"))
+    shopper = shopper_with_two_items(app, cream)
+    assert page(shopper.get(PRODUCT)).select_one("#probe").get_text() == "2"
+    assert not is_cached(app, PRODUCT)
+    assert page(app.test_client().get(PRODUCT)).select_one("#probe").get_text() == "0"
+    assert "cart_item_count differs between visitors" in caplog.text
+
+
+def test_pages_rendered_for_the_cache_see_the_request_as_keyed(app_factory, cream):
+    """What the key is made of stays readable: the path and the page's own parameters,
+    in the key's order; and markers are still the way to a visitor's own values."""
+    app = app_factory(PAGE_CACHE_SECONDS=60)
+    line = (
+        "{{ request.path }} {{ request.args.get('variant') }} {{ request.full_path }} "
+        "{{ request.endpoint }} {{ cart_count_text() }}"
+    )
+    with_template(app, "catalogue/product.html", product_page_showing(line))
+    shopper = shopper_with_two_items(app, cream)
+    shown = shopper.get(PRODUCT + "?variant=7&utm_source=x&a=1")
+    assert page(shown).select_one("#probe").get_text() == (
+        f"{PRODUCT} 7 {PRODUCT}?a=1&variant=7 catalogue.product_detail 2"
+    )
+    assert is_cached(app, PRODUCT + "?a=1&variant=7")
+
+
+def test_pages_that_are_not_cached_still_read_the_visitors_own_values(app_factory, cream):
+    from flask import render_template_string
+
+    app = app_factory(PAGE_CACHE_SECONDS=60)
+    shopper = shopper_with_two_items(app, cream)
+    with app.test_request_context(PRODUCT):
+        assert render_template_string("{{ cart_item_count() }}") == "0"
+    with_template(app, "catalogue/product.html", product_page_showing("{{ cart_item_count() }}"))
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    assert page(shopper.get(PRODUCT)).select_one("#probe").get_text() == "2"

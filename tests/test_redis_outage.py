@@ -12,81 +12,19 @@ the log). When it is back, the same app uses the cache and Redis's limits again.
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
 import time
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from tests.checkout.test_demo_provider import ADDRESS
 from tests.factories import ArticleFactory, CategoryFactory, ProductFactory
 from tests.helpers import page
+from tests.helpers.redis_server import RedisServer, skip_without_redis_server
 from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
-REDIS_SERVER = "/usr/bin/redis-server"
 PAGES = ["/", "/shop", "/shop/moisturisers", "/products/barrier-cream", "/journal"]
 PAGES += ["/journal/gut-skin-axis"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of our own on 127.0.0.1:`port`, that a test can stop and start."""
-
-    def __init__(self, folder, keep_data: bool = False):
-        self.port = free_port()
-        self.folder = folder
-        self.keep_data = keep_data  # written to disk at once and read back on start
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> RedisServer:
-        persistence = ["--appendonly", "yes", "--appendfsync", "always"]
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own arguments
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + (persistence if self.keep_data else ["--appendonly", "no"])
-            + ["--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = self.client()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-
-    def keys(self, pattern: str) -> list[bytes]:
-        return self.client().keys(pattern)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    if not shutil.which(REDIS_SERVER):
-        pytest.skip(f"{REDIS_SERVER} not found: the Redis outage test needs a real Redis")
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -207,10 +145,9 @@ def test_a_change_made_while_redis_was_away_empties_the_cache_when_it_is_back(
     app_factory, tmp_path
 ):
     """Redis kept its pages through the outage (it was only unreachable): the change
-    committed meanwhile could not empty the cache then, so it does when Redis answers,
-    before any page is read from it."""
-    if not shutil.which(REDIS_SERVER):
-        pytest.skip(f"{REDIS_SERVER} not found: the Redis outage test needs a real Redis")
+    committed meanwhile could not give the cache a new generation then, so it does when
+    Redis answers, before any page is read from it (the old pages stay, never read)."""
+    skip_without_redis_server()
     server = RedisServer(tmp_path, keep_data=True).start()
     try:
         app = app_factory(REDIS_URL=server.url, PAGE_CACHE_SECONDS=60)

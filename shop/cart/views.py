@@ -17,7 +17,7 @@ from flask import (
 from shop.cart import services
 from shop.cart.forms import AddToCartForm, RemoveLineForm, ShippingForm, UpdateLineForm
 from shop.extensions import db, limiter
-from shop.pagecache import VisitorValue
+from shop.pagecache import VisitorValue, not_on_cached_pages
 from shop.pages.services import safe_local_path
 
 bp = Blueprint("cart", __name__)
@@ -176,10 +176,15 @@ def choose_shipping():
     return _respond(f"Delivery: {option.name}.")
 
 
+# The raw count is this visitor's: a page kept for everyone shows it only through the
+# markers above, so templates rendering such a page are refused it.
+_cart_item_count_for_templates = not_on_cached_pages("cart_item_count", lambda: cart_item_count)
+
+
 @bp.app_context_processor
 def cart_context():
     return {
-        "cart_item_count": cart_item_count,
+        "cart_item_count": _cart_item_count_for_templates,
         "cart_count_text": cart_count_text,
         "cart_items_word": cart_items_word,
         "max_quantity": services.MAX_QUANTITY,

@@ -24,13 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from shop.extensions import db
-from shop.models import UTCDateTime, utcnow
+from shop.models import SHOWN_ON_PAGES, ShownOnPages, UTCDateTime, utcnow
 
 product_concern = Table(
     "product_concern",
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("concern_id", ForeignKey("skin_concern.id", ondelete="CASCADE"), primary_key=True),
+    info=SHOWN_ON_PAGES,
 )
 
 product_free_from = Table(
@@ -38,10 +39,11 @@ product_free_from = Table(
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("flag_id", ForeignKey("free_from_flag.id", ondelete="CASCADE"), primary_key=True),
+    info=SHOWN_ON_PAGES,
 )
 
 
-class Category(db.Model):
+class Category(ShownOnPages, db.Model):
     """A shelf of the shop. Top-level groups (skincare, supplements) hold leaf categories."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +63,7 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class SkinConcern(db.Model):
+class SkinConcern(ShownOnPages, db.Model):
     """A skin condition shoppers browse by: acne, rosacea, atopic dermatitis, psoriasis..."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +73,7 @@ class SkinConcern(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FreeFromFlag(db.Model):
+class FreeFromFlag(ShownOnPages, db.Model):
     """A claim about what a product does without: fragrance-free, vegan, ..."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +89,7 @@ DEFAULT_MAX_PER_ORDER = 10
 MAX_PER_ORDER_CEILING = 99
 
 
-class Product(db.Model):
+class Product(ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
         Index(
@@ -178,7 +180,7 @@ event.listen(
 )
 
 
-class Variant(db.Model):
+class Variant(ShownOnPages, db.Model):
     """A size of a product that is bought: its own SKU, price and stock."""
 
     __table_args__ = (
@@ -218,7 +220,7 @@ class Variant(db.Model):
         return f"<Variant {self.sku}>"
 
 
-class ProductImage(db.Model):
+class ProductImage(ShownOnPages, db.Model):
     """A picture of a product, stored as files `<stem>-<width>.webp` under MEDIA_ROOT."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,7 +247,7 @@ class ProductImage(db.Model):
         return f"{self.stem}-{chosen}.webp"
 
 
-class Ingredient(db.Model):
+class Ingredient(ShownOnPages, db.Model):
     """One line of the ingredient list, in INCI order (highest concentration first)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -259,7 +261,7 @@ class Ingredient(db.Model):
     product: Mapped[Product] = relationship(back_populates="ingredients")
 
 
-class Strain(db.Model):
+class Strain(ShownOnPages, db.Model):
     """A bacterial strain in a product and how many live bacteria a serving carries."""
 
     __table_args__ = (CheckConstraint("cfu_per_serving >= 0", name="cfu_not_negative"),)
@@ -283,7 +285,7 @@ class Strain(db.Model):
         return " ".join(p for p in parts if p)
 
 
-class Nutrient(db.Model):
+class Nutrient(ShownOnPages, db.Model):
     """A nutrient per serving, with its share of the nutrient reference value."""
 
     __table_args__ = (UniqueConstraint("product_id", "name"),)

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalogue.models import Product, ProductImage, SkinConcern
 from shop.extensions import db
-from shop.models import UTCDateTime, utcnow
+from shop.models import SHOWN_ON_PAGES, ShownOnPages, UTCDateTime, utcnow
 
 article_concern = Table(
     "article_concern",
     db.metadata,
     Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
     Column("concern_id", ForeignKey("skin_concern.id", ondelete="CASCADE"), primary_key=True),
+    info=SHOWN_ON_PAGES,
 )
 
 article_tag = Table(
@@ -24,6 +25,7 @@ article_tag = Table(
     db.metadata,
     Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    info=SHOWN_ON_PAGES,
 )
 
 
@@ -33,7 +35,7 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
-class Author(db.Model):
+class Author(ShownOnPages, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -50,13 +52,13 @@ class Author(db.Model):
         return f"{self.name}, {self.credentials}"
 
 
-class Tag(db.Model):
+class Tag(ShownOnPages, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
 
 
-class Article(db.Model):
+class Article(ShownOnPages, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -104,7 +106,7 @@ class Article(db.Model):
         )
 
 
-class Reference(db.Model):
+class Reference(ShownOnPages, db.Model):
     """A source the article cites, in the order it is listed."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +123,7 @@ class Reference(db.Model):
     article: Mapped[Article] = relationship(back_populates="references")
 
 
-class ArticleProduct(db.Model):
+class ArticleProduct(ShownOnPages, db.Model):
     """A product the article recommends ("Shop this article"), with an optional note."""
 
     __table_args__ = (UniqueConstraint("article_id", "product_id"),)
