@@ -1,7 +1,8 @@
 """Payment providers behind one interface: Stripe Checkout, or the built-in demo provider.
 
 The rest of the shop sees `PaymentSession` and `PaymentError` only; the `stripe`
-package is imported in `stripe_gateway.py` and nowhere else.
+package is imported in `stripe_gateway.py` and nowhere else. This module knows no
+feature: it needs an order only to describe it to a provider.
 """
 
 from __future__ import annotations
@@ -99,10 +100,13 @@ def uses_demo_payments() -> bool:
 
 def get_gateway() -> Gateway:
     """The gateway of the provider in use: Stripe Checkout or the demo provider."""
+    # Imported here, when a provider is asked for: a demo shop never loads the stripe
+    # library, and both providers build on this module's types (so importing them at
+    # the top would be circular).
     if provider_name() == "stripe":
-        from shop.checkout.payments.stripe_gateway import StripeGateway
+        from shop.payments.stripe_gateway import StripeGateway
 
         return StripeGateway.for_app(current_app)
-    from shop.checkout.payments.demo import DemoGateway
+    from shop.payments.demo import DemoGateway
 
     return DemoGateway()

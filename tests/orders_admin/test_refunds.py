@@ -9,9 +9,9 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from shop.checkout.models import DemoPaymentSession
 from shop.extensions import db
 from shop.orders.refunds import pence_from_pounds
+from shop.payments.models import DemoPaymentSession
 from tests.helpers import page
 from tests.helpers.checkout import STRIPE_SECRET_KEY, run_together, send_event
 from tests.stripe_server import make_event
