@@ -30,7 +30,7 @@ from shop.orders.admin.views import bp as orders_admin_bp
 from shop.orders.views import bp as orders_bp
 from shop.pagecache import register_page_cache
 from shop.pages.views import bp as pages_bp
-from shop.payments.gateway import uses_demo_payments
+from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
 from shop.security import register_security_headers
 

@@ -29,7 +29,8 @@ from shop.models import utcnow
 from shop.orders.lifecycle import place, release_unpaid
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.orders.services import order_number_for, record_event
-from shop.payments.gateway import CheckoutRequest, PaymentError, get_gateway
+from shop.payments.gateway import CheckoutRequest, PaymentError
+from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
 
 # Stripe wants expires_at at least 30 minutes ahead when the session is created;

@@ -43,7 +43,8 @@ from shop.money import format_money
 from shop.orders.lifecycle import record_refund, refund_cap_pence
 from shop.orders.models import Order, OrderStatus, Refund, RefundLine, RefundStatus
 from shop.orders.services import record_event
-from shop.payments.gateway import PaymentError, get_gateway
+from shop.payments.gateway import PaymentError
+from shop.payments.providers import get_gateway
 
 REQUEST_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REASON_MAX_LENGTH = 500

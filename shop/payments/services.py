@@ -10,8 +10,9 @@ from sqlalchemy import select
 from shop.extensions import db
 from shop.orders.lifecycle import record_payment
 from shop.orders.models import Order
-from shop.payments.gateway import PaymentSession, get_gateway
+from shop.payments.gateway import PaymentSession
 from shop.payments.models import DemoPaymentSession
+from shop.payments.providers import get_gateway
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from shop.extensions import csrf, db
 from shop.payments import webhooks
 from shop.payments.forms import DemoPaymentForm
-from shop.payments.gateway import (
-    Address,
-    PaymentError,
-    WebhookError,
-    get_gateway,
-    provider_name,
-    uses_demo_payments,
-)
+from shop.payments.gateway import Address, PaymentError, WebhookError
+from shop.payments.providers import get_gateway, provider_name, uses_demo_payments
 from shop.payments.services import order_for_demo_session
 
 bp = Blueprint("payments", __name__)

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from shop.extensions import db
 from shop.orders.lifecycle import record_provider_refunds, release_unpaid
 from shop.orders.models import Order, OrderStatus
-from shop.payments.gateway import get_gateway
 from shop.payments.models import PaymentEvent
+from shop.payments.providers import get_gateway
 from shop.payments.services import find_order_for_session, record_paid_session
 
 WEBHOOK_EVENTS = {
