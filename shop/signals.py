@@ -91,42 +91,60 @@ email_outcome = shop_signals.signal(
 
 # Sending after the commit ------------------------------------------------------------
 
-_PENDING = "shop.signals.pending"  # in Session.info: asked for in the transaction under way
-_COMMITTED = "shop.signals.committed"  # committed, to be sent once the transaction has ended
+# In Session.info: (savepoint asked in or None, signal, values) asked for in the
+# transaction under way; then (signal, values) committed, to send once it has ended.
+_PENDING = "shop.signals.pending"
+_COMMITTED = "shop.signals.committed"
 
 
 def send_after_commit(signal: Signal, **values) -> None:
     """Send `signal` with `values` (ids and plain data) once the current transaction of
-    `db.session` commits; if it is rolled back, nothing is sent. The same signal asked for
-    twice with the same values goes once; `stock_available` asked for several times goes
-    once with every size."""
-    db.session.info.setdefault(_PENDING, []).append((signal, values))
+    `db.session` commits; if it is rolled back, nothing is sent (nor when it was asked
+    for inside a savepoint that is rolled back). The same signal asked for twice with the
+    same values goes once; `stock_available` asked for several times goes once with
+    every size."""
+    session = db.session()
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(_PENDING, []).append((savepoint, signal, values))
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_committed(session) -> None:
-    # A savepoint being released fires this too: only the outermost commit counts.
-    if session.in_nested_transaction():
+    pending = session.info.get(_PENDING)
+    if not pending:
         return
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.info.setdefault(_COMMITTED, []).extend(pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(_PENDING, None)
+    if session.in_nested_transaction():
+        # A savepoint released: what was asked for in it now stands or falls with the
+        # savepoint (or transaction) around it.
+        released = session.get_nested_transaction()
+        around = released.parent
+        while around is not None and not around.nested:
+            around = around.parent
+        session.info[_PENDING] = [
+            (around if savepoint is released else savepoint, signal, values)
+            for savepoint, signal, values in pending
+        ]
+        return
+    committed = session.info.setdefault(_COMMITTED, [])
+    committed.extend((signal, values) for _savepoint, signal, values in pending)
+    del session.info[_PENDING]
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _send_committed(session, transaction) -> None:
     """Send what the transaction that just ended committed. Sent here rather than from
-    `after_commit`, where the session can run no SQL: here the transaction is over and a
+    `after_commit`, where the session can run no SQL: here the transaction is over, and a
     subscriber's use of the session begins a new one."""
+    if transaction.nested:
+        # Ended without being released (after_commit would have moved them on): it was
+        # rolled back, and what was asked for in it is forgotten.
+        pending = session.info.get(_PENDING)
+        if pending:
+            session.info[_PENDING] = [entry for entry in pending if entry[0] is not transaction]
+        return
     if transaction.parent is not None:
-        return  # a savepoint, not the transaction
-    session.info.pop(_PENDING, None)  # ended without a commit (closed): never happened
+        return
+    session.info.pop(_PENDING, None)  # ended without a commit: rolled back or closed
     committed = session.info.pop(_COMMITTED, None)
     if not committed or not has_app_context():
         return
