@@ -14,7 +14,6 @@ from shop.catalogue.admin.views import bp as catalogue_admin_bp
 from shop.catalogue.search_text import keep_search_text_current
 from shop.catalogue.services import navigation_shelves
 from shop.catalogue.views import bp as catalogue_bp
-from shop.checkout.payments import uses_demo_payments
 from shop.checkout.views import bp as checkout_bp
 from shop.commands import release_expired_command, seed_demo_command
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
@@ -26,18 +25,22 @@ from shop.money import format_money
 from shop.newsletter.admin.views import bp as newsletter_admin_bp
 from shop.newsletter.views import bp as newsletter_bp
 from shop.numbers import IdConverter
+from shop.orders import emails as order_emails
 from shop.orders.admin.views import bp as orders_admin_bp
 from shop.orders.views import bp as orders_bp
 from shop.pagecache import register_page_cache
 from shop.pages.views import bp as pages_bp
+from shop.payments.providers import uses_demo_payments
+from shop.payments.views import bp as payments_bp
 from shop.security import register_security_headers
 
 
 def assemble(app: Flask) -> None:
-    """Everything an app is made of, in order: extensions, blueprints, template helpers,
-    error pages, commands, security headers, then the page cache (whose before-request
-    step must run first)."""
+    """Everything an app is made of, in order: extensions, signal subscribers, blueprints,
+    template helpers, error pages, commands, security headers, then the page cache (whose
+    before-request step must run first)."""
     register_extensions(app)
+    register_subscribers()
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -97,6 +100,13 @@ def cache_settings(config) -> dict:
     }
 
 
+def register_subscribers() -> None:
+    """What acts on the shop's signals (shop.signals): the order emails on order_paid,
+    order_shipped and order_refunded. Connecting is for the process, not one app, and
+    connecting again changes nothing."""
+    order_emails.subscribe()
+
+
 def register_blueprints(app: Flask) -> None:
     # Before any route is added: every <int:...> in a URL is held to the id columns' range.
     app.url_map.converters["int"] = IdConverter
@@ -105,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(orders_admin_bp)
     app.register_blueprint(admin_bp)

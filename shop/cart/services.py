@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, inspect, select, update
+from sqlalchemy import case, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,6 +18,7 @@ from shop.catalogue.services import without_long_texts
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
+from shop.orders.lifecycle import release_lapsed_reservations
 
 # No line ever holds more than this, whatever a product allows (each product has its
 # own, lower, most per order: Product.max_per_order).
@@ -93,9 +94,6 @@ def free_lapsed_stock(variants: list[Variant]) -> bool:
     Only for sizes showing fewer units free than a shopper wants: then a reservation
     that should have ended may be the reason (see release_lapsed_reservations).
     """
-    # Checkout builds on the basket, so its rules are imported here, when needed.
-    from shop.checkout.services import release_lapsed_reservations
-
     held = [variant for variant in variants if variant.reserved > 0]
     if not held or not release_lapsed_reservations([v.id for v in held]):
         return False
@@ -243,10 +241,6 @@ def set_shipping(cart: Cart, code: str) -> ShippingOption:
     cart.shipping_code = option.code
     db.session.flush()
     return option
-
-
-def empty_cart(cart_id: int) -> None:
-    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart_id))
 
 
 @dataclass

@@ -8,6 +8,7 @@ from shop.catalogue import services
 from shop.catalogue.models import Product, SlugRedirect
 from shop.extensions import db
 from shop.journal.services import articles_featuring
+from shop.orders.lifecycle import release_lapsed_reservations
 from shop.urls import absolute_url, media_url
 
 bp = Blueprint("catalogue", __name__)
@@ -55,10 +56,7 @@ def product_detail(slug: str):
         return redirect(location, code=301)
     if product.has_lapsed_holds:
         # A size shows sold out because a checkout whose payment window has passed still
-        # holds it: free those units before showing the page. (Checkout builds on the
-        # catalogue, so its rules are imported when needed.)
-        from shop.checkout.services import release_lapsed_reservations
-
+        # holds it: free those units before showing the page.
         held = [v.id for v in product.active_variants if v.available <= 0 < v.reserved]
         if release_lapsed_reservations(held):
             db.session.commit()

@@ -1,47 +1,41 @@
-"""Checkout rules: turn a basket into an order, reserve stock, take payment, release stock.
+"""Checkout: a basket becomes an order, and the order goes to the payment provider.
 
-Stock moves only through conditional UPDATEs whose row count is checked, which is
-atomic on SQLite and PostgreSQL alike. A reservation is released only once the
-payment session can no longer be paid.
+`place_order` turns the basket into a pending order (its stock reserved by
+shop.orders.lifecycle.place), within the limits on open checkouts; `start_payment`
+opens the provider's payment page for it; `end_checkout` ends an unpaid checkout
+(the shopper's Cancel, a basket checked out again, the release-expired command),
+expiring its payment session before its stock is released. Every change of an order's
+status and every stock movement is shop.orders.lifecycle's; recording a payment is
+shop.payments.services.record_paid_session.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
 
 from shop.cart.models import Cart
-from shop.cart.services import empty_cart, free_lapsed_stock, summarise
+from shop.cart.services import free_lapsed_stock, summarise
 from shop.cart.shipping import find_shipping_option
-from shop.catalogue.models import Variant
-from shop.checkout.models import PaymentEvent
-from shop.checkout.payments import (
-    CheckoutRequest,
-    PaymentError,
-    PaymentSession,
-    get_gateway,
-)
 from shop.extensions import db
 from shop.models import utcnow
+from shop.orders.lifecycle import place, release_unpaid
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.orders.services import order_number_for, record_event
-
-log = logging.getLogger(__name__)
+from shop.payments.gateway import CheckoutRequest, PaymentError
+from shop.payments.providers import get_gateway
+from shop.payments.services import record_paid_session
 
 # Stripe wants expires_at at least 30 minutes ahead when the session is created;
 # a minute more allows for the time the request takes to arrive.
 PAYMENT_WINDOW = timedelta(minutes=31)
-RELEASED = (OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.FAILED)
 
 
 class CheckoutError(Exception):
@@ -61,6 +55,12 @@ def checkout_key(cart: Cart, summary) -> str:
 
 def existing_order(key: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.checkout_key == key))
+
+
+def order_being_checked_out(cart: Cart) -> Order | None:
+    """The order the basket, as it stands, is being checked out as (a double click that
+    lost the race to place it finds it here)."""
+    return existing_order(checkout_key(cart, summarise(cart)))
 
 
 class EarlierCheckoutPaid(CheckoutError):
@@ -116,7 +116,7 @@ def end_earlier_checkouts(cart: Cart) -> None:
         if order.checkout_key == key and _resumable(order):
             continue
         if order.payment_expires_at < cutoff:
-            release_order(order, OrderStatus.EXPIRED, "Payment window passed; stock released.")
+            release_unpaid(order, OrderStatus.EXPIRED, "Payment window passed; stock released.")
             db.session.commit()
             continue
         try:
@@ -221,7 +221,6 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
     order = Order(
         access_token=secrets.token_urlsafe(32),
         checkout_key=key,
-        status=OrderStatus.PENDING,
         cart_id=cart.id,
         email=email,
         currency=summary.currency,
@@ -249,27 +248,14 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
     db.session.flush()  # a second identical checkout stops here on the unique key
     order.number = order_number_for(order.id)
     _check_open_checkouts(order)
-    sold_out = []
-    # Sizes are reserved in id order, so two checkouts sharing sizes never wait for
-    # each other's rows the other way round (a deadlock on PostgreSQL).
-    for line in sorted(summary.lines, key=lambda ln: ln.variant.id):
-        if reserve_stock(line.variant.id, line.quantity):
-            continue
-        # A lapsed checkout may hold what is missing: end it and try once more.
-        if release_lapsed_reservations([line.variant.id]) and reserve_stock(
-            line.variant.id, line.quantity
-        ):
-            continue
-        sold_out.append(f"{line.product.name} ({line.variant.size_label})")
+    sold_out = place(order)  # pending (the model's default), its stock reserved
     if sold_out:
         raise SoldOut(
             "Sorry, someone bought the last of "
-            + ", ".join(sold_out)
+            + ", ".join(f"{line.product_name} ({line.size_label})" for line in sold_out)
             + " while you were checking out. Your basket is as you left it: please lower "
             "the quantity or remove the item."
         )
-    record_event(order, "placed", f"Order placed: {len(order.lines)} line(s), stock reserved.")
-    db.session.flush()
     return order
 
 
@@ -290,102 +276,6 @@ def basket_problem(problems) -> CheckoutError:
             reasons.append(f"{name}: one order can hold at most {line.most_per_order}")
     message = "Some items in your basket need your attention first: " + "; ".join(reasons) + "."
     return SoldOut(message) if short else CheckoutError(message)
-
-
-def reserve_stock(variant_id: int, quantity: int) -> bool:
-    """Hold `quantity` units for an unpaid order, only if that many are free."""
-    result = db.session.execute(
-        update(Variant)
-        .where(
-            Variant.id == variant_id,
-            Variant.is_active.is_(True),
-            Variant.on_hand - Variant.reserved >= quantity,
-        )
-        .values(reserved=Variant.reserved + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def _release_reservations(order: Order) -> None:
-    for line in order.lines:
-        if line.variant_id is None:
-            continue
-        db.session.execute(
-            update(Variant)
-            .where(Variant.id == line.variant_id, Variant.reserved >= line.quantity)
-            .values(reserved=Variant.reserved - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _sell_reserved(order: Order) -> None:
-    """Turn this order's reservations into sales."""
-    for line in order.lines:
-        if line.variant_id is None:
-            continue
-        db.session.execute(
-            update(Variant)
-            .where(Variant.id == line.variant_id, Variant.reserved >= line.quantity)
-            .values(
-                on_hand=Variant.on_hand - line.quantity,
-                reserved=Variant.reserved - line.quantity,
-            )
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _sell_unreserved(order: Order) -> list[str]:
-    """Take stock for an order whose reservation was already released; list what was short."""
-    short = []
-    for line in order.lines:
-        if line.variant_id is None:
-            continue
-        result = db.session.execute(
-            update(Variant)
-            .where(
-                Variant.id == line.variant_id,
-                Variant.on_hand - Variant.reserved >= line.quantity,
-            )
-            .values(on_hand=Variant.on_hand - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            short.append(line.sku)
-    return short
-
-
-def _move_status(order_id: int, from_states, to_state: OrderStatus, **values) -> bool:
-    """Change an order's status only from the given states; True if this call changed it."""
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.status.in_([str(s) for s in from_states]))
-        .values(status=str(to_state), updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def release_order(order: Order, new_status: OrderStatus, reason: str) -> bool:
-    """End an unpaid order and give its reserved stock back (flushes, no commit).
-
-    Only call this once the payment session can no longer be paid. Returns False
-    when the order was not pending (already released or paid): nothing changes.
-    """
-    if not _move_status(order.id, [OrderStatus.PENDING], new_status):
-        return False
-    _release_reservations(order)
-    if order.cart_id is not None:
-        db.session.execute(
-            update(Cart)
-            .where(Cart.id == order.cart_id)
-            .values(checkout_attempt=Cart.checkout_attempt + 1)
-            .execution_options(synchronize_session=False)
-        )
-    record_event(order, str(new_status), reason)
-    db.session.flush()
-    db.session.refresh(order)
-    return True
 
 
 @dataclass
@@ -433,7 +323,7 @@ def start_payment(order: Order, urls: CheckoutUrls) -> str:
     except PaymentError as exc:
         # Released while the lock is still held: no other request can be opening a
         # session for this order in the meantime.
-        release_order(order, OrderStatus.FAILED, f"Payment could not start: {exc}")
+        release_unpaid(order, OrderStatus.FAILED, f"Payment could not start: {exc}")
         db.session.commit()
         raise CheckoutError(str(exc)) from exc
     order.payment_session_id = session.id
@@ -443,141 +333,10 @@ def start_payment(order: Order, urls: CheckoutUrls) -> str:
     return session.url
 
 
-def find_order_for_session(session: PaymentSession) -> Order | None:
-    order = db.session.scalar(select(Order).where(Order.payment_session_id == session.id))
-    if order is None and session.order_id is not None:
-        order = db.session.get(Order, session.order_id)
-        if order is not None and order.payment_session_id not in (None, session.id):
-            return None  # metadata pointing at someone else's order
-    return order
-
-
-def fulfil_paid_session(session_id: str) -> Order | None:
-    """Record the payment of a checkout session, exactly once (commits).
-
-    Called from the webhook and from the success page, possibly both at once: the
-    status change from pending to paid is one conditional UPDATE, so only one
-    caller turns reservations into sales, and only one queues the confirmation
-    email (in the same transaction; the task queue sends it after the commit).
-    Returns the order (paid or not yet), or None when the session is not ours.
-    """
-    session = get_gateway().retrieve_session(session_id)
-    order = find_order_for_session(session)
-    if order is None:
-        log.warning("Payment session %s matches no order", session_id)
-        return None
-    if not session.is_paid:
-        return order
-
-    paid = dict(
-        paid_at=utcnow(),
-        payment_session_id=session.id,
-        payment_intent_id=session.payment_intent_id,
-        amount_paid_pence=session.amount_total,
-    )
-    if _move_status(order.id, [OrderStatus.PENDING], OrderStatus.PAID, **paid):
-        _sell_reserved(order)
-        _record_payment(order, session)
-    elif _move_status(order.id, RELEASED, OrderStatus.PAID, **paid):
-        # Paid after its stock was released (a late asynchronous payment).
-        short = _sell_unreserved(order)
-        _record_payment(order, session)
-        if short:
-            record_event(
-                order,
-                "stock_short",
-                "Paid after release; not enough stock of: "
-                + ", ".join(short)
-                + ". Please check before shipping.",
-            )
-    else:
-        db.session.rollback()
-        return db.session.get(Order, order.id)
-    send_order_confirmation(order)
-    db.session.commit()
-    return order
-
-
-def _record_payment(order: Order, session: PaymentSession) -> None:
-    db.session.refresh(order)
-    if session.customer_email:
-        order.email = session.customer_email
-    address = session.shipping_address
-    if address is not None:
-        order.ship_to_name = address.name
-        order.ship_to_line1 = address.line1
-        order.ship_to_line2 = address.line2
-        order.ship_to_city = address.city
-        order.ship_to_postcode = address.postcode
-        order.ship_to_country = address.country
-    if session.amount_total is not None and session.amount_total != order.total_pence:
-        record_event(
-            order,
-            "amount_mismatch",
-            f"Paid {session.amount_total} pence, expected {order.total_pence}.",
-        )
-    record_event(order, "paid", f"Payment received ({session.payment_intent_id}).")
-    if order.cart_id is not None:
-        empty_cart(order.cart_id)
-        # What the shopper puts in the basket next is a new order, even the same items.
-        db.session.execute(
-            update(Cart)
-            .where(Cart.id == order.cart_id)
-            .values(checkout_attempt=Cart.checkout_attempt + 1)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def send_order_confirmation(order: Order) -> bool:
-    """Queue the confirmation email once per order, whoever asks and however often (flushes).
-
-    `fulfil_paid_session` calls it in the transaction that records the payment, so
-    the email is in the outbox the moment the order is paid, and the task queue
-    delivers it (trying again for hours if the mail server is away). The timeline
-    says it was queued, then sent or given up. Mail trouble, even a template that
-    cannot be rendered, never undoes the payment: it is recorded on the order.
-    """
-    from shop.mail import send_email
-    from shop.orders.services import order_url
-
-    claimed = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.confirmation_sent_at.is_(None))
-        .values(confirmation_sent_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        return False
-    if not order.email:
-        record_event(order, "email_skipped", "No email address to send the confirmation to.")
-        return False
-    try:
-        send_email(
-            order.email,
-            f"Your order {order.number} is confirmed",
-            "email/order_confirmation",
-            kind="order_confirmation",
-            label="Confirmation",
-            dedupe_key=f"order-confirmation:{order.id}",
-            order_id=order.id,
-            order=order,
-            order_url=order_url(order),
-        )
-    except Exception:  # noqa: BLE001 - mail trouble must not undo a paid order
-        log.exception("Could not queue the confirmation for order %s", order.id)
-        db.session.execute(
-            update(Order).where(Order.id == order.id).values(confirmation_sent_at=None)
-        )
-        record_event(order, "email_failed", "The confirmation email could not be queued.")
-        return False
-    record_event(order, "email_queued", f"Confirmation queued for {order.email}.")
-    return True
-
-
 def end_checkout(order: Order, new_status: OrderStatus, reason: str) -> Order:
     """Stop an unpaid checkout: expire the session first, then release stock (commits).
 
-    If the session turns out to be paid, the order is fulfilled instead.
+    If the session turns out to be paid, its payment is recorded instead.
     """
     if order.status != OrderStatus.PENDING:
         return order
@@ -585,50 +344,12 @@ def end_checkout(order: Order, new_status: OrderStatus, reason: str) -> Order:
         session = get_gateway().expire_session(order.payment_session_id)
         db.session.commit()
         if session.is_paid:
-            return fulfil_paid_session(session.id) or order
+            return record_paid_session(session.id) or order
         if session.status != "expired":
             return order  # still payable: keep the reservation
-    release_order(order, new_status, reason)
+    release_unpaid(order, new_status, reason)
     db.session.commit()
     return order
-
-
-def release_lapsed_reservations(variant_ids: Iterable[int]) -> int:
-    """End the unpaid checkouts holding any of these sizes whose payment window passed
-    more than LAPSE_GRACE ago, and give their stock back (flushes, no commit). Returns how
-    many were ended.
-
-    The release-expired job does this for every order, but stock must not stay held
-    when it has not run: this is called whenever a size shows fewer units free than a
-    shopper wants (adding to the basket, the basket page, a product page with a sold-out
-    size) and before stock is reserved at checkout. In the usual case nothing is short,
-    so it is not called and costs no query.
-
-    It is safe without asking the payment provider first: a payment session is opened
-    with its expires_at set to the order's payment_expires_at, and neither Stripe nor the
-    demo provider takes a payment after it, so no session of these orders can still be
-    paid (LAPSE_GRACE allows for the clocks). The order leaves pending through one
-    conditional UPDATE, so a payment recorded at the same moment and this release cannot
-    both win. A payment Stripe reports later all the same (a session completed just before
-    its deadline whose webhook comes late, or a bank payment that clears days later) is
-    still fulfilled, by fulfil_paid_session's "paid after release" path, which takes the
-    stock then and flags the order if there is not enough.
-    """
-    cutoff = utcnow() - LAPSE_GRACE
-    holding = select(OrderLine.order_id).where(OrderLine.variant_id.in_(list(variant_ids)))
-    lapsed = db.session.scalars(
-        select(Order)
-        .where(
-            Order.status == OrderStatus.PENDING,
-            Order.payment_expires_at < cutoff,
-            Order.id.in_(holding),
-        )
-        .options(selectinload(Order.lines))
-    ).all()
-    return sum(
-        release_order(order, OrderStatus.EXPIRED, "Payment window passed; stock released.")
-        for order in lapsed
-    )
 
 
 def release_expired_orders(grace: timedelta = LAPSE_GRACE) -> dict[str, int]:
@@ -649,114 +370,3 @@ def release_expired_orders(grace: timedelta = LAPSE_GRACE) -> dict[str, int]:
         key = {"paid": "paid", "expired": "released"}.get(result.status, "kept")
         counts[key] += 1
     return counts
-
-
-WEBHOOK_EVENTS = {
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-    "charge.refunded",
-}
-SESSION_EVENTS = {event for event in WEBHOOK_EVENTS if event.startswith("checkout.session.")}
-# Stripe's ids are letters, digits and underscores, its event types the same with dots;
-# anything else (a NUL, say, which PostgreSQL cannot store) is not one.
-_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
-_EVENT_TYPE = re.compile(r"[A-Za-z0-9_.]{1,100}")
-
-
-class MalformedEvent(Exception):
-    """A correctly signed webhook event without a field the shop needs; the message says
-    which, for the answer and the log."""
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """The parts of a Stripe event the shop acts on, checked by `read_event`."""
-
-    id: str
-    type: str
-    object: dict
-
-
-def _is_stripe_id(value) -> bool:
-    return isinstance(value, str) and _STRIPE_ID.fullmatch(value) is not None
-
-
-def read_event(event) -> WebhookEvent:
-    """Check that a verified event has what acting on it needs, and return those parts.
-
-    Every event needs an id, a type and a `data.object`; the checkout session events
-    need the session's id, and `charge.refunded` a payment intent (or none) and a
-    refunded amount in pence. Raises MalformedEvent saying what is missing.
-    """
-    if not isinstance(event, dict):
-        raise MalformedEvent("the event is not a JSON object")
-    if not _is_stripe_id(event.get("id")):
-        raise MalformedEvent("the event has no id")
-    event_type = event.get("type")
-    if not isinstance(event_type, str) or not _EVENT_TYPE.fullmatch(event_type):
-        raise MalformedEvent("the event has no type")
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if not isinstance(obj, dict):
-        raise MalformedEvent("the event has no data.object")
-    if event_type in SESSION_EVENTS and not _is_stripe_id(obj.get("id")):
-        raise MalformedEvent("data.object has no id")
-    if event_type == "charge.refunded":
-        intent = obj.get("payment_intent")
-        if isinstance(intent, dict):
-            intent = intent.get("id")
-        if intent is not None and not _is_stripe_id(intent):
-            raise MalformedEvent("data.object.payment_intent is not a payment intent id")
-        amount = obj.get("amount_refunded", 0)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-            raise MalformedEvent("data.object.amount_refunded is not a whole number of pence")
-    return WebhookEvent(id=event["id"], type=event_type, object=obj)
-
-
-def handle_payment_event(event: WebhookEvent) -> str:
-    """Act on one verified, well-formed webhook event, once. Returns what was done, for
-    the log."""
-    if db.session.get(PaymentEvent, event.id) is not None:
-        return "duplicate"
-    obj = event.object
-    outcome = "ignored"
-    if event.type in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
-        order = fulfil_paid_session(obj["id"])
-        outcome = f"order {order.id} {order.status}" if order else "no order"
-    elif event.type in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
-        session = get_gateway().retrieve_session(obj["id"])
-        order = find_order_for_session(session)
-        if order is not None and not session.is_paid and session.status != "open":
-            failed = event.type.endswith("failed")
-            release_order(
-                order,
-                OrderStatus.FAILED if failed else OrderStatus.EXPIRED,
-                "The payment failed." if failed else "The payment session expired.",
-            )
-            outcome = f"order {order.id} released"
-    elif event.type == "charge.refunded":
-        outcome = record_refund_from_charge(obj)
-    db.session.add(PaymentEvent(id=event.id, type=event.type))
-    db.session.commit()
-    return outcome
-
-
-def record_refund_from_charge(charge: dict) -> str:
-    """Bring an order's refunded total in line with Stripe's (refunds made at Stripe too)."""
-    intent = charge.get("payment_intent")
-    if isinstance(intent, dict):
-        intent = intent.get("id")
-    if not intent:
-        return "no payment intent"
-    order = db.session.scalar(select(Order).where(Order.payment_intent_id == str(intent)))
-    if order is None:
-        return "no order"
-    refunded = min(int(charge.get("amount_refunded") or 0), order.total_pence)
-    if refunded > order.refunded_pence:
-        order.refunded_pence = refunded
-        if refunded >= order.total_pence and order.status == OrderStatus.PAID:
-            order.status = OrderStatus.REFUNDED
-        record_event(order, "refunded", f"Refunded at Stripe: {refunded} pence in total.")
-    return f"order {order.id} refunded {refunded}"

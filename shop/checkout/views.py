@@ -1,30 +1,19 @@
-"""Checkout, payment return pages, the Stripe webhook and the demo payment page."""
+"""Checkout and the pages the payment provider sends the shopper back to."""
 
-import logging
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from shop.cart.views import current_cart
 from shop.checkout import services
-from shop.checkout.forms import CheckoutForm, DemoPaymentForm
-from shop.checkout.payments import (
-    Address,
-    PaymentError,
-    WebhookError,
-    get_gateway,
-    provider_name,
-    uses_demo_payments,
-)
-from shop.extensions import csrf, db, limiter
-from shop.orders.models import Order, OrderStatus
+from shop.checkout.forms import CheckoutForm
+from shop.extensions import db, limiter
+from shop.orders.models import OrderStatus
 from shop.orders.services import order_for_customer
+from shop.payments.gateway import PaymentError
+from shop.payments.services import order_for_session_id, record_paid_session
 from shop.urls import absolute_url
 
 bp = Blueprint("checkout", __name__)
-
-
-log = logging.getLogger(__name__)
 
 
 def _urls() -> services.CheckoutUrls:
@@ -59,9 +48,7 @@ def checkout():
     except IntegrityError:
         # The same basket is already being checked out (a double click).
         db.session.rollback()
-        from shop.cart.services import summarise
-
-        order = services.existing_order(services.checkout_key(cart, summarise(cart)))
+        order = services.order_being_checked_out(cart)
         if order is None:
             raise
     if order.status != OrderStatus.PENDING:
@@ -81,10 +68,10 @@ def success():
     if not session_id:
         abort(404)
     try:
-        order = services.fulfil_paid_session(session_id)
+        order = record_paid_session(session_id)
     except PaymentError:
         db.session.rollback()
-        order = db.session.scalar(db.select(Order).filter_by(payment_session_id=session_id))
+        order = order_for_session_id(session_id)
     if order is None:
         abort(404)
     if order.status == OrderStatus.PAID:
@@ -109,78 +96,3 @@ def cancel():
         return redirect(url_for("orders.order_status", token=order.access_token), code=303)
     flash("Payment cancelled: nothing was charged and your basket is as you left it.", "info")
     return redirect(url_for("cart.view_cart"), code=303)
-
-
-@bp.post("/stripe/webhook")
-@csrf.exempt
-def stripe_webhook():
-    """Stripe's events, signature-checked on the raw body; each event acts once."""
-    if provider_name() != "stripe":
-        abort(404)
-    gateway = get_gateway()
-    try:
-        event = gateway.verify_webhook(
-            request.get_data(cache=False), request.headers.get("Stripe-Signature")
-        )
-    except WebhookError as exc:
-        log.info("Refused a webhook: %s", exc)
-        return {"error": "invalid signature"}, 400
-    try:
-        event = services.read_event(event)
-    except services.MalformedEvent as exc:
-        # Signed by Stripe but not what the shop can act on: say why, and keep a trace.
-        log.warning("Refused a malformed webhook event: %s", exc)
-        return {"error": "malformed event", "reason": str(exc)}, 400
-    try:
-        outcome = services.handle_payment_event(event)
-    except IntegrityError:
-        db.session.rollback()
-        outcome = "duplicate"
-    except PaymentError:
-        db.session.rollback()
-        return {"error": "payment provider unavailable, retry later"}, 503
-    log.info("Webhook %s %s: %s", event.id, event.type, outcome)
-    return {"received": True, "outcome": outcome}
-
-
-@bp.route("/checkout/demo/<session_id>", methods=["GET", "POST"])
-def demo_payment(session_id: str):
-    """The demo provider's payment page: clearly a test, no card, nothing charged."""
-    if not uses_demo_payments():
-        abort(404)
-    gateway = get_gateway()
-    try:
-        payment = gateway.load(session_id[:64])
-    except PaymentError:
-        abort(404)
-    db.session.commit()
-    order = db.session.get(Order, payment.order_id)
-    form = DemoPaymentForm()
-    if payment.status != "open":
-        return render_template("checkout/demo_closed.html", payment=payment, order=order), 410
-    if request.method == "POST":
-        if request.form.get("action") == "cancel":
-            return redirect(payment.cancel_url, code=303)
-        if form.validate():
-            address = Address(
-                name=form.name.data,
-                line1=form.line1.data,
-                line2=form.line2.data or "",
-                city=form.city.data,
-                postcode=form.postcode.data,
-                country="GB",
-            )
-            try:
-                gateway.pay(session_id, email=form.email.data, address=address)
-            except PaymentError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                return redirect(url_for("cart.view_cart"), code=303)
-            db.session.commit()
-            return redirect(payment.success_url.replace("{CHECKOUT_SESSION_ID}", payment.id), 303)
-        status = 400
-    else:
-        status = 200
-    return render_template(
-        "checkout/demo_payment.html", form=form, payment=payment, order=order
-    ), status

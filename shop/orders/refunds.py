@@ -9,13 +9,16 @@ How one refund goes:
    request is checked once more against the order as it now stands, and the
    provider is asked for the refund while the lock is held. Two refunds of one
    order therefore take turns, and never give back more than was paid.
-3. On success the refund, the order's refunded total and status, the stock, the
-   timeline and the audit log change together, in one commit. On failure the row
-   is marked `failed` and nothing else changes.
+3. On success the refund, the order's refunded total and status, the stock (all three
+   through shop.orders.lifecycle.record_refund), the timeline and the audit log change
+   together, in one commit, after which the refund email is queued
+   (shop.orders.emails, on order_refunded). On failure the row is marked `failed` and
+   nothing else changes.
 
-Stripe's `charge.refunded` webhook (`record_refund_from_charge`) then reports the
-charge's refunded total, and takes it only when it is more than the order already
-shows, so a refund made here is never counted twice. The order's row stays locked
+Stripe's `charge.refunded` webhook (shop.payments.webhooks, through
+shop.orders.lifecycle.record_provider_refunds) then reports the charge's refunded total,
+and takes it only when it is more than the order already shows, so a refund made here
+is never counted twice. The order's row stays locked
 until the refund is recorded, so a webhook that arrives before then cannot write
 first: its update waits for the lock and then sets the same total (Stripe's, which
 includes this refund).
@@ -27,7 +30,6 @@ makes once; the second answer names the refund already recorded and is dropped.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -35,15 +37,14 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import delete, select, update
 
 from shop.admin.services import record_audit
-from shop.catalogue.models import Variant
-from shop.checkout.payments import PaymentError, get_gateway
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import format_money
+from shop.orders.lifecycle import record_refund, refund_cap_pence
 from shop.orders.models import Order, OrderStatus, Refund, RefundLine, RefundStatus
-from shop.orders.services import order_url, record_event
-
-log = logging.getLogger(__name__)
+from shop.orders.services import record_event
+from shop.payments.gateway import PaymentError
+from shop.payments.providers import get_gateway
 
 REQUEST_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REASON_MAX_LENGTH = 500
@@ -105,12 +106,6 @@ def pence_from_pounds(text: str | None) -> int:
     if match[1] or pence <= 0:
         raise ValueError("The amount to refund must be more than £0.00.")
     return pence
-
-
-def refund_cap_pence(order: Order) -> int:
-    """The most an order can be refunded in all: what was paid (never more than its total)."""
-    paid = order.amount_paid_pence if order.amount_paid_pence is not None else order.total_pence
-    return max(min(paid, order.total_pence), 0)
 
 
 def refundable_pence(order: Order) -> int:
@@ -277,10 +272,7 @@ def refund_order(order: Order, request: RefundRequest, actor, ip: str | None = N
     refund = db.session.get(Refund, refund_id)
     refund.status = RefundStatus.SUCCEEDED
     refund.provider_refund_id = result.id
-    order.refunded_pence = order.refunded_pence + request.amount_pence
-    if order.refunded_pence >= refund_cap_pence(order) and order.status == OrderStatus.PAID:
-        order.status = OrderStatus.REFUNDED
-    restocked = _return_to_stock(order, restock)
+    restocked = record_refund(order, refund, restock)
     after = {
         **refund_snapshot(order),
         "refund_id": refund.id,
@@ -323,62 +315,3 @@ def _mark_failed(refund_id: int) -> None:
         .values(status=RefundStatus.FAILED)
         .execution_options(synchronize_session=False)
     )
-
-
-def _return_to_stock(order: Order, restock: dict[int, int]) -> dict[str, int]:
-    """Put units back on hand, one conditional UPDATE per line; returns SKU -> units."""
-    lines = {line.id: line for line in order.lines}
-    restocked: dict[str, int] = {}
-    for line_id, quantity in sorted(restock.items()):
-        line = lines[line_id]
-        if line.variant_id is None:
-            continue
-        result = db.session.execute(
-            update(Variant)
-            .where(Variant.id == line.variant_id)
-            .values(on_hand=Variant.on_hand + quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            restocked[line.sku] = restocked.get(line.sku, 0) + quantity
-    return restocked
-
-
-def send_refund_email(refund: Refund, actor_email: str = "") -> bool:
-    """Queue the email telling the customer about a refund that went through (flushes;
-    the caller commits, and the task queue delivers it).
-
-    Returns False when it could not be queued (no address, or mail trouble, which is
-    recorded on the order and never undoes the refund).
-    """
-    from shop.mail import send_email
-
-    order = refund.order
-    if not order.email:
-        record_event(order, "email_skipped", "No email address to send the refund email to.")
-        return False
-    amount = format_money(refund.amount_pence, order.currency)
-    try:
-        send_email(
-            order.email,
-            f"Refund for your order {order.number}",
-            "email/order_refunded",
-            kind="order_refunded",
-            label=f"Refund email ({amount})",
-            dedupe_key=f"order-refund:{refund.id}",
-            order_id=order.id,
-            order=order,
-            refund=refund,
-            order_url=order_url(order),
-        )
-    except Exception:  # noqa: BLE001 - mail trouble must not undo the refund
-        log.exception("Could not queue the refund email for order %s", order.id)
-        record_event(order, "email_failed", "The refund email could not be queued.")
-        return False
-    record_event(
-        order,
-        "email_queued",
-        f"Refund email ({amount}) queued for {order.email}.",
-        actor=actor_email,
-    )
-    return True

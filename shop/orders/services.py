@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app, has_request_context
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, Refund
 from shop.signals import email_outcome
+from shop.urls import absolute_url
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -48,10 +50,6 @@ def order_url(order: Order) -> str:
     Works outside a request too (a command or a task), by building the link as a
     request to SHOP_BASE_URL would.
     """
-    from flask import current_app, has_request_context
-
-    from shop.urls import absolute_url
-
     if has_request_context():
         return absolute_url("orders.order_status", token=order.access_token)
     with current_app.test_request_context(base_url=current_app.config.get("SHOP_BASE_URL")):
@@ -104,6 +102,12 @@ def order_search(filters: OrderFilters):
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         stmt = stmt.where(Order.created_at < end)
     return stmt
+
+
+def orders_for_staff(filters: OrderFilters, page: int, per_page: int):
+    """One page of the orders matching `filters`, newest first (a Flask-SQLAlchemy
+    pagination; a page past the end is empty, not an error)."""
+    return db.paginate(order_search(filters), page=page, per_page=per_page, error_out=False)
 
 
 def order_for_staff(order_id: int) -> Order | None:

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from shop.catalogue.models import Variant
-from shop.checkout.models import DemoPaymentSession
 from shop.extensions import db
 from shop.models import utcnow
 from shop.orders.models import Order
+from shop.payments.models import DemoPaymentSession
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
 

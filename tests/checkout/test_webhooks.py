@@ -9,9 +9,9 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from shop.checkout.models import PaymentEvent
 from shop.extensions import db
 from shop.orders.models import OrderStatus
+from shop.payments.models import PaymentEvent
 from tests.helpers.checkout import (
     STRIPE_SECRET_KEY,
     WEBHOOK_SECRET,
@@ -356,7 +356,7 @@ def test_a_signed_but_malformed_event_is_refused_with_a_reason_and_logged(
     event = completed_event(fake, session_id)
     change, reason = MALFORMED[case]
 
-    with caplog.at_level("WARNING", logger="shop.checkout.views"):
+    with caplog.at_level("WARNING", logger="shop.payments.views"):
         response = send_event(shopper, change(event))  # signed with the real scheme
 
     assert response.status_code == 400

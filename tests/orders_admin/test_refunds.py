@@ -9,9 +9,9 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from shop.checkout.models import DemoPaymentSession
 from shop.extensions import db
 from shop.orders.refunds import pence_from_pounds
+from shop.payments.models import DemoPaymentSession
 from tests.helpers import page
 from tests.helpers.checkout import STRIPE_SECRET_KEY, run_together, send_event
 from tests.stripe_server import make_event
@@ -426,3 +426,21 @@ def test_amounts_are_read_as_whole_pence(text, pence):
 def test_amounts_that_are_not_money_are_refused(text):
     with pytest.raises(ValueError):
         pence_from_pounds(text)
+
+
+def test_a_refund_for_an_order_without_an_email_address_says_no_email_went(demo_shop):
+    shop = demo_shop
+    order_id = shop.buy({shop.products.cream: 1})
+    shop.update_order(order_id, email="")
+    shop.sign_in("fulfilment")
+
+    response = shop.refund(order_id, "5.00")
+
+    assert response.status_code == 303
+    order = shop.order(order_id)
+    assert order.refunded_pence == 500
+    flashes = page(shop.staff.get(response.headers["Location"])).select_one(".flashes")
+    assert "Refunded £5.00, but the refund email could not be sent." in flashes.get_text()
+    (skipped,) = [e for e in order.events if e.kind == "email_skipped"]
+    assert skipped.message == "No email address to send the refund email to."
+    assert shop.smtp.messages == []

@@ -228,3 +228,20 @@ def test_shipping_needs_the_csrf_token(shop, app_factory, smtp_server):
     assert accepted.status_code == 303
     assert shop.order(order_id).fulfilment_status == "shipped"
     assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_shipping_an_order_without_an_email_address_says_no_email_went(shop):
+    order_id = shop.buy({shop.products.cream: 1})
+    shop.update_order(order_id, email="")
+    shop.sign_in("fulfilment")
+
+    response = shop.ship(order_id)
+
+    assert response.status_code == 303
+    order = shop.order(order_id)
+    assert order.fulfilment_status == "shipped"
+    flashes = page(shop.staff.get(response.headers["Location"])).select_one(".flashes")
+    assert "but the shipping email could not be sent. See the timeline." in flashes.get_text()
+    (skipped,) = [e for e in order.events if e.kind == "email_skipped"]
+    assert skipped.message == "No email address to send the shipping email to."
+    assert shop.smtp.messages == []

@@ -45,6 +45,7 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.catalogue.services import is_slug, like_pattern
+from shop.catalogue.stock import announce_freed_units
 from shop.extensions import db
 from shop.money import Money
 
@@ -833,6 +834,7 @@ def adjust_stock(
             "change",
         )
     set_committed_value(variant, "on_hand", new_on_hand)
+    announce_freed_units(variant.id, change)
     return _record_adjustment(variant, change, new_on_hand, reason, actor, ip)
 
 
@@ -901,6 +903,7 @@ def set_stock(
             "try again."
         )
     set_committed_value(variant, "on_hand", new_on_hand)
+    announce_freed_units(variant.id, on_hand - seen_on_hand)
     return _record_adjustment(
         variant, on_hand - seen_on_hand, new_on_hand, reason, actor, ip, audit=audit
     )

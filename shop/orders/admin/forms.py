@@ -25,7 +25,6 @@ from wtforms.validators import (
 )
 
 from shop.money import format_money
-from shop.orders.fulfilment import CARRIERS
 from shop.orders.models import FulfilmentStatus, Order, OrderStatus
 from shop.orders.refunds import (
     REASON_MAX_LENGTH,
@@ -33,6 +32,7 @@ from shop.orders.refunds import (
     RefundRequest,
     pence_from_pounds,
 )
+from shop.orders.shipping import CARRIERS
 
 TRACKING_MAX_LENGTH = 40
 EXPIRED = "The refund form had expired. Check the details and send it again."

@@ -10,7 +10,7 @@ from shop.admin.views import protect_back_office
 from shop.extensions import db
 from shop.money import format_money
 from shop.numbers import page_number
-from shop.orders import fulfilment, refunds
+from shop.orders import emails, refunds, shipping
 from shop.orders.admin.forms import (
     OrderFilterForm,
     ShipForm,
@@ -18,7 +18,7 @@ from shop.orders.admin.forms import (
     refund_form_for,
 )
 from shop.orders.models import Order
-from shop.orders.services import OrderFilters, order_for_staff, order_search
+from shop.orders.services import OrderFilters, order_for_staff, orders_for_staff
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
 protect_back_office(bp)
@@ -69,11 +69,8 @@ def order_list():
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
-    orders = db.paginate(
-        order_search(filters),
-        page=request.args.get("page", 1, type=page_number),
-        per_page=ORDERS_PER_PAGE,
-        error_out=False,
+    orders = orders_for_staff(
+        filters, page=request.args.get("page", 1, type=page_number), per_page=ORDERS_PER_PAGE
     )
     # The filters again, for the page links (only known names: url_for treats
     # names like _external specially).
@@ -138,10 +135,10 @@ def order_ship(order_id: int):
         return _render_order(order, ship_form=form, status=400)
     actor = _actor()
     try:
-        shipped = fulfilment.mark_shipped(
+        shipped = shipping.mark_shipped(
             order, form.carrier.data, form.tracking_number.data or "", actor, ip=_ip()
         )
-    except fulfilment.ShippingError as exc:
+    except shipping.ShippingError as exc:
         db.session.rollback()
         return _render_order(
             _order_or_404(order_id), ship_form=form, ship_problem=str(exc), status=400
@@ -150,9 +147,8 @@ def order_ship(order_id: int):
         db.session.rollback()
         flash(f"Order {order.number} was already marked as shipped: nothing was changed.", "info")
         return redirect(url_for("orders_admin.order_detail", order_id=order_id), code=303)
-    queued = fulfilment.send_shipping_email(order, actor_email=actor.email)
-    db.session.commit()
-    if queued:
+    db.session.commit()  # the shipping email is queued once this commits (order_shipped)
+    if emails.is_queued(emails.shipping_key(order_id)):
         flash(
             f"Order {order.number} is marked as shipped; the email to {order.email} is on its way.",
             "success",
@@ -195,10 +191,9 @@ def order_refund(order_id: int):
         form.request_key.data = new_request_key()
         problem = f"The payment provider refused the refund, so nothing was refunded: {exc}"
         return _render_order(order, refund_form=form, refund_problem=problem, status=400)
+    # The refund is committed, and with it the refund email queued (order_refunded).
     amount = format_money(refund.amount_pence, order.currency)
-    queued = refunds.send_refund_email(refund, actor_email=actor.email)
-    db.session.commit()
-    if queued:
+    if emails.is_queued(emails.refund_key(refund.id)):
         flash(f"Refunded {amount}; the email to {order.email} is on its way.", "success")
     else:
         flash(f"Refunded {amount}, but the refund email could not be sent.", "warning")

@@ -12,16 +12,16 @@ import secrets
 from flask import url_for
 from sqlalchemy import select, update
 
-from shop.checkout.models import DemoPaymentSession
-from shop.checkout.payments import (
+from shop.extensions import db
+from shop.models import utcnow
+from shop.payments.gateway import (
     Address,
     CheckoutRequest,
     PaymentError,
     PaymentSession,
     Refund,
 )
-from shop.extensions import db
-from shop.models import utcnow
+from shop.payments.models import DemoPaymentSession
 
 
 class DemoGateway:
@@ -34,7 +34,7 @@ class DemoGateway:
             )
         )
         if existing is not None:
-            return self._session(existing, url_for("checkout.demo_payment", session_id=existing.id))
+            return self._session(existing, url_for("payments.demo_payment", session_id=existing.id))
         order = request.order
         session = DemoPaymentSession(
             id=f"demo_cs_{secrets.token_urlsafe(24)}",
@@ -51,7 +51,7 @@ class DemoGateway:
         )
         db.session.add(session)
         db.session.flush()
-        return self._session(session, url_for("checkout.demo_payment", session_id=session.id))
+        return self._session(session, url_for("payments.demo_payment", session_id=session.id))
 
     def load(self, session_id: str) -> DemoPaymentSession:
         session = db.session.get(DemoPaymentSession, session_id) if session_id else None

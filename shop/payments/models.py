@@ -1,4 +1,6 @@
-"""Payment records: Stripe events seen, and the demo provider's sessions."""
+"""Payment records: Stripe events handled, and the demo provider's sessions.
+
+Their tables are `payment_event` and `demo_payment_session` (migration 0002)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,16 @@
-"""Payment providers behind one interface: Stripe Checkout, or the built-in demo provider.
+"""The one interface every payment provider offers (`Gateway`), and what passes through
+it: `PaymentSession`, `CheckoutRequest`, `Refund`, `PaymentError`, `WebhookError`.
 
-The rest of the shop sees `PaymentSession` and `PaymentError` only; the `stripe`
-package is imported in `stripe_gateway.py` and nowhere else.
+The rest of the shop sees these only; the providers are Stripe Checkout
+(`stripe_gateway.py`, the only module that imports `stripe`) and the built-in demo
+provider (`demo.py`), and `providers.get_gateway` gives the one in use. This module
+knows no feature: it needs an order only to describe it to a provider.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
-
-from flask import current_app
-
-from shop.config import payment_provider
 
 if TYPE_CHECKING:
     from shop.orders.models import Order
@@ -84,25 +83,3 @@ class Gateway(Protocol):
     def expire_session(self, session_id: str) -> PaymentSession: ...
 
     def refund(self, payment_intent_id: str, amount: int, idempotency_key: str) -> Refund: ...
-
-
-def provider_name() -> str:
-    """`stripe` or `demo`: the payment provider this shop uses (PAYMENT_PROVIDER, or
-    Stripe when a secret key is set; see shop.config.payment_provider)."""
-    return payment_provider(current_app.config)
-
-
-def uses_demo_payments() -> bool:
-    """Whether orders are "paid" on the built-in demo page, so nothing real is charged."""
-    return provider_name() == "demo"
-
-
-def get_gateway() -> Gateway:
-    """The gateway of the provider in use: Stripe Checkout or the demo provider."""
-    if provider_name() == "stripe":
-        from shop.checkout.payments.stripe_gateway import StripeGateway
-
-        return StripeGateway.for_app(current_app)
-    from shop.checkout.payments.demo import DemoGateway
-
-    return DemoGateway()

@@ -1,24 +1,20 @@
-"""Shipping orders: the carriers we use, marking an order as shipped, the shipping email.
+"""Shipping orders: the carriers we use, and staff marking an order as shipped.
 
-Plain functions: `mark_shipped` changes the order and flushes, `send_shipping_email`
-queues the email in the same transaction, and the caller commits both.
+A plain function: `mark_shipped` checks what staff asked for, has
+shop.orders.lifecycle.ship_order make the change, and puts it on the timeline and in the
+audit log (flushes); the caller commits, and the shipping email follows the commit
+(shop.orders.emails).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import update
-
 from shop.admin.services import record_audit
-from shop.extensions import db
-from shop.models import utcnow
-from shop.orders.models import FulfilmentStatus, Order, OrderStatus
-from shop.orders.services import order_url, record_event
-
-log = logging.getLogger(__name__)
+from shop.orders.lifecycle import ship_order
+from shop.orders.models import Order, OrderStatus
+from shop.orders.services import record_event
 
 
 @dataclass(frozen=True)
@@ -75,12 +71,13 @@ def shipping_snapshot(order: Order) -> dict:
 def mark_shipped(
     order: Order, carrier_code: str, tracking_number: str, actor, ip: str | None = None
 ) -> bool:
-    """Record that a paid order has left with `carrier_code` (flushes, no commit).
+    """Record that a paid order has left with `carrier_code` (flushes, no commit); the
+    shipping email goes once the caller commits (shop.orders.emails, on order_shipped).
 
-    The change is one conditional UPDATE from "not shipped", so of two members of
-    staff pressing the button at once (or one pressing it twice) only one ships the
-    order, and only that one goes on to send the email. Returns False when the
-    order was already shipped; raises ShippingError when it is not paid.
+    The change is shop.orders.lifecycle.ship_order, one conditional UPDATE from "not
+    shipped", so of two members of staff pressing the button at once (or one pressing
+    it twice) only one ships the order. Returns False when the order was already
+    shipped; raises ShippingError when it is not paid.
     """
     carrier = CARRIERS.get(carrier_code)
     if carrier is None:
@@ -91,25 +88,13 @@ def mark_shipped(
             f"Only paid orders can be shipped. This order is {order.status_enum.label.lower()}."
         )
     before = shipping_snapshot(order)
-    result = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.status == OrderStatus.PAID,
-            Order.fulfilment_status == FulfilmentStatus.UNFULFILLED,
-        )
-        .values(
-            fulfilment_status=FulfilmentStatus.SHIPPED,
-            carrier=carrier.name,
-            tracking_number=tracking_number,
-            tracking_url=carrier.tracking_url(tracking_number),
-            shipped_at=utcnow(),
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
+    shipped = ship_order(
+        order,
+        carrier=carrier.name,
+        tracking_number=tracking_number,
+        tracking_url=carrier.tracking_url(tracking_number),
     )
-    db.session.refresh(order)
-    if result.rowcount != 1:
+    if not shipped:
         if order.status != OrderStatus.PAID:
             raise ShippingError(
                 f"Only paid orders can be shipped. This order is {order.status_enum.label.lower()}."
@@ -126,40 +111,5 @@ def mark_shipped(
         before,
         shipping_snapshot(order),
         ip=ip,
-    )
-    return True
-
-
-def send_shipping_email(order: Order, actor_email: str = "") -> bool:
-    """Queue the email telling the customer their order is on its way (flushes).
-
-    Called once, by whoever's `mark_shipped` changed the order, before that change
-    is committed: the email goes into the outbox with the shipping, and the task
-    queue delivers it. Returns False when it could not be queued (no address, or
-    mail trouble, which is recorded on the order and never undoes the shipping).
-    """
-    from shop.mail import send_email
-
-    if not order.email:
-        record_event(order, "email_skipped", "No email address to send the shipping email to.")
-        return False
-    try:
-        send_email(
-            order.email,
-            f"Your order {order.number} is on its way",
-            "email/order_shipped",
-            kind="order_shipped",
-            label="Shipping email",
-            dedupe_key=f"order-shipped:{order.id}",
-            order_id=order.id,
-            order=order,
-            order_url=order_url(order),
-        )
-    except Exception:  # noqa: BLE001 - mail trouble must not undo the shipping
-        log.exception("Could not queue the shipping email for order %s", order.id)
-        record_event(order, "email_failed", "The shipping email could not be queued.")
-        return False
-    record_event(
-        order, "email_queued", f"Shipping email queued for {order.email}.", actor=actor_email
     )
     return True

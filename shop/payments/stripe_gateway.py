@@ -8,7 +8,7 @@ import logging
 import stripe
 from flask import Flask
 
-from shop.checkout.payments import (
+from shop.payments.gateway import (
     Address,
     CheckoutRequest,
     PaymentError,
@@ -145,7 +145,7 @@ class StripeGateway:
 
     def verify_webhook(self, payload: bytes, signature: str | None):
         """Check a webhook's signature on the raw body and return the event as parsed from
-        its JSON (its shape is checked by the caller: shop.checkout.services.read_event)."""
+        its JSON (its shape is checked by the caller: shop.payments.webhooks.read_event)."""
         if not self.webhook_secret:
             raise WebhookError("webhook secret not configured")
         try:
