@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from shop.admin.models import LoginAttempt, Role, SignInLock, StaffUser
 from shop.extensions import db, login_manager
 from shop.models import utcnow
+from shop.text import normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +150,6 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256  # hashing is deliberately slow; don't let anyone send a novel
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 _EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
-
-
-def normalise_email(email: str | None) -> str:
-    """The form an email is stored and compared in: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 def hash_password(password: str) -> str:

@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, select
 
-from shop.admin.auth import hash_password, normalise_email, password_problem
+from shop.admin.auth import hash_password, password_problem
 from shop.admin.models import AuditEntry, Role, StaffUser
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.models import utcnow
 from shop.orders.models import Order, OrderStatus
+from shop.text import normalise_email
 
 
 class StaffError(ValueError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,22 +50,17 @@ from shop.newsletter.models import (
     SubscriberTopic,
 )
 from shop.newsletter.tokens import ConfirmationClaim, read_confirmation_token
+from shop.text import is_token, new_token, normalise_email
 
 logger = logging.getLogger(__name__)
 
 # At most one confirmation (or "already subscribed") email per address per hour.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
 MAX_ATTEMPTS = 3
-UNSUBSCRIBE_TOKEN_MAX_LENGTH = 64
 
 
 class NewsletterError(ValueError):
     """A change the newsletter's rules refuse; the message says why, for people."""
-
-
-def normalise_email(email: str | None) -> str:
-    """How an address is stored and compared: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 def checked_topics(topics: Iterable[str]) -> list[str]:
@@ -163,7 +157,7 @@ def _new_subscriber(
     subscriber = Subscriber(
         email=email,
         status=SubscriberStatus.PENDING,
-        unsubscribe_token=secrets.token_urlsafe(32),
+        unsubscribe_token=new_token(),
         consent_version=consent_version,
         source=source,
         requested_at=now,
@@ -188,7 +182,7 @@ def subscriber_by_email(email: str) -> Subscriber | None:
 
 def subscriber_by_token(token: str) -> Subscriber | None:
     """The subscriber an unsubscribe token belongs to, or None."""
-    if not token or len(token) > UNSUBSCRIBE_TOKEN_MAX_LENGTH:
+    if not is_token(token):
         return None
     return db.session.scalar(select(Subscriber).where(Subscriber.unsubscribe_token == token))
 
