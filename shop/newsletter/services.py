@@ -8,8 +8,6 @@ request, flash or the signed-in user; the caller passes the member of staff in.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
+from shop.backoffice.lists import filter_args
 from shop.extensions import db
 from shop.mail import register_delivery_check
 from shop.mail.models import OutgoingEmail
@@ -260,13 +259,6 @@ class SubscriberFilters:
     status: str = ""
     topic: str = ""
 
-    @property
-    def active(self) -> bool:
-        return bool(self.q or self.status or self.topic)
-
-    def as_args(self) -> dict[str, str]:
-        return {key: value for key, value in vars(self).items() if value}
-
 
 def subscriber_query(filters: SubscriberFilters):
     """Subscribers matching `filters`, newest first, with their topics."""
@@ -285,6 +277,7 @@ def subscriber_query(filters: SubscriberFilters):
 
 
 def status_counts() -> dict[str, int]:
+    """How many subscribers are in each status (every status listed), in one query."""
     rows = db.session.execute(
         select(Subscriber.status, func.count()).group_by(Subscriber.status)
     ).all()
@@ -308,20 +301,10 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    # A spreadsheet would run a cell starting like a formula: keep it text.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list[str]]:
-    rows = [list(CSV_COLUMNS)]
+def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list]:
+    """The header, then one row per subscriber `filters` match, with their consent
+    record (values as they are: the export makes them CSV cells)."""
+    rows: list[list] = [list(CSV_COLUMNS)]
     for subscriber in db.session.scalars(subscriber_query(filters)):
         wording = (
             consent.wording(subscriber.consent_version, shop_name).text
@@ -341,18 +324,17 @@ def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list
             subscriber.unsubscribe_method,
             subscriber.created_at,
         )
-        rows.append([_cell(value) for value in values])
+        rows.append(list(values))
     return rows
 
 
 def export_subscribers(
     filters: SubscriberFilters, shop_name: str, actor, ip: str | None = None
-) -> tuple[str, int]:
-    """The subscribers matching `filters` as CSV text, and how many; recorded in the audit log."""
+) -> list[list]:
+    """The rows of the CSV export of the subscribers matching `filters` (header first),
+    recorded in the audit log with how many there are."""
 
     rows = subscriber_csv_rows(filters, shop_name)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     count = len(rows) - 1
     record_audit(
         actor,
@@ -361,10 +343,10 @@ def export_subscribers(
         None,
         f"Exported {count} newsletter subscriber{'s' if count != 1 else ''} as CSV",
         None,
-        filters.as_args() or None,
+        filter_args(filters) or None,
         ip=ip,
     )
-    return buffer.getvalue(), count
+    return rows
 
 
 def erase_subscriber(subscriber: Subscriber, actor, ip: str | None = None) -> None:
@@ -588,6 +570,37 @@ class CampaignCounts:
             + self.sending
             + self.unknown
         )
+
+
+def delivery_counts_by_campaign() -> dict[int, dict[str, int]]:
+    """Deliveries per campaign and status, in one query, for the campaign list."""
+    rows = db.session.execute(
+        select(Delivery.campaign_id, Delivery.status, func.count()).group_by(
+            Delivery.campaign_id, Delivery.status
+        )
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for campaign_id, status, count in rows:
+        counts.setdefault(campaign_id, {})[status] = count
+    return counts
+
+
+def problem_deliveries(campaign_id: int, limit: int = 50) -> list[tuple[Delivery, str | None]]:
+    """A campaign's failed, unknown and still-sending deliveries, each with the address
+    (None once the subscriber is erased), oldest first, for staff."""
+    rows = db.session.execute(
+        select(Delivery, Subscriber.email)
+        .outerjoin(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_(
+                [DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN, DeliveryStatus.SENDING]
+            ),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    ).all()
+    return [(delivery, email) for delivery, email in rows]
 
 
 def campaign_counts(campaign_id: int) -> CampaignCounts:

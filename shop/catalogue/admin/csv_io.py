@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.catalogue.admin import services
 from shop.catalogue.admin.services import CatalogueError, format_pounds, parse_pounds
 from shop.catalogue.models import (

@@ -22,7 +22,7 @@ from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.catalogue.images import (
     PictureError,
     PictureProblem,
@@ -245,15 +245,6 @@ class ProductFilters:
     category: str = ""
     stock: str = ""
     status: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.q or self.category or self.stock or self.status)
-
-    def as_args(self) -> dict:
-        values = {"q": self.q, "category": self.category, "stock": self.stock}
-        values["status"] = self.status
-        return {name: value for name, value in values.items() if value}
 
 
 def best_available_expression():

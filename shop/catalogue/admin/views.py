@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -19,12 +18,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from shop.admin.auth import role_required, roles_for
-from shop.admin.views import protect_back_office
+from shop.backoffice.access import current_staff, protect_back_office, request_ip
+from shop.backoffice.exports import csv_response
+from shop.backoffice.lists import page_of, read_filters
 from shop.catalogue.admin import csv_io, services
 from shop.catalogue.admin.forms import (
     CsvApplyForm,
@@ -47,24 +46,14 @@ from shop.models import utcnow
 from shop.pages.services import safe_local_path
 
 bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/catalogue")
-protect_back_office(bp)
+protect_back_office(bp, area="catalogue")
 
 
-CATALOGUE_ROLES = roles_for("catalogue")
 PRODUCTS_PER_PAGE = 50
-MAX_PAGE = 10_000
 IMPORT_MAX_AGE = 2 * 60 * 60  # a preview may be applied for two hours
 # The Apply form carries the previewed file (compressed and signed): allow more
 # than the usual 500 kB for that one form field.
 IMPORT_FORM_MAX_BYTES = 4 * 1024 * 1024
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _ip() -> str | None:
-    return request.remote_addr
 
 
 def _media_root() -> str:
@@ -101,29 +90,19 @@ def catalogue_admin_context() -> dict:
 
 
 @bp.get("/")
-@role_required(*CATALOGUE_ROLES)
 def product_list():
     form = ProductFilterForm(request.args)
     form.setup(services.all_categories())
-    valid = form.validate()
-    filters = services.ProductFilters()
-    if valid:
-        filters = services.ProductFilters(
-            q=form.q.data or "",
-            category=form.category.data or "",
-            stock=form.stock.data or "",
-            status=form.status.data or "",
-        )
-    page_number = request.args.get("page", 1, type=int) or 1
-    products = db.paginate(
-        services.product_list_query(filters, _threshold()),
-        page=min(max(page_number, 1), MAX_PAGE),
-        per_page=PRODUCTS_PER_PAGE,
-        error_out=False,
-    )
+    listing = read_filters(form, services.ProductFilters)
     return render_template(
-        "admin/catalogue/products.html", form=form, filters=filters, products=products
-    ), (200 if valid else 400)
+        "admin/catalogue/products.html",
+        form=form,
+        query_args=listing.query_args,
+        filtered=listing.filtered,
+        products=page_of(
+            services.product_list_query(listing.filters, _threshold()), PRODUCTS_PER_PAGE
+        ),
+    ), listing.status
 
 
 # Product details --------------------------------------------------------------------------
@@ -150,11 +129,13 @@ def _save_product(form: ProductForm, product):
     take_over = bool(form.take_over_redirect.data)
     try:
         if product is None:
-            saved = services.create_product(data, _actor(), _ip(), take_over_redirect=take_over)
+            saved = services.create_product(
+                data, current_staff(), request_ip(), take_over_redirect=take_over
+            )
             changed = True
         else:
             changed = services.update_product(
-                product, data, _actor(), _ip(), take_over_redirect=take_over
+                product, data, current_staff(), request_ip(), take_over_redirect=take_over
             )
             saved = product
         db.session.commit()
@@ -197,7 +178,6 @@ def _render_product_form(form, product, status: int):
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_new():
     form = _product_form()
     if form.validate_on_submit():
@@ -208,7 +188,6 @@ def product_new():
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_edit(product_id: int):
     product = _product_or_404(product_id)
     form = _product_form(product)
@@ -226,10 +205,9 @@ def _back(product_id: int) -> str:
 
 
 @bp.post("/products/<int:product_id>/duplicate")
-@role_required(*CATALOGUE_ROLES)
 def product_duplicate(product_id: int):
     product = _product_or_404(product_id)
-    copy = services.duplicate_product(product, _actor(), _media_root(), ip=_ip())
+    copy = services.duplicate_product(product, current_staff(), _media_root(), ip=request_ip())
     try:
         db.session.commit()
     except Exception:
@@ -245,20 +223,18 @@ def product_duplicate(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/archive")
-@role_required(*CATALOGUE_ROLES)
 def product_archive(product_id: int):
     product = _product_or_404(product_id)
-    if services.set_product_active(product, False, _actor(), _ip()):
+    if services.set_product_active(product, False, current_staff(), request_ip()):
         flash(f"Archived {product.name}: it is hidden from the shop.", "success")
     db.session.commit()
     return redirect(_back(product_id), code=303)
 
 
 @bp.post("/products/<int:product_id>/unarchive")
-@role_required(*CATALOGUE_ROLES)
 def product_unarchive(product_id: int):
     product = _product_or_404(product_id)
-    if services.set_product_active(product, True, _actor(), _ip()):
+    if services.set_product_active(product, True, current_staff(), request_ip()):
         if product.active_variants:
             flash(f"Unarchived {product.name}: it is in the shop again.", "success")
         else:
@@ -274,7 +250,6 @@ def product_unarchive(product_id: int):
 
 
 @bp.route("/products/<int:product_id>/variants", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_variants(product_id: int):
     """The product's sizes, and the form that adds one."""
     product = _product_or_404(product_id)
@@ -282,7 +257,11 @@ def product_variants(product_id: int):
     if form.validate_on_submit():
         try:
             variant = services.create_variant(
-                product, form.variant_data(), form.opening_stock.data or 0, _actor(), _ip()
+                product,
+                form.variant_data(),
+                form.opening_stock.data or 0,
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
         except services.CatalogueError as exc:
@@ -321,7 +300,6 @@ def _render_variant(variant: Variant, form, stock_form, status: int):
 
 
 @bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def variant_edit(variant_id: int):
     variant = _variant_or_404(variant_id)
     if request.method == "POST":
@@ -331,7 +309,9 @@ def variant_edit(variant_id: int):
     stock_form = StockForm(formdata=None)
     if form.validate_on_submit():
         try:
-            changed = services.update_variant(variant, form.variant_data(), _actor(), _ip())
+            changed = services.update_variant(
+                variant, form.variant_data(), current_staff(), request_ip()
+            )
             db.session.commit()
         except services.CatalogueError as exc:
             db.session.rollback()
@@ -346,7 +326,6 @@ def variant_edit(variant_id: int):
 
 
 @bp.post("/variants/<int:variant_id>/stock")
-@role_required(*CATALOGUE_ROLES)
 def variant_stock(variant_id: int):
     """Add or take away units on hand, with a reason."""
     variant = _variant_or_404(variant_id)
@@ -354,7 +333,11 @@ def variant_stock(variant_id: int):
     if stock_form.validate():
         try:
             services.adjust_stock(
-                variant, stock_form.change.data, stock_form.reason.data, _actor(), _ip()
+                variant,
+                stock_form.change.data,
+                stock_form.reason.data,
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
         except services.CatalogueError as exc:
@@ -375,7 +358,6 @@ def variant_stock(variant_id: int):
 
 
 @bp.route("/products/<int:product_id>/formulation", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_formulation(product_id: int):
     product = _product_or_404(product_id)
     extra_errors: dict[str, list[str]] = {}
@@ -391,8 +373,8 @@ def product_formulation(product_id: int):
                 form.ingredient_list,
                 form.strain_data(),
                 form.nutrient_data(),
-                _actor(),
-                _ip(),
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
         except services.CatalogueError as exc:
@@ -431,7 +413,6 @@ def _render_images(product, form, status: int, alt_errors=None):
 
 
 @bp.route("/products/<int:product_id>/images", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_images(product_id: int):
     """The product's pictures, in order, and the form that uploads one."""
     product = _product_or_404(product_id)
@@ -441,7 +422,7 @@ def product_images(product_id: int):
         try:
             picture = services.read_product_image(upload.stream, upload.filename)
             added = services.add_product_image(
-                product, picture, form.alt_text.data, _media_root(), _actor(), _ip()
+                product, picture, form.alt_text.data, _media_root(), current_staff(), request_ip()
             )
         except services.CatalogueError as exc:
             db.session.rollback()
@@ -466,7 +447,6 @@ def _image_or_404(image_id: int) -> ProductImage:
 
 
 @bp.post("/images/<int:image_id>")
-@role_required(*CATALOGUE_ROLES)
 def image_update(image_id: int):
     """Change a picture's description (alt text)."""
     image = _image_or_404(image_id)
@@ -474,7 +454,9 @@ def image_update(image_id: int):
     error = None
     if form.validate():
         try:
-            changed = services.update_image_alt(image, form.alt_text.data, _actor(), _ip())
+            changed = services.update_image_alt(
+                image, form.alt_text.data, current_staff(), request_ip()
+            )
             db.session.commit()
         except services.CatalogueError as exc:
             db.session.rollback()
@@ -495,23 +477,21 @@ def image_update(image_id: int):
 
 
 @bp.post("/images/<int:image_id>/move")
-@role_required(*CATALOGUE_ROLES)
 def image_move(image_id: int):
     image = _image_or_404(image_id)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400, description="Move a picture up or down.")
-    services.move_image(image, direction, _actor(), _ip())
+    services.move_image(image, direction, current_staff(), request_ip())
     db.session.commit()
     return redirect(url_for("catalogue_admin.product_images", product_id=image.product_id), 303)
 
 
 @bp.post("/images/<int:image_id>/delete")
-@role_required(*CATALOGUE_ROLES)
 def image_delete(image_id: int):
     image = _image_or_404(image_id)
     product_id = image.product_id
-    files = services.delete_image(image, _media_root(), _actor(), _ip())
+    files = services.delete_image(image, _media_root(), current_staff(), request_ip())
     db.session.commit()
     services.remove_files(files)
     flash("Removed the picture.", "success")
@@ -526,20 +506,14 @@ def _import_serializer() -> URLSafeTimedSerializer:
 
 
 @bp.get("/csv")
-@role_required(*CATALOGUE_ROLES)
 def csv_page():
     return render_template("admin/catalogue/csv.html", form=CsvUploadForm(), columns=csv_io.COLUMNS)
 
 
 @bp.get("/csv/export")
-@role_required(*CATALOGUE_ROLES)
 def csv_export():
     filename = f"catalogue-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        csv_io.export_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(csv_io.export_rows(), filename, bom=True)
 
 
 def _render_preview(plan: csv_io.ImportPlan, csv_text: str, status: int, message=None):
@@ -556,7 +530,6 @@ def _render_preview(plan: csv_io.ImportPlan, csv_text: str, status: int, message
 
 
 @bp.post("/csv/preview")
-@role_required(*CATALOGUE_ROLES)
 def csv_preview():
     """The dry run: what the uploaded file would change, row by row. Nothing is saved."""
     form = CsvUploadForm()
@@ -575,7 +548,6 @@ def csv_preview():
 
 @bp.post("/csv/apply")
 @csrf.exempt  # checked below by CsvApplyForm, once the larger form limit is set
-@role_required(*CATALOGUE_ROLES)
 def csv_apply():
     """Apply a previewed file: read and check it again, and make exactly the changes
     the preview showed, in one transaction."""
@@ -599,7 +571,7 @@ def csv_apply():
             "the file would change now, below, and apply it again if it is right.",
         )
     try:
-        result = csv_io.apply_import(plan, _actor(), _ip())
+        result = csv_io.apply_import(plan, current_staff(), request_ip())
         db.session.commit()
     except services.CatalogueError as exc:
         db.session.rollback()

@@ -23,7 +23,7 @@ from PIL import Image
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.catalogue.images import (
     PictureError,
     PictureProblem,
@@ -154,18 +154,9 @@ def _state_condition(state: ArticleState, now: datetime):
 @dataclass(frozen=True)
 class ArticleFilters:
     q: str = ""
-    state: str = ""
+    state: str = field(default="", metadata={"arg": "status"})  # an ArticleState
     concern: str = ""
     tag: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.q or self.state or self.concern or self.tag)
-
-    def as_args(self) -> dict[str, str]:
-        """The filters as query-string arguments, for page links."""
-        args = {"q": self.q, "status": self.state, "concern": self.concern, "tag": self.tag}
-        return {key: value for key, value in args.items() if value}
 
 
 def article_list_query(filters: ArticleFilters, now: datetime | None = None) -> Select:

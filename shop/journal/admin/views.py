@@ -8,11 +8,10 @@ or show the form again (400) with each problem next to its field.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from shop.admin.auth import role_required, roles_for
-from shop.admin.views import protect_back_office
+from shop.backoffice.access import current_staff, protect_back_office, request_ip
+from shop.backoffice.lists import page_of, read_filters
 from shop.catalogue.services import product_stock_state
 from shop.extensions import db
 from shop.journal.admin import services
@@ -26,25 +25,15 @@ from shop.journal.models import Author
 from shop.models import utcnow
 
 bp = Blueprint("journal_admin", __name__, url_prefix="/admin/journal")
-protect_back_office(bp)
+protect_back_office(bp, area="journal")
 
 
-JOURNAL_ROLES = roles_for("journal")
 ARTICLES_PER_PAGE = 25
-MAX_PAGE = 10_000
 
 
 @bp.context_processor
 def journal_admin_context() -> dict:
     return {"format_uk": services.format_uk, "ArticleState": services.ArticleState}
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _ip() -> str | None:
-    return request.remote_addr
 
 
 def _stock_state(product):
@@ -55,46 +44,29 @@ def _stock_state(product):
 
 
 @bp.get("/")
-@role_required(*JOURNAL_ROLES)
 def article_list():
-    concerns, tags = services.all_concerns(), services.all_tags()
     form = ArticleFilterForm(request.args)
-    form.setup(concerns, tags)
-    valid = form.validate()
-    filters = services.ArticleFilters()
-    if valid:
-        filters = services.ArticleFilters(
-            q=form.q.data or "",
-            state=form.status.data or "",
-            concern=form.concern.data or "",
-            tag=form.tag.data or "",
-        )
+    form.setup(services.all_concerns(), services.all_tags())
+    listing = read_filters(form, services.ArticleFilters)
     now = utcnow()
-    page_number = request.args.get("page", 1, type=int) or 1
-    articles = db.paginate(
-        services.article_list_query(filters, now),
-        page=min(max(page_number, 1), MAX_PAGE),
-        per_page=ARTICLES_PER_PAGE,
-        error_out=False,
-    )
+    articles = page_of(services.article_list_query(listing.filters, now), ARTICLES_PER_PAGE)
     return render_template(
         "admin/journal/articles.html",
         form=form,
-        filters=filters,
+        query_args=listing.query_args,
+        filtered=listing.filtered,
         articles=articles,
         states={article.id: services.article_state(article, now) for article in articles.items},
         counts=services.state_counts(now),
-    ), (200 if valid else 400)
+    ), listing.status
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def article_new():
     return _editor(None)
 
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def article_edit(article_id: int):
     article = services.article_for_editor(article_id)
     if article is None:
@@ -149,19 +121,19 @@ def _save(form: ArticleForm, article, action: str):
         result = services.save_article(
             article,
             form.article_data(),
-            actor=_actor(),
-            ip=_ip(),
+            actor=current_staff(),
+            ip=request_ip(),
             media_root=current_app.config["MEDIA_ROOT"],
             hero_image=form.hero_picture,
         )
         saved = result.article
         moved = False
         if action == "publish":
-            moved = services.publish_now(saved, _actor(), _ip())
+            moved = services.publish_now(saved, current_staff(), request_ip())
         elif action == "schedule":
-            moved = services.schedule(saved, form.publish_at_utc, _actor(), _ip())
+            moved = services.schedule(saved, form.publish_at_utc, current_staff(), request_ip())
         elif action == "unpublish":
-            moved = services.unpublish(saved, _actor(), _ip())
+            moved = services.unpublish(saved, current_staff(), request_ip())
         db.session.commit()
     except (services.JournalError, IntegrityError) as exc:
         db.session.rollback()
@@ -232,19 +204,17 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
 
 
 @bp.get("/authors")
-@role_required(*JOURNAL_ROLES)
 def author_list():
     return render_template("admin/journal/authors.html", authors=services.authors_with_counts())
 
 
 @bp.route("/authors/new", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def author_new():
     form = AuthorForm()
     if form.validate_on_submit():
         try:
             author = services.create_author(
-                form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+                form.name.data, form.credentials.data, form.bio.data, current_staff(), request_ip()
             )
         except services.JournalError as exc:
             db.session.rollback()
@@ -258,14 +228,18 @@ def author_new():
 
 
 @bp.route("/authors/<int:author_id>", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def author_edit(author_id: int):
     author = db.get_or_404(Author, author_id)
     form = AuthorForm(obj=author)
     if form.validate_on_submit():
         try:
             changed = services.update_author(
-                author, form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+                author,
+                form.name.data,
+                form.credentials.data,
+                form.bio.data,
+                current_staff(),
+                request_ip(),
             )
         except services.JournalError as exc:
             db.session.rollback()
