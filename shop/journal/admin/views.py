@@ -1,8 +1,9 @@
 """Journal staff screens: the article list, the article editor (save, preview,
 publish now, schedule, unpublish) and authors. Editors and administrators only.
 
-Views stay thin: they read the form, call `services`, commit once and redirect,
-or show the form again (400) with each problem next to its field.
+Views stay thin: they read the form, call the module the page is about (`saving`,
+`publishing`, `authors`...), commit once and redirect, or show the form again (400)
+with each problem next to its field.
 """
 
 from __future__ import annotations
@@ -12,15 +13,27 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.backoffice.access import current_staff, protect_back_office, request_ip
 from shop.backoffice.lists import page_of, read_filters
+from shop.catalogue.images import remove_files
 from shop.catalogue.services import product_stock_state
 from shop.extensions import db
-from shop.journal.admin import services
+from shop.journal.admin import (
+    authors,
+    editor,
+    linked,
+    publishing,
+    saving,
+    states,
+    times,
+)
+from shop.journal.admin.article_list import ArticleFilters, article_list_query, state_counts
+from shop.journal.admin.errors import JournalError
 from shop.journal.admin.forms import (
     ACTIONS,
     ArticleFilterForm,
     ArticleForm,
     AuthorForm,
 )
+from shop.journal.admin.preview import build_preview
 from shop.journal.models import Author
 from shop.models import utcnow
 
@@ -33,7 +46,7 @@ ARTICLES_PER_PAGE = 25
 
 @bp.context_processor
 def journal_admin_context() -> dict:
-    return {"format_uk": services.format_uk, "ArticleState": services.ArticleState}
+    return {"format_uk": times.format_uk, "ArticleState": states.ArticleState}
 
 
 def _stock_state(product):
@@ -46,18 +59,18 @@ def _stock_state(product):
 @bp.get("/")
 def article_list():
     form = ArticleFilterForm(request.args)
-    form.setup(services.all_concerns(), services.all_tags())
-    listing = read_filters(form, services.ArticleFilters)
+    form.setup(editor.all_concerns(), editor.all_tags())
+    listing = read_filters(form, ArticleFilters)
     now = utcnow()
-    articles = page_of(services.article_list_query(listing.filters, now), ARTICLES_PER_PAGE)
+    articles = page_of(article_list_query(listing.filters, now), ARTICLES_PER_PAGE)
     return render_template(
         "admin/journal/articles.html",
         form=form,
         query_args=listing.query_args,
         filtered=listing.filtered,
         articles=articles,
-        states={article.id: services.article_state(article, now) for article in articles.items},
-        counts=services.state_counts(now),
+        states={article.id: states.article_state(article, now) for article in articles.items},
+        counts=state_counts(now),
     ), listing.status
 
 
@@ -68,7 +81,7 @@ def article_new():
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
 def article_edit(article_id: int):
-    article = services.article_for_editor(article_id)
+    article = editor.article_for_editor(article_id)
     if article is None:
         abort(404)
     return _editor(article)
@@ -78,9 +91,9 @@ def _editor(article):
     """Show the editor, or act on what it sent: preview, save, and publish, schedule
     or unpublish the saved article in the same step."""
     choices = {
-        "authors": services.all_authors(),
-        "concerns": services.all_concerns(),
-        "tags": services.all_tags(),
+        "authors": editor.all_authors(),
+        "concerns": editor.all_concerns(),
+        "tags": editor.all_tags(),
     }
     submitted = request.method == "POST"
     action = request.form.get("action", "save") if submitted else "save"
@@ -89,14 +102,14 @@ def _editor(article):
     if submitted or article is None:
         form = ArticleForm()
     else:
-        form = ArticleForm(data=services.form_values(article))
+        form = ArticleForm(data=editor.form_values(article))
     form.setup(article=article, action=action, **choices)
     if not submitted:
         return _render_editor(form, article, choices)
 
     valid = form.validate()
     if action == "preview":
-        preview = services.build_preview(
+        preview = build_preview(
             form.article_data(lenient=True),
             article,
             authors={author.id: author for author in choices["authors"]},
@@ -118,7 +131,7 @@ def _save(form: ArticleForm, article, action: str):
     the save was refused (the form then says why)."""
     result = None
     try:
-        result = services.save_article(
+        result = saving.save_article(
             article,
             form.article_data(),
             actor=current_staff(),
@@ -129,24 +142,24 @@ def _save(form: ArticleForm, article, action: str):
         saved = result.article
         moved = False
         if action == "publish":
-            moved = services.publish_now(saved, current_staff(), request_ip())
+            moved = publishing.publish_now(saved, current_staff(), request_ip())
         elif action == "schedule":
-            moved = services.schedule(saved, form.publish_at_utc, current_staff(), request_ip())
+            moved = publishing.schedule(saved, form.publish_at_utc, current_staff(), request_ip())
         elif action == "unpublish":
-            moved = services.unpublish(saved, current_staff(), request_ip())
+            moved = publishing.unpublish(saved, current_staff(), request_ip())
         db.session.commit()
-    except (services.JournalError, IntegrityError) as exc:
+    except (JournalError, IntegrityError) as exc:
         db.session.rollback()
         if result is not None:
-            services.remove_files(result.new_files)
+            remove_files(result.new_files)
         if isinstance(exc, IntegrityError):
             form.slug.errors = [*form.slug.errors, "Another article already uses this web address."]
         else:
             form.form_errors.append(str(exc))
         return None
-    services.remove_files(result.old_files)
+    remove_files(result.old_files)
     flash(_saved_message(result, action, moved), "success")
-    unknown = services.unknown_card_slugs(saved.body)
+    unknown = linked.unknown_card_slugs(saved.body)
     if unknown:
         flash(
             "The body names products shoppers won't see: "
@@ -156,7 +169,7 @@ def _save(form: ArticleForm, article, action: str):
     return redirect(url_for("journal_admin.article_edit", article_id=saved.id), code=303)
 
 
-def _saved_message(result: services.SaveResult, action: str, moved: bool) -> str:
+def _saved_message(result: saving.SaveResult, action: str, moved: bool) -> str:
     article = result.article
     if action == "publish":
         return (
@@ -165,7 +178,7 @@ def _saved_message(result: services.SaveResult, action: str, moved: bool) -> str
             else "Saved. It was already published."
         )
     if action == "schedule":
-        return f"Scheduled: it goes live on {services.format_uk(article.published_at)}."
+        return f"Scheduled: it goes live on {times.format_uk(article.published_at)}."
     if action == "unpublish":
         return (
             "Unpublished: it is a draft again and shoppers can't see it."
@@ -181,10 +194,10 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
     form.add_blank_rows()
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     typed = [entry.form.product.data for entry in form.featured.entries if entry.form.product.data]
-    picked = services.find_products(typed)
+    picked = editor.find_products(typed)
     featured_slugs = [picked[value].slug for value in typed if value in picked]
-    problems = services.linked_product_problems(form.body.data or "", featured_slugs, threshold)
-    state = services.article_state(article) if article is not None else None
+    problems = linked.linked_product_problems(form.body.data or "", featured_slugs, threshold)
+    state = states.article_state(article) if article is not None else None
     return render_template(
         "admin/journal/edit.html",
         form=form,
@@ -194,7 +207,7 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
         invalid=invalid,
         problems=problems,
         picked=picked,
-        picker=services.products_for_picker(),
+        picker=editor.products_for_picker(),
         choices=choices,
         stock_state=_stock_state,
     )
@@ -205,7 +218,7 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
 
 @bp.get("/authors")
 def author_list():
-    return render_template("admin/journal/authors.html", authors=services.authors_with_counts())
+    return render_template("admin/journal/authors.html", authors=authors.authors_with_counts())
 
 
 @bp.route("/authors/new", methods=["GET", "POST"])
@@ -213,10 +226,10 @@ def author_new():
     form = AuthorForm()
     if form.validate_on_submit():
         try:
-            author = services.create_author(
+            author = authors.create_author(
                 form.name.data, form.credentials.data, form.bio.data, current_staff(), request_ip()
             )
-        except services.JournalError as exc:
+        except JournalError as exc:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
@@ -233,7 +246,7 @@ def author_edit(author_id: int):
     form = AuthorForm(obj=author)
     if form.validate_on_submit():
         try:
-            changed = services.update_author(
+            changed = authors.update_author(
                 author,
                 form.name.data,
                 form.credentials.data,
@@ -241,7 +254,7 @@ def author_edit(author_id: int):
                 current_staff(),
                 request_ip(),
             )
-        except services.JournalError as exc:
+        except JournalError as exc:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
