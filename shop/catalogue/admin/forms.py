@@ -39,11 +39,11 @@ from shop.catalogue.admin.formulation import (
     ingredient_lines,
     parse_ingredient_lines,
 )
-from shop.catalogue.admin.product_list import StatusFilter, StockFilter
+from shop.catalogue.admin.product_list import StatusFilter
 from shop.catalogue.admin.products import ProductData
 from shop.catalogue.admin.sizes import VariantData
 from shop.catalogue.models import DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_CEILING
-from shop.catalogue.services import is_slug
+from shop.catalogue.services import StockState, is_slug
 from shop.formatting import format_amount
 from shop.money import format_pounds
 from shop.numbers import WholeNumberField
@@ -96,7 +96,7 @@ class ProductFilterForm(FlaskForm):
         "Stock",
         default="",
         choices=[SelectChoice("", "Any stock")]
-        + [SelectChoice(s.value, s.label) for s in StockFilter],
+        + [SelectChoice(s.value, s.label) for s in StockState],
     )
     status = SelectField(
         "Status",

@@ -10,17 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalogue.models import Category, Product, Variant
-from shop.catalogue.services import like_pattern
-
-
-class StockFilter(StrEnum):
-    IN_STOCK = "in_stock"
-    LOW = "low"
-    SOLD_OUT = "sold_out"
-
-    @property
-    def label(self) -> str:
-        return {"in_stock": "In stock", "low": "Low stock", "sold_out": "Sold out"}[self.value]
+from shop.catalogue.services import StockState, like_pattern
 
 
 class StatusFilter(StrEnum):
@@ -36,7 +26,7 @@ class StatusFilter(StrEnum):
 class ProductFilters:
     q: str = ""
     category: str = ""
-    stock: str = ""
+    stock: str = ""  # a StockState
     status: str = ""
 
 
@@ -73,11 +63,11 @@ def product_list_query(filters: ProductFilters, low_threshold: int) -> Select:
             )
         )
     best = best_available_expression()
-    if filters.stock == StockFilter.SOLD_OUT:
+    if filters.stock == StockState.SOLD_OUT:
         stmt = stmt.where(best <= 0)
-    elif filters.stock == StockFilter.LOW:
+    elif filters.stock == StockState.LOW:
         stmt = stmt.where(best > 0, best <= low_threshold)
-    elif filters.stock == StockFilter.IN_STOCK:
+    elif filters.stock == StockState.IN_STOCK:
         stmt = stmt.where(best > low_threshold)
     if filters.status == StatusFilter.ACTIVE:
         stmt = stmt.where(Product.is_active.is_(True))
