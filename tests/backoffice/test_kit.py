@@ -4,6 +4,8 @@ links, and CSV downloads a spreadsheet cannot turn into formulas."""
 import csv
 import dataclasses
 import io
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +22,25 @@ from shop.backoffice.exports import cell_text, csv_response, spreadsheet_cell
 from shop.backoffice.lists import filter_args, read_filters
 from shop.backoffice.roles import ADMINS, AREAS, Role
 from tests.helpers import page
+
+KERNEL = {"shop", "shop.config", "shop.extensions", "shop.models", "shop.numbers", "shop.signals"}
+
+
+def test_the_kit_knows_no_feature():
+    """Importing the kit loads the kernel and nothing of any feature (in a fresh process,
+    as tests/test_imports.py does)."""
+    names = ["access", "audit", "exports", "lists", "models", "roles"]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}: importlib.import_module('shop.backoffice.' + name)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('shop'))))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert {f"shop.backoffice.{name}" for name in names} <= loaded
+    assert loaded - KERNEL - {"shop.backoffice"} - {f"shop.backoffice.{n}" for n in names} == set()
 
 
 def test_administrators_open_every_area():
