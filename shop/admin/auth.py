@@ -1,8 +1,9 @@
-"""Who may use the back office: passwords, sign-in, throttling, roles and areas.
+"""Who may sign in to the back office: passwords, sign-in, throttling, session limits.
 
 The functions here take what they need as arguments (an email, an IP, the time)
 and never read the request, so they can be tested with a clock of our own.
-Only `role_required` and `load_staff_user` run inside a request.
+Only `load_staff_user` runs inside a request. Roles and areas are the back-office
+kit's (shop.backoffice.roles and shop.backoffice.access).
 """
 
 from __future__ import annotations
@@ -11,80 +12,20 @@ import logging
 import math
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, wraps
+from functools import cache
 from pathlib import Path
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shop.admin.models import LoginAttempt, Role, SignInLock, StaffUser
+from shop.admin.models import LoginAttempt, SignInLock, StaffUser
 from shop.extensions import db, login_manager
 from shop.models import utcnow
+from shop.text import normalise_email
 
 logger = logging.getLogger(__name__)
-
-# Roles and areas ----------------------------------------------------------------
-
-AREAS = ("catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit")
-
-ROLE_AREAS: dict[str, frozenset[str]] = {
-    Role.ADMIN: frozenset(AREAS),
-    Role.EDITOR: frozenset({"catalogue", "journal", "newsletter"}),
-    Role.FULFILMENT: frozenset({"orders"}),
-}
-
-FORBIDDEN_MESSAGE = (
-    "Your staff account does not have access to this part of the back office. "
-    "Ask an administrator if you need it."
-)
-
-
-def allowed(user, area: str) -> bool:
-    """True when `user` (a staff user, or the anonymous user) may open `area`."""
-    if area not in AREAS:
-        raise ValueError(f"unknown back-office area {area!r}; known: {', '.join(AREAS)}")
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return area in ROLE_AREAS.get(user.role, frozenset())
-
-
-def roles_for(area: str) -> tuple[str, ...]:
-    """The roles that may open `area`, for `role_required(*roles_for("orders"))`."""
-    if area not in AREAS:
-        raise ValueError(f"unknown back-office area {area!r}")
-    return tuple(str(role) for role, areas in ROLE_AREAS.items() if area in areas)
-
-
-def role_required(*roles: str) -> Callable:
-    """Let a view run only for signed-in staff holding one of `roles`.
-
-    Anonymous visitors are sent to the sign-in page (with `next=` back here);
-    staff without the role get a 403 page that says why.
-    """
-    known = {str(role) for role in Role}
-    if not roles or not set(roles) <= known:
-        raise ValueError(f"role_required needs roles from {sorted(known)}, got {roles!r}")
-    wanted = frozenset(str(role) for role in roles)
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in wanted:
-                abort(403, description=FORBIDDEN_MESSAGE)
-            return view(*args, **kwargs)
-
-        wrapped.allowed_roles = wanted  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
-
 
 _USER_ID = re.compile(r"(\d{1,18}):(\d{1,9})", re.ASCII)
 
@@ -149,11 +90,6 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256  # hashing is deliberately slow; don't let anyone send a novel
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 _EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
-
-
-def normalise_email(email: str | None) -> str:
-    """The form an email is stored and compared in: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 def hash_password(password: str) -> str:

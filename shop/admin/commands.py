@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from shop.admin import services
-from shop.admin.models import Role
+from shop.backoffice.roles import Role
 from shop.extensions import db
 
 

@@ -15,7 +15,7 @@ from wtforms.validators import (
 )
 
 from shop.admin.auth import PASSWORD_MAX_LENGTH, password_problem
-from shop.admin.models import Role
+from shop.backoffice.roles import Role
 
 # Menus are drawn by the templates from the same lists, so these are plain text
 # fields checked against the values a menu can send.

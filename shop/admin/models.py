@@ -1,30 +1,18 @@
-"""Staff accounts, their sign-in attempts (and the lock that makes them take turns) and
-the audit log of what staff changed."""
+"""Staff accounts and their sign-in attempts (and the lock that makes them take turns).
+
+Roles are the back-office kit's (shop.backoffice.roles); so is the audit log."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shop.backoffice.roles import Role
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    ADMIN = "admin"  # everything, including staff accounts and the audit log
-    EDITOR = "editor"  # catalogue, journal, newsletter
-    FULFILMENT = "fulfilment"  # orders
-
-    @property
-    def label(self) -> str:
-        return {"admin": "Administrator", "editor": "Editor", "fulfilment": "Fulfilment"}[
-            self.value
-        ]
 
 
 class StaffUser(UserMixin, db.Model):
@@ -80,45 +68,3 @@ class SignInLock(db.Model):
 
     email: Mapped[str] = mapped_column(String(254), primary_key=True)  # as LoginAttempt.email
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class AuditEntry(db.Model):
-    """Who changed what in the back office, with the values before and after."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    staff_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
-    )
-    # A copy of the email, so the entry still says who it was if the account goes.
-    staff_email: Mapped[str] = mapped_column(String(254), default="", index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    entity_type: Mapped[str] = mapped_column(String(60), index=True)
-    entity_id: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[str] = mapped_column(Text, default="")
-    before: Mapped[str | None] = mapped_column(Text)  # JSON object
-    after: Mapped[str | None] = mapped_column(Text)  # JSON object
-    ip: Mapped[str | None] = mapped_column(String(64))
-
-    @property
-    def before_data(self) -> dict:
-        return json.loads(self.before) if self.before else {}
-
-    @property
-    def after_data(self) -> dict:
-        return json.loads(self.after) if self.after else {}
-
-    @property
-    def changes(self) -> list[tuple[str, object, object]]:
-        """(key, before, after) for every key whose value differs, in key order.
-
-        A missing side reads as None, so a creation lists every value it set.
-        """
-        before, after = self.before_data, self.after_data
-        return [
-            (key, before.get(key), after.get(key))
-            for key in sorted(before.keys() | after.keys())
-            if before.get(key) != after.get(key)
-        ]

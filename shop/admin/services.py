@@ -1,4 +1,4 @@
-"""Back-office rules: staff accounts, the audit log and the dashboard's figures.
+"""Back-office rules: staff accounts, reading the audit log, and the dashboard's figures.
 
 Plain functions: they change the models and flush, and leave committing, the
 request and the signed-in user to the caller (the actor is passed in).
@@ -6,19 +6,22 @@ request and the signed-in user to the caller (the actor is passed in).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, select
 
-from shop.admin.auth import hash_password, normalise_email, password_problem
-from shop.admin.models import AuditEntry, Role, StaffUser
+from shop.admin.auth import hash_password, password_problem
+from shop.admin.models import StaffUser
+from shop.backoffice.audit import record_audit
+from shop.backoffice.models import AuditEntry
+from shop.backoffice.roles import Role
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.models import utcnow
 from shop.orders.models import Order, OrderStatus
+from shop.text import normalise_email
 
 
 class StaffError(ValueError):
@@ -26,47 +29,6 @@ class StaffError(ValueError):
 
 
 # Audit log ----------------------------------------------------------------------
-
-
-def _as_json(values: dict | None) -> str | None:
-    if values is None:
-        return None
-    return json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-
-
-def record_audit(
-    actor: StaffUser | None,
-    action: str,
-    entity_type: str,
-    entity_id: object,
-    summary: str,
-    before: dict | None = None,
-    after: dict | None = None,
-    *,
-    ip: str | None = None,
-    now: datetime | None = None,
-) -> AuditEntry:
-    """Add an entry to the audit log (flushed, not committed).
-
-    `actor` is the member of staff who made the change, or None for the
-    command line. `before` and `after` hold the changed values as plain data;
-    never put a password or its hash in them.
-    """
-    entry = AuditEntry(
-        at=now or utcnow(),
-        staff_user_id=actor.id if actor is not None else None,
-        staff_email=actor.email if actor is not None else "",
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        summary=summary,
-        before=_as_json(before),
-        after=_as_json(after),
-        ip=(ip or None) and ip[:64],
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
 
 
 @dataclass(frozen=True)

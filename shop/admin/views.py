@@ -1,5 +1,7 @@
-"""Back-office pages. Every one needs a signed-in member of staff except the
-sign-in page itself; each view also declares the roles that may open it."""
+"""The admin staff area: signing in and out, the dashboard, staff accounts and the
+audit log. Every page needs a signed-in member of staff except the sign-in page; the
+staff and audit pages name their area. Also the staff session's limits (idle time,
+lifetime), checked on every request."""
 
 from __future__ import annotations
 
@@ -20,10 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from shop.admin import services
 from shop.admin.auth import (
     SESSION_ENDED_MESSAGES,
-    allowed,
     authenticate,
-    role_required,
-    roles_for,
     staff_session_ending,
     wait_message,
 )
@@ -33,11 +32,18 @@ from shop.admin.forms import (
     RoleForm,
     StaffCreateForm,
 )
-from shop.admin.models import Role, StaffUser
+from shop.admin.models import StaffUser
+from shop.backoffice.access import (
+    area_required,
+    current_staff,
+    protect_back_office,
+    request_ip,
+)
+from shop.backoffice.lists import page_of, read_filters
+from shop.backoffice.roles import Role, allowed
 from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
-from shop.extensions import db, limiter, login_manager
+from shop.extensions import db, limiter
 from shop.models import utcnow
-from shop.numbers import page_number
 from shop.pages.services import safe_local_path
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,72 +54,14 @@ PUBLIC_ENDPOINTS = frozenset({"admin.login"})
 # (POSIX seconds, in the signed session cookie; see auth.staff_session_ending).
 SIGNED_IN_AT = "staff_signed_in_at"
 SEEN_AT = "staff_seen_at"
-ALL_ROLES = tuple(str(role) for role in Role)
 LOGIN_IP_LIMITS = "10 per minute;100 per hour"
 LOGIN_LIMIT_MESSAGE = (
     "Too many sign-in attempts from your network. Please wait a minute and try again."
 )
 INCORRECT = "Email or password is incorrect"
 AUDIT_PER_PAGE = 50
-FILTER_FIELDS = ("staff_email", "entity_type", "action", "date_from", "date_to")
 
-# The back office's sections, in menu order: (area, label, endpoint of the
-# section's first page). A section shows in the menu once that endpoint exists
-# and the user's role allows the area; it is marked as the current one on any
-# page whose path starts with the section's.
-SECTIONS = (
-    ("catalogue", "Catalogue", "catalogue_admin.product_list"),
-    ("orders", "Orders", "orders_admin.order_list"),
-    ("journal", "Journal", "journal_admin.article_list"),
-    ("newsletter", "Newsletter", "newsletter_admin.campaign_list"),
-    ("mail", "Mail", "mail_admin.message_list"),
-    ("staff", "Staff", "admin.staff_list"),
-    ("audit", "Audit log", "admin.audit_log"),
-)
-
-
-def sections_for(user) -> list[dict]:
-    """The sections `user` may open, with a URL where the section exists yet."""
-    views = current_app.view_functions
-    sections = []
-    for area, label, endpoint in SECTIONS:
-        if not allowed(user, area):
-            continue
-        url = url_for(endpoint) if endpoint in views else None
-        current = url is not None and request.path.startswith(url.rstrip("/"))
-        sections.append({"area": area, "label": label, "url": url, "current": current})
-    return sections
-
-
-def protect_back_office(blueprint: Blueprint) -> None:
-    """Make `blueprint` part of the back office: every page needs a signed-in
-    member of staff (roles are still checked per view with `role_required`),
-    nothing is cached or indexed, and templates get the admin menu.
-
-    Back-office features with a blueprint of their own call this once.
-    """
-
-    @blueprint.before_request
-    def require_staff():
-        if request.endpoint in PUBLIC_ENDPOINTS:
-            return None
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
-
-    @blueprint.after_request
-    def private_pages(response):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    @blueprint.context_processor
-    def admin_context() -> dict:
-        authenticated = current_user.is_authenticated
-        return {"admin_sections": sections_for(current_user) if authenticated else []}
-
-
-protect_back_office(bp)
+protect_back_office(bp, area=None, public=PUBLIC_ENDPOINTS)
 
 
 def _in_back_office() -> bool:
@@ -176,10 +124,6 @@ def keep_staff_sessions_short(response):
     return response
 
 
-def _ip() -> str | None:
-    return request.remote_addr
-
-
 # Signing in and out -------------------------------------------------------------
 
 
@@ -211,7 +155,7 @@ def login():
 
     if not form.validate():
         return render_template("admin/login.html", form=form, error=None), 400
-    result = authenticate(form.email.data, form.password.data, _ip())
+    result = authenticate(form.email.data, form.password.data, request_ip())
     db.session.commit()  # the attempt is recorded whatever happened
     if result.user is not None:
         _start_staff_session(result.user)
@@ -226,7 +170,7 @@ def login():
 def logout():
     """Sign out here and end this account's sessions everywhere else too (a
     copied session cookie stops working)."""
-    services.end_sessions(current_user._get_current_object())
+    services.end_sessions(current_staff())
     db.session.commit()
     logout_user()
     session.clear()
@@ -238,7 +182,6 @@ def logout():
 
 
 @bp.get("/")
-@role_required(*ALL_ROLES)
 def dashboard():
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     low_stock_limit = 50
@@ -256,7 +199,7 @@ def dashboard():
 
 
 @bp.get("/staff")
-@role_required(*roles_for("staff"))
+@area_required("staff")
 def staff_list():
     return render_template(
         "admin/staff_list.html",
@@ -266,7 +209,7 @@ def staff_list():
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
-@role_required(*roles_for("staff"))
+@area_required("staff")
 def staff_new():
     form = StaffCreateForm()
     if form.validate_on_submit():
@@ -275,8 +218,8 @@ def staff_new():
                 form.email.data,
                 form.role.data,
                 form.password.data,
-                actor=current_user._get_current_object(),
-                ip=_ip(),
+                actor=current_staff(),
+                ip=request_ip(),
             )
         except services.StaffError as exc:
             db.session.rollback()
@@ -294,7 +237,7 @@ def _change_staff(user_id: int, change) -> object:
     then go back to the list with a message saying what happened."""
     user = db.get_or_404(StaffUser, user_id)
     try:
-        message = change(user, current_user._get_current_object())
+        message = change(user, current_staff())
     except services.StaffError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -305,14 +248,14 @@ def _change_staff(user_id: int, change) -> object:
 
 
 @bp.post("/staff/<int:user_id>/role")
-@role_required(*roles_for("staff"))
+@area_required("staff")
 def staff_role(user_id: int):
     form = RoleForm()
 
     def change(user: StaffUser, actor: StaffUser) -> str:
         if not form.validate():
             raise services.StaffError("Please choose one of the roles listed.")
-        if services.change_role(user, form.role.data, actor, ip=_ip()):
+        if services.change_role(user, form.role.data, actor, ip=request_ip()):
             return f"{user.email} is now {user.role_enum.label.lower()}."
         return f"{user.email} was already {user.role_enum.label.lower()}."
 
@@ -320,20 +263,20 @@ def staff_role(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/deactivate")
-@role_required(*roles_for("staff"))
+@area_required("staff")
 def staff_deactivate(user_id: int):
     def change(user: StaffUser, actor: StaffUser) -> str:
-        services.set_active(user, False, actor, ip=_ip())
+        services.set_active(user, False, actor, ip=request_ip())
         return f"Deactivated {user.email}: they are signed out and cannot sign in."
 
     return _change_staff(user_id, change)
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
-@role_required(*roles_for("staff"))
+@area_required("staff")
 def staff_reactivate(user_id: int):
     def change(user: StaffUser, actor: StaffUser) -> str:
-        services.set_active(user, True, actor, ip=_ip())
+        services.set_active(user, True, actor, ip=request_ip())
         return f"Reactivated {user.email}: they can sign in again."
 
     return _change_staff(user_id, change)
@@ -343,37 +286,16 @@ def staff_reactivate(user_id: int):
 
 
 @bp.get("/audit")
-@role_required(*roles_for("audit"))
+@area_required("audit")
 def audit_log():
-    form = AuditFilterForm(request.args)
     entity_types, actions = services.audit_choices()
-    valid = form.validate()
-    filters = services.AuditFilters()
-    if valid:
-        filters = services.AuditFilters(
-            staff_email=(form.staff_email.data or "").strip(),
-            entity_type=form.entity_type.data or "",
-            action=form.action.data or "",
-            date_from=form.date_from.data,
-            date_to=form.date_to.data,
-        )
-    entries = db.paginate(
-        services.audit_query(filters),
-        page=request.args.get("page", 1, type=page_number),
-        per_page=AUDIT_PER_PAGE,
-        error_out=False,
-    )
-    # The filters again, for the page links (only known fields: url_for treats
-    # names like _external specially).
-    query_args = {
-        name: request.args[name] for name in FILTER_FIELDS if valid and request.args.get(name)
-    }
+    listing = read_filters(AuditFilterForm(request.args), services.AuditFilters)
     return render_template(
         "admin/audit_log.html",
-        form=form,
+        form=listing.form,
         entity_types=entity_types,
         actions=actions,
-        entries=entries,
-        query_args=query_args,
-        filtered=filters != services.AuditFilters(),
-    ), (200 if valid else 400)
+        entries=page_of(services.audit_query(listing.filters), AUDIT_PER_PAGE),
+        query_args=listing.query_args,
+        filtered=listing.filtered,
+    ), listing.status

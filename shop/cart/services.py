@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, inspect, select, update
@@ -19,12 +17,12 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.lifecycle import release_lapsed_reservations
+from shop.text import is_token, new_token
 
 # No line ever holds more than this, whatever a product allows (each product has its
 # own, lower, most per order: Product.max_per_order).
 MAX_QUANTITY = MAX_PER_ORDER_CEILING
 GONE = "That item is no longer in your basket."
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
 class CartError(Exception):
@@ -32,7 +30,7 @@ class CartError(Exception):
 
 
 def new_cart() -> Cart:
-    cart = Cart(token=secrets.token_urlsafe(32), lines=[])  # known empty: nothing to load
+    cart = Cart(token=new_token(), lines=[])  # known empty: nothing to load
     db.session.add(cart)
     return cart
 
@@ -41,7 +39,7 @@ def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
     """The basket with this token: its lines, sizes and products in one statement, and
     the products' pictures in a second unless `pictures` is false (changing the basket
     shows none of them)."""
-    if not token or not TOKEN_PATTERN.match(token):
+    if not is_token(token):
         return None
     products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
     products = products.options(*without_long_texts())
@@ -62,7 +60,7 @@ def loaded_item_count(cart: Cart) -> int | None:
 
 def item_count(token: str | None) -> int:
     """How many items a basket holds, for the header."""
-    if not token or not TOKEN_PATTERN.match(token):
+    if not is_token(token):
         return 0
     stmt = (
         select(func.coalesce(func.sum(CartLine.quantity), 0)).join(Cart).where(Cart.token == token)

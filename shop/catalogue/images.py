@@ -136,6 +136,16 @@ def image_path(media_root: str | Path, stem: str, width: int) -> Path:
     return Path(media_root).joinpath(*rel.parent.parts, f"{rel.name}-{width}.webp")
 
 
+def remove_files(paths: list[Path]) -> None:
+    """Delete picture files that are no longer used (replaced, removed, or written for
+    a change that was not committed); ones already gone are fine."""
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
 def save_image_sizes(
     image: Image.Image,
     media_root: str | Path,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +31,7 @@ from shop.orders.services import order_number_for, record_event
 from shop.payments.gateway import CheckoutRequest, PaymentError
 from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
+from shop.text import new_token
 
 # Stripe wants expires_at at least 30 minutes ahead when the session is created;
 # a minute more allows for the time the request takes to arrive.
@@ -219,7 +219,7 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
         raise basket_problem(summary.problems)
     option = summary.shipping.option
     order = Order(
-        access_token=secrets.token_urlsafe(32),
+        access_token=new_token(),
         checkout_key=key,
         cart_id=cart.id,
         email=email,

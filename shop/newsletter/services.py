@@ -8,10 +8,7 @@ request, flash or the signed-in user; the caller passes the member of staff in.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
+from shop.backoffice.lists import filter_args
 from shop.extensions import db
 from shop.mail import register_delivery_check
 from shop.mail.models import OutgoingEmail
@@ -51,22 +49,17 @@ from shop.newsletter.models import (
     SubscriberTopic,
 )
 from shop.newsletter.tokens import ConfirmationClaim, read_confirmation_token
+from shop.text import is_token, new_token, normalise_email
 
 logger = logging.getLogger(__name__)
 
 # At most one confirmation (or "already subscribed") email per address per hour.
 CONFIRMATION_INTERVAL = timedelta(hours=1)
 MAX_ATTEMPTS = 3
-UNSUBSCRIBE_TOKEN_MAX_LENGTH = 64
 
 
 class NewsletterError(ValueError):
     """A change the newsletter's rules refuse; the message says why, for people."""
-
-
-def normalise_email(email: str | None) -> str:
-    """How an address is stored and compared: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 def checked_topics(topics: Iterable[str]) -> list[str]:
@@ -163,7 +156,7 @@ def _new_subscriber(
     subscriber = Subscriber(
         email=email,
         status=SubscriberStatus.PENDING,
-        unsubscribe_token=secrets.token_urlsafe(32),
+        unsubscribe_token=new_token(),
         consent_version=consent_version,
         source=source,
         requested_at=now,
@@ -188,7 +181,7 @@ def subscriber_by_email(email: str) -> Subscriber | None:
 
 def subscriber_by_token(token: str) -> Subscriber | None:
     """The subscriber an unsubscribe token belongs to, or None."""
-    if not token or len(token) > UNSUBSCRIBE_TOKEN_MAX_LENGTH:
+    if not is_token(token):
         return None
     return db.session.scalar(select(Subscriber).where(Subscriber.unsubscribe_token == token))
 
@@ -266,13 +259,6 @@ class SubscriberFilters:
     status: str = ""
     topic: str = ""
 
-    @property
-    def active(self) -> bool:
-        return bool(self.q or self.status or self.topic)
-
-    def as_args(self) -> dict[str, str]:
-        return {key: value for key, value in vars(self).items() if value}
-
 
 def subscriber_query(filters: SubscriberFilters):
     """Subscribers matching `filters`, newest first, with their topics."""
@@ -291,6 +277,7 @@ def subscriber_query(filters: SubscriberFilters):
 
 
 def status_counts() -> dict[str, int]:
+    """How many subscribers are in each status (every status listed), in one query."""
     rows = db.session.execute(
         select(Subscriber.status, func.count()).group_by(Subscriber.status)
     ).all()
@@ -314,20 +301,10 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    # A spreadsheet would run a cell starting like a formula: keep it text.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list[str]]:
-    rows = [list(CSV_COLUMNS)]
+def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list]:
+    """The header, then one row per subscriber `filters` match, with their consent
+    record (values as they are: the export makes them CSV cells)."""
+    rows: list[list] = [list(CSV_COLUMNS)]
     for subscriber in db.session.scalars(subscriber_query(filters)):
         wording = (
             consent.wording(subscriber.consent_version, shop_name).text
@@ -347,18 +324,17 @@ def subscriber_csv_rows(filters: SubscriberFilters, shop_name: str) -> list[list
             subscriber.unsubscribe_method,
             subscriber.created_at,
         )
-        rows.append([_cell(value) for value in values])
+        rows.append(list(values))
     return rows
 
 
 def export_subscribers(
     filters: SubscriberFilters, shop_name: str, actor, ip: str | None = None
-) -> tuple[str, int]:
-    """The subscribers matching `filters` as CSV text, and how many; recorded in the audit log."""
+) -> list[list]:
+    """The rows of the CSV export of the subscribers matching `filters` (header first),
+    recorded in the audit log with how many there are."""
 
     rows = subscriber_csv_rows(filters, shop_name)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     count = len(rows) - 1
     record_audit(
         actor,
@@ -367,10 +343,10 @@ def export_subscribers(
         None,
         f"Exported {count} newsletter subscriber{'s' if count != 1 else ''} as CSV",
         None,
-        filters.as_args() or None,
+        filter_args(filters) or None,
         ip=ip,
     )
-    return buffer.getvalue(), count
+    return rows
 
 
 def erase_subscriber(subscriber: Subscriber, actor, ip: str | None = None) -> None:
@@ -594,6 +570,37 @@ class CampaignCounts:
             + self.sending
             + self.unknown
         )
+
+
+def delivery_counts_by_campaign() -> dict[int, dict[str, int]]:
+    """Deliveries per campaign and status, in one query, for the campaign list."""
+    rows = db.session.execute(
+        select(Delivery.campaign_id, Delivery.status, func.count()).group_by(
+            Delivery.campaign_id, Delivery.status
+        )
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for campaign_id, status, count in rows:
+        counts.setdefault(campaign_id, {})[status] = count
+    return counts
+
+
+def problem_deliveries(campaign_id: int, limit: int = 50) -> list[tuple[Delivery, str | None]]:
+    """A campaign's failed, unknown and still-sending deliveries, each with the address
+    (None once the subscriber is erased), oldest first, for staff."""
+    rows = db.session.execute(
+        select(Delivery, Subscriber.email)
+        .outerjoin(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_(
+                [DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN, DeliveryStatus.SENDING]
+            ),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    ).all()
+    return [(delivery, email) for delivery, email in rows]
 
 
 def campaign_counts(campaign_id: int) -> CampaignCounts:

@@ -25,6 +25,7 @@ from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, Signu
 from shop.newsletter.models import TOPICS, SignupSource, Subscriber, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
+from shop.text import normalise_email
 
 bp = Blueprint("newsletter", __name__)
 
@@ -74,7 +75,7 @@ def _posted_source(value: str | None) -> str:
 
 def _email_key() -> str:
     """The rate-limit key for the address being signed up (hashed, never stored as typed)."""
-    email = services.normalise_email(request.form.get("email"))[:320]
+    email = normalise_email(request.form.get("email"))[:320]
     return "newsletter-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
 
 

@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select, update
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import format_money
@@ -50,7 +49,6 @@ REQUEST_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REASON_MAX_LENGTH = 500
 # Statuses a provider may give a refund it did not make.
 REFUSED_STATUSES = {"failed", "canceled", "cancelled"}
-_POUNDS = re.compile(r"(-?)(\d{1,9})(?:\.(\d{1,2}))?")
 
 
 class RefundError(Exception):
@@ -82,30 +80,6 @@ class RefundRequest:
     restock: dict[int, int] = field(default_factory=dict)
     # A token from the form, unique per refund asked for (see the module docstring).
     request_key: str = ""
-
-
-def pence_from_pounds(text: str | None) -> int:
-    """An amount typed in pounds ("12.50", "£1,250", "7") as whole pence.
-
-    Raises ValueError with a message for staff when it is not an amount of money,
-    or not more than zero.
-    """
-    cleaned = "".join((text or "").split()).replace(",", "")
-    if cleaned.startswith("-£"):
-        cleaned = "-" + cleaned[2:]
-    cleaned = cleaned.removeprefix("£")
-    if not cleaned:
-        raise ValueError("Enter the amount to refund, in pounds.")
-    match = _POUNDS.fullmatch(cleaned)
-    if match is None:
-        raise ValueError("Enter the amount in pounds and pence, like 12.50.")
-    try:
-        pence = int(Decimal(cleaned[len(match[1]) :]) * 100)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern allows only digits
-        raise ValueError("Enter the amount in pounds and pence, like 12.50.") from exc
-    if match[1] or pence <= 0:
-        raise ValueError("The amount to refund must be more than £0.00.")
-    return pence
 
 
 def refundable_pence(order: Order) -> int:

@@ -13,9 +13,8 @@ from sqlalchemy.orm import selectinload
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, Refund
 from shop.signals import email_outcome
+from shop.text import is_token
 from shop.urls import absolute_url
-
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
 def record_event(order: Order, kind: str, message: str = "", actor: str = "") -> OrderEvent:
@@ -33,7 +32,7 @@ def _note_email_on_timeline(email, *, order_id: int, kind: str, message: str) ->
 
 def order_for_customer(token: str) -> Order | None:
     """The order a customer's private link points at, or None for any other token."""
-    if not TOKEN_PATTERN.match(token or ""):
+    if not is_token(token):
         return None
     stmt = select(Order).where(Order.access_token == token).options(selectinload(Order.lines))
     return db.session.scalar(stmt)
@@ -102,12 +101,6 @@ def order_search(filters: OrderFilters):
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         stmt = stmt.where(Order.created_at < end)
     return stmt
-
-
-def orders_for_staff(filters: OrderFilters, page: int, per_page: int):
-    """One page of the orders matching `filters`, newest first (a Flask-SQLAlchemy
-    pagination; a page past the end is empty, not an error)."""
-    return db.paginate(order_search(filters), page=page, per_page=per_page, error_out=False)
 
 
 def order_for_staff(order_id: int) -> Order | None:

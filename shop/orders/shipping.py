@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.orders.lifecycle import ship_order
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import record_event

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from shop.admin.models import AuditEntry, StaffUser
-from shop.admin.services import record_audit
+from shop.admin.models import StaffUser
+from shop.backoffice.audit import record_audit
+from shop.backoffice.models import AuditEntry
 from shop.extensions import db
 from tests.helpers import page
 from tests.helpers.staff import make_staff

@@ -2,7 +2,8 @@
 
 from sqlalchemy import select
 
-from shop.admin.models import AuditEntry, StaffUser
+from shop.admin.models import StaffUser
+from shop.backoffice.models import AuditEntry
 from shop.extensions import db
 from tests.helpers.staff import make_staff
 

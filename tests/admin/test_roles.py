@@ -11,7 +11,8 @@ import pytest
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
-from shop.admin.auth import FORBIDDEN_MESSAGE, allowed, role_required, roles_for
+from shop.backoffice.access import FORBIDDEN_MESSAGE, role_required
+from shop.backoffice.roles import allowed, roles_for
 from tests.helpers import page
 from tests.helpers.staff import make_staff
 

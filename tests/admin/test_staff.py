@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from shop.admin import services
-from shop.admin.models import AuditEntry, StaffUser
+from shop.admin.models import StaffUser
+from shop.backoffice.models import AuditEntry
 from shop.extensions import db
 from tests.helpers import page
 from tests.helpers.staff import get_staff, make_staff

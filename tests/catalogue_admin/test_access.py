@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from shop.admin.auth import FORBIDDEN_MESSAGE
+from shop.backoffice.access import FORBIDDEN_MESSAGE
 from tests.helpers import page
 
 PAGES = [

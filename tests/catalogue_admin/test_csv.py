@@ -10,7 +10,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from shop.catalogue.admin.csv_io import COLUMNS
+from shop.catalogue.admin.csv_columns import COLUMNS
 from shop.catalogue.models import Product, StockAdjustment, Variant
 from shop.extensions import db
 from tests.factories import ProductFactory
@@ -369,3 +369,42 @@ def test_a_most_per_order_out_of_range_is_refused(app, client, cream, editor, ce
         "error",
         ["max_per_order: use a whole number from 1 to 99, like 10."],
     )
+
+
+# The import and the forms read and check a value with the same rule, so they refuse it
+# for the same reason, in the same words.
+@pytest.mark.parametrize(
+    "column, field, form, value, message",
+    [
+        ("product_name", "name", "product", "x" * 201, "Keep the name to 200 characters."),
+        (
+            "short_description",
+            "short_description",
+            "product",
+            "x" * 301,
+            "Keep the short description to 300 characters.",
+        ),
+        ("size_label", "size_label", "size", "", "Enter the size, like “50 ml”."),
+        ("size_label", "size_label", "size", "x" * 81, "Keep the size to 80 characters."),
+        ("price", "price", "size", "24.999", "Use at most two decimal places"),
+        ("price", "price", "size", "-1", "A price cannot be negative."),
+    ],
+)
+def test_the_import_and_the_forms_refuse_a_value_for_the_same_reason(
+    app, client, shelves, cream, editor, column, field, form, value, message
+):
+    rows = [row for row in export(client) if row["sku"] == "BC-50"]
+    rows[0][column] = value
+    shown = results(preview(client, to_csv(rows)))
+    assert shown[2][0] == "error"
+    assert any(line.startswith(f"{column}: ") and message in line for line in shown[2][1])
+
+    if form == "product":
+        url = "/admin/catalogue/products/new"
+        data = {"name": "Calm Serum", "slug": "", "category": str(shelves["moisturisers"])}
+    else:
+        url = f"/admin/catalogue/products/{cream}/variants"
+        data = {"sku": "BC-15", "size_label": "15 ml", "price": "9.50", "weight_grams": "40"}
+    response = client.post(url, data={**data, field: value})
+    assert response.status_code == 400
+    assert message in page(response).select_one(f"#{field}-error").get_text()

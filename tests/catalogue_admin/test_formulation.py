@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from shop.catalogue.admin.services import CatalogueError, parse_cfu, parse_ingredient_lines
+from shop.catalogue.admin.errors import CatalogueError
+from shop.catalogue.admin.formulation import parse_ingredient_lines
+from shop.catalogue.admin.rules import parse_cfu
 from tests.factories import IngredientFactory, StrainFactory
 from tests.helpers import page
 from tests.helpers.catalogue_admin import audit_entries, product_by_slug

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from shop.catalogue.admin.services import CatalogueError, parse_pounds
+from shop.catalogue.admin.errors import CatalogueError
+from shop.catalogue.admin.rules import parse_price
 from shop.catalogue.models import StockAdjustment, Variant
 from shop.extensions import db
 from tests.helpers import page
@@ -57,7 +58,7 @@ def adjustments(app, sku: str) -> list[tuple[int, str, int, str]]:
     ],
 )
 def test_prices_in_pounds_become_exact_pence(typed, pence):
-    assert parse_pounds(typed) == pence
+    assert parse_price(typed) == pence
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_prices_in_pounds_become_exact_pence(typed, pence):
 )
 def test_bad_prices_are_refused_with_a_reason(typed, message):
     with pytest.raises(CatalogueError, match=message):
-        parse_pounds(typed)
+        parse_price(typed)
 
 
 def test_an_editor_adds_a_size_with_opening_stock(app, client, cream, editor):
@@ -239,7 +240,7 @@ def test_an_adjustment_needs_a_number_and_a_reason(
 def test_the_stock_check_is_made_by_the_database_not_by_a_value_read_earlier(app, cream):
     """Another worker sells 3 of the 4 units after this one read the size: taking
     away 4 is refused by the UPDATE's condition, and 1 still works."""
-    from shop.catalogue.admin import services
+    from shop.catalogue.admin import sizes
 
     with app.app_context():
         variant = db.session.scalar(db.select(Variant).where(Variant.sku == "BC-100"))
@@ -250,9 +251,9 @@ def test_the_stock_check_is_made_by_the_database_not_by_a_value_read_earlier(app
             )
         assert variant.on_hand == 4  # what this worker read
         with pytest.raises(CatalogueError, match="with 1 on hand"):
-            services.adjust_stock(variant, -4, "Sold at a market", None)
+            sizes.adjust_stock(variant, -4, "Sold at a market", None)
         db.session.rollback()
-        adjustment = services.adjust_stock(variant, -1, "Sold at a market", None)
+        adjustment = sizes.adjust_stock(variant, -1, "Sold at a market", None)
         db.session.commit()
         assert adjustment.on_hand_after == 0
         assert db.session.get(Variant, variant.id).on_hand == 0

@@ -30,7 +30,7 @@ def variant_by_sku(app, sku: str) -> Variant | None:
 
 
 def audit_entries(app, action: str | None = None) -> list:
-    from shop.admin.models import AuditEntry
+    from shop.backoffice.models import AuditEntry
 
     with app.app_context():
         stmt = db.select(AuditEntry).order_by(AuditEntry.id)

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from shop.admin.models import AuditEntry
+from shop.backoffice.models import AuditEntry
 from shop.extensions import db
 from shop.journal.models import Article
 from tests.helpers import page

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import selectinload
 
-from shop.admin.models import AuditEntry
+from shop.backoffice.models import AuditEntry
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.orders.models import Order, Refund

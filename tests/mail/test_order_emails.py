@@ -11,7 +11,7 @@ from datetime import timedelta
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from shop import queue, tasks
-from shop.admin.models import AuditEntry
+from shop.backoffice.models import AuditEntry
 from shop.extensions import db
 from shop.mail import services
 from shop.models import utcnow

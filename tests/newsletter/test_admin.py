@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from flask import url_for
 from sqlalchemy import func, select
 
-from shop.admin.models import AuditEntry
+from shop.backoffice.models import AuditEntry
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.models import utcnow

@@ -10,7 +10,7 @@ import stripe
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.orders.refunds import pence_from_pounds
+from shop.orders.admin.forms import refund_pence
 from shop.payments.models import DemoPaymentSession
 from tests.helpers import page
 from tests.helpers.checkout import STRIPE_SECRET_KEY, run_together, send_event
@@ -419,13 +419,13 @@ def test_a_demo_payment_is_refunded_by_the_demo_provider(demo_shop):
     [("12.50", 1250), ("12.5", 1250), ("7", 700), ("£1,234.56", 123456), (" 0.01 ", 1)],
 )
 def test_amounts_are_read_as_whole_pence(text, pence):
-    assert pence_from_pounds(text) == pence
+    assert refund_pence(text) == pence
 
 
 @pytest.mark.parametrize("text", ["", "0", "-1", "1.001", "£", "Infinity", "1_000", "½"])
 def test_amounts_that_are_not_money_are_refused(text):
     with pytest.raises(ValueError):
-        pence_from_pounds(text)
+        refund_pence(text)
 
 
 def test_a_refund_for_an_order_without_an_email_address_says_no_email_went(demo_shop):

@@ -1,8 +1,8 @@
 """Catalogue back-office forms. Every POST carries a CSRF token through FlaskForm.
 
-Money, counts and lists are typed as text and read by the parsers in `services`,
-so the CSV import and the forms apply the same rules; what a person typed stays in
-the field when it is refused.
+Money, counts and lists are typed as text and read by the parsers in `rules` and
+`formulation`, and texts are held to the same `rules`, so the CSV import and the forms
+apply the same rules; what a person typed stays in the field when it is refused.
 """
 
 from __future__ import annotations
@@ -31,11 +31,23 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from shop.catalogue.admin import services
+from shop.catalogue.admin import rules
+from shop.catalogue.admin.errors import CatalogueError
+from shop.catalogue.admin.formulation import (
+    NutrientData,
+    StrainData,
+    ingredient_lines,
+    parse_ingredient_lines,
+)
+from shop.catalogue.admin.product_list import StatusFilter
+from shop.catalogue.admin.products import ProductData
+from shop.catalogue.admin.sizes import VariantData
 from shop.catalogue.models import DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_CEILING
-from shop.catalogue.services import is_slug
+from shop.catalogue.services import StockState, is_slug
 from shop.formatting import format_amount
+from shop.money import format_pounds
 from shop.numbers import WholeNumberField
+from shop.text import slugify
 
 
 def _strip(value):
@@ -48,8 +60,14 @@ def _int_or_none(value):
     return int(value)
 
 
-def _refuse(error: services.CatalogueError):
+def _refuse(error: CatalogueError):
     raise ValidationError(str(error)) from error
+
+
+def _text_rule(rule: rules.TextRule) -> list:
+    """The validators that hold a field to one of the catalogue's text rules."""
+    required = [DataRequired(message=rule.empty)] if rule.empty else []
+    return [*required, Length(max=rule.max_length, message=rule.too_long)]
 
 
 class MenuField(SelectField):
@@ -78,13 +96,13 @@ class ProductFilterForm(FlaskForm):
         "Stock",
         default="",
         choices=[SelectChoice("", "Any stock")]
-        + [SelectChoice(s.value, s.label) for s in services.StockFilter],
+        + [SelectChoice(s.value, s.label) for s in StockState],
     )
     status = SelectField(
         "Status",
         default="",
         choices=[SelectChoice("", "Active and archived")]
-        + [SelectChoice(s.value, s.label) for s in services.StatusFilter],
+        + [SelectChoice(s.value, s.label) for s in StatusFilter],
     )
 
     def setup(self, categories) -> None:
@@ -95,11 +113,7 @@ class ProductFilterForm(FlaskForm):
 
 
 class ProductForm(FlaskForm):
-    name = StringField(
-        "Name",
-        validators=[DataRequired(message="Enter the product's name."), Length(max=200)],
-        filters=[_strip],
-    )
+    name = StringField("Name", validators=_text_rule(rules.PRODUCT_NAME), filters=[_strip])
     slug = StringField(
         "Slug (web address)",
         validators=[Length(max=120)],
@@ -118,7 +132,7 @@ class ProductForm(FlaskForm):
     )
     short_description = TextAreaField(
         "Short description",
-        validators=[Length(max=300)],
+        validators=_text_rule(rules.SHORT_DESCRIPTION),
         filters=[_strip],
         description="One or two sentences for product cards and search results (300 characters).",
     )
@@ -177,11 +191,11 @@ class ProductForm(FlaskForm):
 
     def validate_slug(self, field):
         if field.data and not is_slug(field.data):
-            raise ValidationError(f"That is not a usable slug. {services.SLUG_RULE}")
+            raise ValidationError(f"That is not a usable slug. {rules.SLUG_RULE}")
 
-    def product_data(self) -> services.ProductData:
-        slug = self.slug.data or services.slugify(self.name.data or "")
-        return services.ProductData(
+    def product_data(self) -> ProductData:
+        slug = self.slug.data or slugify(self.name.data or "")
+        return ProductData(
             name=self.name.data,
             slug=slug,
             category_id=self.category.data,
@@ -219,13 +233,9 @@ class VariantForm(FlaskForm):
         "SKU",
         validators=[DataRequired(message="Enter the SKU."), Length(max=64)],
         filters=[_strip],
-        description="Unique across the shop. " + services.SKU_RULE,
+        description="Unique across the shop. " + rules.SKU_RULE,
     )
-    size_label = StringField(
-        "Size",
-        validators=[DataRequired(message="Enter the size, like “50 ml”."), Length(max=80)],
-        filters=[_strip],
-    )
+    size_label = StringField("Size", validators=_text_rule(rules.SIZE_LABEL), filters=[_strip])
     price = StringField(
         "Price (£, incl. VAT)",
         validators=[InputRequired(message="Enter a price in pounds, like 24.00.")],
@@ -260,13 +270,13 @@ class VariantForm(FlaskForm):
     compare_at_pence: int | None = None
 
     def validate_sku(self, field):
-        if field.data and not services._SKU.match(field.data):
-            raise ValidationError(f"That is not a usable SKU. {services.SKU_RULE}")
+        if field.data and not rules.is_sku(field.data):
+            raise ValidationError(f"That is not a usable SKU. {rules.SKU_RULE}")
 
     def validate_price(self, field):
         try:
-            self.price_pence = services.parse_pounds(field.data)
-        except services.CatalogueError as exc:
+            self.price_pence = rules.parse_price(field.data)
+        except CatalogueError as exc:
             _refuse(exc)
 
     def validate_compare_at(self, field):
@@ -274,17 +284,17 @@ class VariantForm(FlaskForm):
         if not field.data:
             return
         try:
-            self.compare_at_pence = services.parse_pounds(field.data)
-        except services.CatalogueError as exc:
+            self.compare_at_pence = rules.parse_price(field.data)
+        except CatalogueError as exc:
             _refuse(exc)
         if self.price_pence is not None:
             try:
-                services.check_compare_at(self.price_pence, self.compare_at_pence)
-            except services.CatalogueError as exc:
+                rules.check_compare_at(self.price_pence, self.compare_at_pence)
+            except CatalogueError as exc:
                 _refuse(exc)
 
-    def variant_data(self) -> services.VariantData:
-        return services.VariantData(
+    def variant_data(self) -> VariantData:
+        return VariantData(
             sku=self.sku.data,
             size_label=self.size_label.data,
             price_pence=self.price_pence,
@@ -298,8 +308,8 @@ def variant_form_values(variant) -> dict:
     return {
         "sku": variant.sku,
         "size_label": variant.size_label,
-        "price": services.format_pounds(variant.price_pence),
-        "compare_at": services.format_pounds(variant.compare_at_pence),
+        "price": format_pounds(variant.price_pence),
+        "compare_at": format_pounds(variant.compare_at_pence),
         "weight_grams": variant.weight_grams,
         "is_active": variant.is_active,
     }
@@ -362,7 +372,7 @@ class StrainRowForm(_RowForm):
     designation = StringField("Strain designation", validators=[Length(max=80)], filters=[_strip])
     cfu = StringField(
         "Live bacteria (CFU) per serving",
-        validators=[InputRequired(message=f"Enter the count per serving. {services.CFU_HINT}")],
+        validators=[InputRequired(message=f"Enter the count per serving. {rules.CFU_HINT}")],
         filters=[_strip],
     )
     guaranteed = BooleanField("Guaranteed to best before", default=True)
@@ -370,8 +380,8 @@ class StrainRowForm(_RowForm):
 
     def validate_cfu(self, field):
         try:
-            self.cfu_count = services.parse_cfu(field.data)
-        except services.CatalogueError as exc:
+            self.cfu_count = rules.parse_cfu(field.data)
+        except CatalogueError as exc:
             _refuse(exc)
 
 
@@ -402,8 +412,8 @@ class NutrientRowForm(_RowForm):
 
     def validate_amount(self, field):
         try:
-            self.amount_value = services.parse_amount(field.data)
-        except services.CatalogueError as exc:
+            self.amount_value = rules.parse_amount(field.data)
+        except CatalogueError as exc:
             _refuse(exc)
 
 
@@ -429,13 +439,13 @@ class FormulationForm(FlaskForm):
 
     def validate_ingredients(self, field):
         try:
-            self.ingredient_list = services.parse_ingredient_lines(field.data)
-        except services.CatalogueError as exc:
+            self.ingredient_list = parse_ingredient_lines(field.data)
+        except CatalogueError as exc:
             _refuse(exc)
 
-    def strain_data(self) -> list[services.StrainData]:
+    def strain_data(self) -> list[StrainData]:
         return [
-            services.StrainData(
+            StrainData(
                 genus=row.genus.data,
                 species=row.species.data,
                 designation=row.designation.data or "",
@@ -446,9 +456,9 @@ class FormulationForm(FlaskForm):
             if not row.is_blank
         ]
 
-    def nutrient_data(self) -> list[services.NutrientData]:
+    def nutrient_data(self) -> list[NutrientData]:
         return [
-            services.NutrientData(
+            NutrientData(
                 name=row.name.data,
                 amount=row.amount_value,
                 unit=row.unit.data,
@@ -461,7 +471,7 @@ class FormulationForm(FlaskForm):
 
 def formulation_form_values(product) -> dict:
     return {
-        "ingredients": services.ingredient_lines(product),
+        "ingredients": ingredient_lines(product),
         "strains": [
             {
                 "genus": s.genus,

@@ -2,15 +2,15 @@
 formulation and pictures; duplicating and archiving; the CSV export and import.
 Editors and administrators only.
 
-Views stay thin: they read the form, call `services` (or `csv_io`), commit once and
-redirect, or show the form again (400) with each problem next to its field.
+Views stay thin: they read the form, call the module the page is about (`products`,
+`sizes`, `formulation`, `pictures`, `csv_io`...), commit once and redirect, or show
+the form again (400) with each problem next to its field.
 """
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -19,13 +19,26 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from shop.admin.auth import role_required, roles_for
-from shop.admin.views import protect_back_office
-from shop.catalogue.admin import csv_io, services
+from shop.backoffice.access import current_staff, protect_back_office, request_ip
+from shop.backoffice.exports import csv_response
+from shop.backoffice.lists import page_of, read_filters
+from shop.catalogue.admin import (
+    addresses,
+    csv_io,
+    csv_plan,
+    duplicate,
+    formulation,
+    pictures,
+    products,
+    rules,
+    sizes,
+)
+from shop.catalogue.admin.csv_apply import apply_import
+from shop.catalogue.admin.csv_columns import COLUMNS
+from shop.catalogue.admin.errors import CatalogueError, SlugRedirectInUse
 from shop.catalogue.admin.forms import (
     CsvApplyForm,
     CsvUploadForm,
@@ -40,31 +53,24 @@ from shop.catalogue.admin.forms import (
     product_form_values,
     variant_form_values,
 )
+from shop.catalogue.admin.product_list import ProductFilters, product_list_query
+from shop.catalogue.images import remove_files
 from shop.catalogue.models import ProductImage, Variant
 from shop.catalogue.services import product_stock_state, stock_state
 from shop.extensions import csrf, db
 from shop.models import utcnow
+from shop.money import format_pounds
 from shop.pages.services import safe_local_path
 
 bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/catalogue")
-protect_back_office(bp)
+protect_back_office(bp, area="catalogue")
 
 
-CATALOGUE_ROLES = roles_for("catalogue")
 PRODUCTS_PER_PAGE = 50
-MAX_PAGE = 10_000
 IMPORT_MAX_AGE = 2 * 60 * 60  # a preview may be applied for two hours
 # The Apply form carries the previewed file (compressed and signed): allow more
 # than the usual 500 kB for that one form field.
 IMPORT_FORM_MAX_BYTES = 4 * 1024 * 1024
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _ip() -> str | None:
-    return request.remote_addr
 
 
 def _media_root() -> str:
@@ -76,13 +82,13 @@ def _threshold() -> int:
 
 
 def _product_or_404(product_id: int):
-    product = services.product_for_editor(product_id)
+    product = products.product_for_editor(product_id)
     if product is None:
         abort(404)
     return product
 
 
-def _show_error(form, error: services.CatalogueError, default: str) -> None:
+def _show_error(form, error: CatalogueError, default: str) -> None:
     """Put a refusal from the rules next to the field it is about."""
     field = getattr(form, error.field or default, None) or getattr(form, default)
     field.errors = [*field.errors, str(error)]
@@ -91,7 +97,7 @@ def _show_error(form, error: services.CatalogueError, default: str) -> None:
 @bp.context_processor
 def catalogue_admin_context() -> dict:
     return {
-        "format_pounds": services.format_pounds,
+        "format_pounds": format_pounds,
         "variant_state": lambda v: stock_state(v.available, _threshold()),
         "product_state": lambda p: product_stock_state(p, _threshold()),
     }
@@ -101,29 +107,17 @@ def catalogue_admin_context() -> dict:
 
 
 @bp.get("/")
-@role_required(*CATALOGUE_ROLES)
 def product_list():
     form = ProductFilterForm(request.args)
-    form.setup(services.all_categories())
-    valid = form.validate()
-    filters = services.ProductFilters()
-    if valid:
-        filters = services.ProductFilters(
-            q=form.q.data or "",
-            category=form.category.data or "",
-            stock=form.stock.data or "",
-            status=form.status.data or "",
-        )
-    page_number = request.args.get("page", 1, type=int) or 1
-    products = db.paginate(
-        services.product_list_query(filters, _threshold()),
-        page=min(max(page_number, 1), MAX_PAGE),
-        per_page=PRODUCTS_PER_PAGE,
-        error_out=False,
-    )
+    form.setup(products.all_categories())
+    listing = read_filters(form, ProductFilters)
     return render_template(
-        "admin/catalogue/products.html", form=form, filters=filters, products=products
-    ), (200 if valid else 400)
+        "admin/catalogue/products.html",
+        form=form,
+        query_args=listing.query_args,
+        filtered=listing.filtered,
+        products=page_of(product_list_query(listing.filters, _threshold()), PRODUCTS_PER_PAGE),
+    ), listing.status
 
 
 # Product details --------------------------------------------------------------------------
@@ -135,9 +129,9 @@ def _product_form(product=None) -> ProductForm:
     else:
         form = ProductForm(data=product_form_values(product))
     form.setup(
-        services.leaf_categories(),
-        services.all_concerns(),
-        services.all_free_from_flags(),
+        products.leaf_categories(),
+        products.all_concerns(),
+        products.all_free_from_flags(),
         new=product is None,
     )
     return form
@@ -150,21 +144,23 @@ def _save_product(form: ProductForm, product):
     take_over = bool(form.take_over_redirect.data)
     try:
         if product is None:
-            saved = services.create_product(data, _actor(), _ip(), take_over_redirect=take_over)
+            saved = products.create_product(
+                data, current_staff(), request_ip(), take_over_redirect=take_over
+            )
             changed = True
         else:
-            changed = services.update_product(
-                product, data, _actor(), _ip(), take_over_redirect=take_over
+            changed = products.update_product(
+                product, data, current_staff(), request_ip(), take_over_redirect=take_over
             )
             saved = product
         db.session.commit()
-    except services.SlugRedirectInUse as exc:
+    except SlugRedirectInUse as exc:
         db.session.rollback()
         form.slug.data = data.slug
         form.offer_take_over = True
         _show_error(form, exc, "slug")
         return None
-    except services.CatalogueError as exc:
+    except CatalogueError as exc:
         db.session.rollback()
         if exc.field == "slug":
             form.slug.data = data.slug
@@ -191,13 +187,12 @@ def _render_product_form(form, product, status: int):
         "admin/catalogue/product_form.html",
         form=form,
         product=product,
-        old_addresses=services.redirects_to(product) if product is not None else [],
+        old_addresses=addresses.redirects_to(product) if product is not None else [],
         offer_take_over=getattr(form, "offer_take_over", False) or form.take_over_redirect.data,
     ), status
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_new():
     form = _product_form()
     if form.validate_on_submit():
@@ -208,7 +203,6 @@ def product_new():
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_edit(product_id: int):
     product = _product_or_404(product_id)
     form = _product_form(product)
@@ -226,15 +220,14 @@ def _back(product_id: int) -> str:
 
 
 @bp.post("/products/<int:product_id>/duplicate")
-@role_required(*CATALOGUE_ROLES)
 def product_duplicate(product_id: int):
     product = _product_or_404(product_id)
-    copy = services.duplicate_product(product, _actor(), _media_root(), ip=_ip())
+    copy = duplicate.duplicate_product(product, current_staff(), _media_root(), ip=request_ip())
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        services.remove_files(copy.new_files)
+        remove_files(copy.new_files)
         raise
     flash(
         f"Copied {product.name} to {copy.product.name}, archived and with no stock. "
@@ -245,20 +238,18 @@ def product_duplicate(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/archive")
-@role_required(*CATALOGUE_ROLES)
 def product_archive(product_id: int):
     product = _product_or_404(product_id)
-    if services.set_product_active(product, False, _actor(), _ip()):
+    if products.set_product_active(product, False, current_staff(), request_ip()):
         flash(f"Archived {product.name}: it is hidden from the shop.", "success")
     db.session.commit()
     return redirect(_back(product_id), code=303)
 
 
 @bp.post("/products/<int:product_id>/unarchive")
-@role_required(*CATALOGUE_ROLES)
 def product_unarchive(product_id: int):
     product = _product_or_404(product_id)
-    if services.set_product_active(product, True, _actor(), _ip()):
+    if products.set_product_active(product, True, current_staff(), request_ip()):
         if product.active_variants:
             flash(f"Unarchived {product.name}: it is in the shop again.", "success")
         else:
@@ -274,18 +265,21 @@ def product_unarchive(product_id: int):
 
 
 @bp.route("/products/<int:product_id>/variants", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_variants(product_id: int):
     """The product's sizes, and the form that adds one."""
     product = _product_or_404(product_id)
     form = VariantForm()
     if form.validate_on_submit():
         try:
-            variant = services.create_variant(
-                product, form.variant_data(), form.opening_stock.data or 0, _actor(), _ip()
+            variant = sizes.create_variant(
+                product,
+                form.variant_data(),
+                form.opening_stock.data or 0,
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             _show_error(form, exc, "sku")
         except IntegrityError:
@@ -316,12 +310,11 @@ def _render_variant(variant: Variant, form, stock_form, status: int):
         variant=variant,
         form=form,
         stock_form=stock_form,
-        adjustments=services.recent_adjustments(variant),
+        adjustments=sizes.recent_adjustments(variant),
     ), status
 
 
 @bp.route("/variants/<int:variant_id>", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def variant_edit(variant_id: int):
     variant = _variant_or_404(variant_id)
     if request.method == "POST":
@@ -331,9 +324,11 @@ def variant_edit(variant_id: int):
     stock_form = StockForm(formdata=None)
     if form.validate_on_submit():
         try:
-            changed = services.update_variant(variant, form.variant_data(), _actor(), _ip())
+            changed = sizes.update_variant(
+                variant, form.variant_data(), current_staff(), request_ip()
+            )
             db.session.commit()
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             _show_error(form, exc, "sku")
         except IntegrityError:
@@ -346,18 +341,21 @@ def variant_edit(variant_id: int):
 
 
 @bp.post("/variants/<int:variant_id>/stock")
-@role_required(*CATALOGUE_ROLES)
 def variant_stock(variant_id: int):
     """Add or take away units on hand, with a reason."""
     variant = _variant_or_404(variant_id)
     stock_form = StockForm()
     if stock_form.validate():
         try:
-            services.adjust_stock(
-                variant, stock_form.change.data, stock_form.reason.data, _actor(), _ip()
+            sizes.adjust_stock(
+                variant,
+                stock_form.change.data,
+                stock_form.reason.data,
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             _show_error(stock_form, exc, "change")
         else:
@@ -375,7 +373,6 @@ def variant_stock(variant_id: int):
 
 
 @bp.route("/products/<int:product_id>/formulation", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_formulation(product_id: int):
     product = _product_or_404(product_id)
     extra_errors: dict[str, list[str]] = {}
@@ -386,16 +383,16 @@ def product_formulation(product_id: int):
         form.add_blank_rows()
     if form.validate_on_submit():
         try:
-            changed = services.set_formulation(
+            changed = formulation.set_formulation(
                 product,
                 form.ingredient_list,
                 form.strain_data(),
                 form.nutrient_data(),
-                _actor(),
-                _ip(),
+                current_staff(),
+                request_ip(),
             )
             db.session.commit()
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             if exc.field == "ingredients":
                 _show_error(form, exc, "ingredients")
@@ -414,7 +411,7 @@ def product_formulation(product_id: int):
         product=product,
         form=form,
         extra_errors=extra_errors,
-        cfu_hint=services.CFU_HINT,
+        cfu_hint=rules.CFU_HINT,
     ), (400 if form.is_submitted() else 200)
 
 
@@ -431,7 +428,6 @@ def _render_images(product, form, status: int, alt_errors=None):
 
 
 @bp.route("/products/<int:product_id>/images", methods=["GET", "POST"])
-@role_required(*CATALOGUE_ROLES)
 def product_images(product_id: int):
     """The product's pictures, in order, and the form that uploads one."""
     product = _product_or_404(product_id)
@@ -439,11 +435,11 @@ def product_images(product_id: int):
     if form.validate_on_submit():
         upload = form.image.data
         try:
-            picture = services.read_product_image(upload.stream, upload.filename)
-            added = services.add_product_image(
-                product, picture, form.alt_text.data, _media_root(), _actor(), _ip()
+            picture = pictures.read_product_image(upload.stream, upload.filename)
+            added = pictures.add_product_image(
+                product, picture, form.alt_text.data, _media_root(), current_staff(), request_ip()
             )
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             _show_error(form, exc, "image")
             return _render_images(_product_or_404(product_id), form, 400)
@@ -451,7 +447,7 @@ def product_images(product_id: int):
             db.session.commit()
         except Exception:
             db.session.rollback()
-            services.remove_files(added.new_files)
+            remove_files(added.new_files)
             raise
         flash("Added the picture.", "success")
         return redirect(url_for("catalogue_admin.product_images", product_id=product_id), 303)
@@ -466,7 +462,6 @@ def _image_or_404(image_id: int) -> ProductImage:
 
 
 @bp.post("/images/<int:image_id>")
-@role_required(*CATALOGUE_ROLES)
 def image_update(image_id: int):
     """Change a picture's description (alt text)."""
     image = _image_or_404(image_id)
@@ -474,9 +469,11 @@ def image_update(image_id: int):
     error = None
     if form.validate():
         try:
-            changed = services.update_image_alt(image, form.alt_text.data, _actor(), _ip())
+            changed = pictures.update_image_alt(
+                image, form.alt_text.data, current_staff(), request_ip()
+            )
             db.session.commit()
-        except services.CatalogueError as exc:
+        except CatalogueError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -495,25 +492,23 @@ def image_update(image_id: int):
 
 
 @bp.post("/images/<int:image_id>/move")
-@role_required(*CATALOGUE_ROLES)
 def image_move(image_id: int):
     image = _image_or_404(image_id)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400, description="Move a picture up or down.")
-    services.move_image(image, direction, _actor(), _ip())
+    pictures.move_image(image, direction, current_staff(), request_ip())
     db.session.commit()
     return redirect(url_for("catalogue_admin.product_images", product_id=image.product_id), 303)
 
 
 @bp.post("/images/<int:image_id>/delete")
-@role_required(*CATALOGUE_ROLES)
 def image_delete(image_id: int):
     image = _image_or_404(image_id)
     product_id = image.product_id
-    files = services.delete_image(image, _media_root(), _actor(), _ip())
+    files = pictures.delete_image(image, _media_root(), current_staff(), request_ip())
     db.session.commit()
-    services.remove_files(files)
+    remove_files(files)
     flash("Removed the picture.", "success")
     return redirect(url_for("catalogue_admin.product_images", product_id=product_id), 303)
 
@@ -526,23 +521,17 @@ def _import_serializer() -> URLSafeTimedSerializer:
 
 
 @bp.get("/csv")
-@role_required(*CATALOGUE_ROLES)
 def csv_page():
-    return render_template("admin/catalogue/csv.html", form=CsvUploadForm(), columns=csv_io.COLUMNS)
+    return render_template("admin/catalogue/csv.html", form=CsvUploadForm(), columns=COLUMNS)
 
 
 @bp.get("/csv/export")
-@role_required(*CATALOGUE_ROLES)
 def csv_export():
     filename = f"catalogue-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        csv_io.export_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(csv_io.export_rows(), filename, bom=True)
 
 
-def _render_preview(plan: csv_io.ImportPlan, csv_text: str, status: int, message=None):
+def _render_preview(plan: csv_plan.ImportPlan, csv_text: str, status: int, message=None):
     token = None
     if not plan.has_errors and plan.has_changes:
         token = _import_serializer().dumps({"csv": csv_text, "fingerprint": plan.fingerprint})
@@ -556,7 +545,6 @@ def _render_preview(plan: csv_io.ImportPlan, csv_text: str, status: int, message
 
 
 @bp.post("/csv/preview")
-@role_required(*CATALOGUE_ROLES)
 def csv_preview():
     """The dry run: what the uploaded file would change, row by row. Nothing is saved."""
     form = CsvUploadForm()
@@ -567,15 +555,14 @@ def csv_preview():
         except csv_io.CsvFileError as exc:
             form.file.errors = [*form.file.errors, str(exc)]
         else:
-            plan = csv_io.plan_import(file)
+            plan = csv_plan.plan_import(file)
             db.session.rollback()  # a dry run: nothing read may be written back
             return _render_preview(plan, file.text, 400 if plan.has_errors else 200)
-    return render_template("admin/catalogue/csv.html", form=form, columns=csv_io.COLUMNS), 400
+    return render_template("admin/catalogue/csv.html", form=form, columns=COLUMNS), 400
 
 
 @bp.post("/csv/apply")
 @csrf.exempt  # checked below by CsvApplyForm, once the larger form limit is set
-@role_required(*CATALOGUE_ROLES)
 def csv_apply():
     """Apply a previewed file: read and check it again, and make exactly the changes
     the preview showed, in one transaction."""
@@ -588,7 +575,7 @@ def csv_apply():
         file = csv_io.read_csv(payload["csv"].encode("utf-8"))
     except (BadSignature, KeyError, TypeError, csv_io.CsvFileError):
         abort(400, description="That preview has expired or was changed. Upload the file again.")
-    plan = csv_io.plan_import(file)
+    plan = csv_plan.plan_import(file)
     if plan.has_errors or plan.fingerprint != payload.get("fingerprint"):
         db.session.rollback()
         return _render_preview(
@@ -599,12 +586,12 @@ def csv_apply():
             "the file would change now, below, and apply it again if it is right.",
         )
     try:
-        result = csv_io.apply_import(plan, _actor(), _ip())
+        result = apply_import(plan, current_staff(), request_ip())
         db.session.commit()
-    except services.CatalogueError as exc:
+    except CatalogueError as exc:
         db.session.rollback()
         return _render_preview(
-            csv_io.plan_import(file), file.text, 409, f"Nothing was applied: {exc}"
+            csv_plan.plan_import(file), file.text, 409, f"Nothing was applied: {exc}"
         )
     flash(f"Imported the file: {result.summary()}.", "success")
     return redirect(url_for("catalogue_admin.csv_page"), code=303)

@@ -28,15 +28,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from shop.catalogue.services import SLUG_PATTERN
-from shop.journal.admin import services
-from shop.journal.admin.services import (
+from shop.journal.admin.authors import split_tag_names, tag_slug
+from shop.journal.admin.editor import (
     ArticleData,
-    ArticleState,
     FeaturedData,
     NewAuthor,
     ReferenceData,
+    find_products,
+    slug_in_use,
 )
+from shop.journal.admin.hero import HERO_RULES, HeroImageError, read_hero_image
+from shop.journal.admin.states import ArticleState
+from shop.journal.admin.times import uk_to_utc
 from shop.models import utcnow
+from shop.text import slugify
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens, like gut-skin-axis."
 ORDER_MESSAGE = "Use a number from 1 to 999."
@@ -235,7 +240,7 @@ class ArticleForm(FlaskForm):
         filters=[_strip],
         description="Comma-separated, e.g. Sleep, Stress. Existing tags are reused.",
     )
-    hero_image = FileField("Hero picture", description=services.HERO_RULES)
+    hero_image = FileField("Hero picture", description=HERO_RULES)
     hero_alt = StringField(
         "Alt text",
         validators=[Length(max=300, message="Keep the alt text to 300 characters or fewer.")],
@@ -279,7 +284,7 @@ class ArticleForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         if not self.slug.data and self.title.data:
-            self.slug.data = services.slugify(self.title.data, 120)
+            self.slug.data = slugify(self.title.data, 120)
         valid = super().validate(extra_validators)
         for check in (self._check_author, self._check_featured, self._check_publishing):
             valid = check() and valid
@@ -291,17 +296,17 @@ class ArticleForm(FlaskForm):
         if field.errors:
             return
         article_id = self.article.id if self.article is not None else None
-        if services.slug_in_use(field.data, article_id):
+        if slug_in_use(field.data, article_id):
             raise ValidationError("Another article already uses this web address.")
 
     def validate_new_tags(self, field):
-        names = services.split_tag_names(field.data)
+        names = split_tag_names(field.data)
         if len(names) > MAX_NEW_TAGS:
             raise ValidationError(f"Add at most {MAX_NEW_TAGS} new tags at a time.")
         for name in names:
             if len(name) > TAG_NAME_MAX:
                 raise ValidationError(f"Keep each tag to {TAG_NAME_MAX} characters or fewer.")
-            if not services.slugify(name):
+            if not tag_slug(name):
                 raise ValidationError(f"“{name}” needs at least one letter or digit.")
 
     def _check_author(self) -> bool:
@@ -327,7 +332,7 @@ class ArticleForm(FlaskForm):
     def _check_featured(self) -> bool:
         rows = [entry.form for entry in self.featured.entries]
         typed = [row.product.data for row in rows if row.product.data and not row.product.errors]
-        self.products = services.find_products(typed)
+        self.products = find_products(typed)
         current = {item.product_id for item in self.article.featured} if self.article else set()
         seen: set[int] = set()
         valid = True
@@ -377,7 +382,7 @@ class ArticleForm(FlaskForm):
         else:
             return "Enter a date and time like 2026-06-05 09:00."
         try:
-            when = services.uk_to_utc(local)
+            when = uk_to_utc(local)
         except (ValueError, OverflowError) as exc:
             return str(exc)
         if when <= self.now:
@@ -393,8 +398,8 @@ class ArticleForm(FlaskForm):
             return False
         if upload:
             try:
-                self.hero_picture = services.read_hero_image(upload.stream)
-            except services.HeroImageError as exc:
+                self.hero_picture = read_hero_image(upload.stream)
+            except HeroImageError as exc:
                 _add_error(self.hero_image, str(exc))
                 return False
         if (upload or (has_hero and not self.remove_hero.data)) and not self.hero_alt.data:
@@ -455,7 +460,7 @@ class ArticleForm(FlaskForm):
             new_author=new_author,
             concern_ids=list(self.concerns.data or []) if not self.concerns.errors else [],
             tag_ids=list(self.tags.data or []) if not self.tags.errors else [],
-            new_tag_names=services.split_tag_names(ok(self.new_tags)),
+            new_tag_names=split_tag_names(ok(self.new_tags)),
             references=references,
             featured=featured,
             hero_alt=self.hero_alt.data or "",

@@ -1,50 +1,52 @@
 """Journal staff screens: the article list, the article editor (save, preview,
 publish now, schedule, unpublish) and authors. Editors and administrators only.
 
-Views stay thin: they read the form, call `services`, commit once and redirect,
-or show the form again (400) with each problem next to its field.
+Views stay thin: they read the form, call the module the page is about (`saving`,
+`publishing`, `authors`...), commit once and redirect, or show the form again (400)
+with each problem next to its field.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from shop.admin.auth import role_required, roles_for
-from shop.admin.views import protect_back_office
+from shop.backoffice.access import current_staff, protect_back_office, request_ip
+from shop.backoffice.lists import page_of, read_filters
+from shop.catalogue.images import remove_files
 from shop.catalogue.services import product_stock_state
 from shop.extensions import db
-from shop.journal.admin import services
+from shop.journal.admin import (
+    authors,
+    editor,
+    linked,
+    publishing,
+    saving,
+    states,
+    times,
+)
+from shop.journal.admin.article_list import ArticleFilters, article_list_query, state_counts
+from shop.journal.admin.errors import JournalError
 from shop.journal.admin.forms import (
     ACTIONS,
     ArticleFilterForm,
     ArticleForm,
     AuthorForm,
 )
+from shop.journal.admin.preview import build_preview
 from shop.journal.models import Author
 from shop.models import utcnow
 
 bp = Blueprint("journal_admin", __name__, url_prefix="/admin/journal")
-protect_back_office(bp)
+protect_back_office(bp, area="journal")
 
 
-JOURNAL_ROLES = roles_for("journal")
 ARTICLES_PER_PAGE = 25
-MAX_PAGE = 10_000
 
 
 @bp.context_processor
 def journal_admin_context() -> dict:
-    return {"format_uk": services.format_uk, "ArticleState": services.ArticleState}
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _ip() -> str | None:
-    return request.remote_addr
+    return {"format_uk": times.format_uk, "ArticleState": states.ArticleState}
 
 
 def _stock_state(product):
@@ -55,48 +57,31 @@ def _stock_state(product):
 
 
 @bp.get("/")
-@role_required(*JOURNAL_ROLES)
 def article_list():
-    concerns, tags = services.all_concerns(), services.all_tags()
     form = ArticleFilterForm(request.args)
-    form.setup(concerns, tags)
-    valid = form.validate()
-    filters = services.ArticleFilters()
-    if valid:
-        filters = services.ArticleFilters(
-            q=form.q.data or "",
-            state=form.status.data or "",
-            concern=form.concern.data or "",
-            tag=form.tag.data or "",
-        )
+    form.setup(editor.all_concerns(), editor.all_tags())
+    listing = read_filters(form, ArticleFilters)
     now = utcnow()
-    page_number = request.args.get("page", 1, type=int) or 1
-    articles = db.paginate(
-        services.article_list_query(filters, now),
-        page=min(max(page_number, 1), MAX_PAGE),
-        per_page=ARTICLES_PER_PAGE,
-        error_out=False,
-    )
+    articles = page_of(article_list_query(listing.filters, now), ARTICLES_PER_PAGE)
     return render_template(
         "admin/journal/articles.html",
         form=form,
-        filters=filters,
+        query_args=listing.query_args,
+        filtered=listing.filtered,
         articles=articles,
-        states={article.id: services.article_state(article, now) for article in articles.items},
-        counts=services.state_counts(now),
-    ), (200 if valid else 400)
+        states={article.id: states.article_state(article, now) for article in articles.items},
+        counts=state_counts(now),
+    ), listing.status
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def article_new():
     return _editor(None)
 
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def article_edit(article_id: int):
-    article = services.article_for_editor(article_id)
+    article = editor.article_for_editor(article_id)
     if article is None:
         abort(404)
     return _editor(article)
@@ -106,9 +91,9 @@ def _editor(article):
     """Show the editor, or act on what it sent: preview, save, and publish, schedule
     or unpublish the saved article in the same step."""
     choices = {
-        "authors": services.all_authors(),
-        "concerns": services.all_concerns(),
-        "tags": services.all_tags(),
+        "authors": editor.all_authors(),
+        "concerns": editor.all_concerns(),
+        "tags": editor.all_tags(),
     }
     submitted = request.method == "POST"
     action = request.form.get("action", "save") if submitted else "save"
@@ -117,14 +102,14 @@ def _editor(article):
     if submitted or article is None:
         form = ArticleForm()
     else:
-        form = ArticleForm(data=services.form_values(article))
+        form = ArticleForm(data=editor.form_values(article))
     form.setup(article=article, action=action, **choices)
     if not submitted:
         return _render_editor(form, article, choices)
 
     valid = form.validate()
     if action == "preview":
-        preview = services.build_preview(
+        preview = build_preview(
             form.article_data(lenient=True),
             article,
             authors={author.id: author for author in choices["authors"]},
@@ -146,35 +131,35 @@ def _save(form: ArticleForm, article, action: str):
     the save was refused (the form then says why)."""
     result = None
     try:
-        result = services.save_article(
+        result = saving.save_article(
             article,
             form.article_data(),
-            actor=_actor(),
-            ip=_ip(),
+            actor=current_staff(),
+            ip=request_ip(),
             media_root=current_app.config["MEDIA_ROOT"],
             hero_image=form.hero_picture,
         )
         saved = result.article
         moved = False
         if action == "publish":
-            moved = services.publish_now(saved, _actor(), _ip())
+            moved = publishing.publish_now(saved, current_staff(), request_ip())
         elif action == "schedule":
-            moved = services.schedule(saved, form.publish_at_utc, _actor(), _ip())
+            moved = publishing.schedule(saved, form.publish_at_utc, current_staff(), request_ip())
         elif action == "unpublish":
-            moved = services.unpublish(saved, _actor(), _ip())
+            moved = publishing.unpublish(saved, current_staff(), request_ip())
         db.session.commit()
-    except (services.JournalError, IntegrityError) as exc:
+    except (JournalError, IntegrityError) as exc:
         db.session.rollback()
         if result is not None:
-            services.remove_files(result.new_files)
+            remove_files(result.new_files)
         if isinstance(exc, IntegrityError):
             form.slug.errors = [*form.slug.errors, "Another article already uses this web address."]
         else:
             form.form_errors.append(str(exc))
         return None
-    services.remove_files(result.old_files)
+    remove_files(result.old_files)
     flash(_saved_message(result, action, moved), "success")
-    unknown = services.unknown_card_slugs(saved.body)
+    unknown = linked.unknown_card_slugs(saved.body)
     if unknown:
         flash(
             "The body names products shoppers won't see: "
@@ -184,7 +169,7 @@ def _save(form: ArticleForm, article, action: str):
     return redirect(url_for("journal_admin.article_edit", article_id=saved.id), code=303)
 
 
-def _saved_message(result: services.SaveResult, action: str, moved: bool) -> str:
+def _saved_message(result: saving.SaveResult, action: str, moved: bool) -> str:
     article = result.article
     if action == "publish":
         return (
@@ -193,7 +178,7 @@ def _saved_message(result: services.SaveResult, action: str, moved: bool) -> str
             else "Saved. It was already published."
         )
     if action == "schedule":
-        return f"Scheduled: it goes live on {services.format_uk(article.published_at)}."
+        return f"Scheduled: it goes live on {times.format_uk(article.published_at)}."
     if action == "unpublish":
         return (
             "Unpublished: it is a draft again and shoppers can't see it."
@@ -209,10 +194,10 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
     form.add_blank_rows()
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     typed = [entry.form.product.data for entry in form.featured.entries if entry.form.product.data]
-    picked = services.find_products(typed)
+    picked = editor.find_products(typed)
     featured_slugs = [picked[value].slug for value in typed if value in picked]
-    problems = services.linked_product_problems(form.body.data or "", featured_slugs, threshold)
-    state = services.article_state(article) if article is not None else None
+    problems = linked.linked_product_problems(form.body.data or "", featured_slugs, threshold)
+    state = states.article_state(article) if article is not None else None
     return render_template(
         "admin/journal/edit.html",
         form=form,
@@ -222,7 +207,7 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
         invalid=invalid,
         problems=problems,
         picked=picked,
-        picker=services.products_for_picker(),
+        picker=editor.products_for_picker(),
         choices=choices,
         stock_state=_stock_state,
     )
@@ -232,21 +217,19 @@ def _render_editor(form: ArticleForm, article, choices: dict, *, preview=None, i
 
 
 @bp.get("/authors")
-@role_required(*JOURNAL_ROLES)
 def author_list():
-    return render_template("admin/journal/authors.html", authors=services.authors_with_counts())
+    return render_template("admin/journal/authors.html", authors=authors.authors_with_counts())
 
 
 @bp.route("/authors/new", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def author_new():
     form = AuthorForm()
     if form.validate_on_submit():
         try:
-            author = services.create_author(
-                form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+            author = authors.create_author(
+                form.name.data, form.credentials.data, form.bio.data, current_staff(), request_ip()
             )
-        except services.JournalError as exc:
+        except JournalError as exc:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
@@ -258,16 +241,20 @@ def author_new():
 
 
 @bp.route("/authors/<int:author_id>", methods=["GET", "POST"])
-@role_required(*JOURNAL_ROLES)
 def author_edit(author_id: int):
     author = db.get_or_404(Author, author_id)
     form = AuthorForm(obj=author)
     if form.validate_on_submit():
         try:
-            changed = services.update_author(
-                author, form.name.data, form.credentials.data, form.bio.data, _actor(), _ip()
+            changed = authors.update_author(
+                author,
+                form.name.data,
+                form.credentials.data,
+                form.bio.data,
+                current_staff(),
+                request_ip(),
             )
-        except services.JournalError as exc:
+        except JournalError as exc:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
-from shop.mail.models import EmailStatus
-
-SHOWN_STATUSES = (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED)
+from shop.mail.admin.services import SHOWN_STATUSES
 
 
 class RetryForm(FlaskForm):

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from shop.admin.services import record_audit
+from shop.backoffice.audit import record_audit
 from shop.extensions import db
 from shop.mail.models import EmailStatus, OutgoingEmail
 from shop.mail.services import enqueue_after_commit
 from shop.models import utcnow
 
+SHOWN_STATUSES = (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED)
 
-def waiting_and_failed_query(status: str | None = None):
+
+@dataclass(frozen=True)
+class MailFilters:
+    status: str = ""  # one of SHOWN_STATUSES, or "" for all of them
+
+
+def waiting_and_failed_query(filters: MailFilters = MailFilters()):
     """Emails not delivered yet (queued, sending) or given up, newest first."""
-    statuses = (
-        [status]
-        if status in (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED)
-        else [EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.FAILED]
-    )
+    statuses = [filters.status] if filters.status in SHOWN_STATUSES else list(SHOWN_STATUSES)
     return (
         select(OutgoingEmail)
         .where(OutgoingEmail.status.in_(statuses))

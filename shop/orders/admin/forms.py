@@ -24,18 +24,28 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from shop.money import format_money
+from shop.money import PoundsProblem, format_money, parse_pounds
 from shop.orders.models import FulfilmentStatus, Order, OrderStatus
-from shop.orders.refunds import (
-    REASON_MAX_LENGTH,
-    REQUEST_KEY_PATTERN,
-    RefundRequest,
-    pence_from_pounds,
-)
+from shop.orders.refunds import REASON_MAX_LENGTH, REQUEST_KEY_PATTERN, RefundRequest
 from shop.orders.shipping import CARRIERS
 
 TRACKING_MAX_LENGTH = 40
 EXPIRED = "The refund form had expired. Check the details and send it again."
+NOT_AN_AMOUNT = "Enter the amount in pounds and pence, like 12.50."
+REFUND_WORDING = {
+    PoundsProblem.EMPTY: "Enter the amount to refund, in pounds.",
+    PoundsProblem.NOT_AMOUNT: NOT_AN_AMOUNT,
+    PoundsProblem.TOO_PRECISE: NOT_AN_AMOUNT,
+    PoundsProblem.TOO_LARGE: NOT_AN_AMOUNT,
+    PoundsProblem.TOO_SMALL: "The amount to refund must be more than £0.00.",
+}
+REFUND_MOST_PENCE = 99_999_999_999  # nine digits of pounds; the order's total caps it anyway
+
+
+def refund_pence(text: str | None) -> int:
+    """An amount to refund typed in pounds ("12.50", "£1,250", "7") as whole pence,
+    more than nothing (shop.money.parse_pounds). A ValueError says what is wrong."""
+    return parse_pounds(text, least=1, most=REFUND_MOST_PENCE, wording=REFUND_WORDING)
 
 
 def _strip(value):
@@ -138,7 +148,7 @@ class RefundForm(FlaskForm):
 
     def validate_amount(self, field):
         try:
-            self.amount_pence = pence_from_pounds(field.data)
+            self.amount_pence = refund_pence(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
         if self.refundable_pence <= 0:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from shop.admin.auth import role_required, roles_for
-from shop.admin.views import protect_back_office
+from shop.backoffice.access import current_staff, protect_back_office, request_ip
+from shop.backoffice.lists import page_of, read_filters
 from shop.extensions import db
 from shop.money import format_money
-from shop.numbers import page_number
 from shop.orders import emails, refunds, shipping
 from shop.orders.admin.forms import (
     OrderFilterForm,
@@ -18,14 +16,13 @@ from shop.orders.admin.forms import (
     refund_form_for,
 )
 from shop.orders.models import Order
-from shop.orders.services import OrderFilters, order_for_staff, orders_for_staff
+from shop.orders.services import OrderFilters, order_for_staff, order_search
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
-protect_back_office(bp)
+protect_back_office(bp, area="orders")
 
 
 ORDERS_PER_PAGE = 50
-FILTER_FIELDS = ("q", "status", "fulfilment", "date_from", "date_to")
 
 # How the timeline names what happened; anything else is shown by its own name.
 EVENT_LABELS = {
@@ -47,43 +44,16 @@ EVENT_LABELS = {
 }
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _ip() -> str | None:
-    return request.remote_addr
-
-
 @bp.get("/")
-@role_required(*roles_for("orders"))
 def order_list():
-    form = OrderFilterForm(request.args)
-    valid = form.validate()
-    filters = OrderFilters()
-    if valid:
-        filters = OrderFilters(
-            q=form.q.data or "",
-            status=form.status.data or "",
-            fulfilment=form.fulfilment.data or "",
-            date_from=form.date_from.data,
-            date_to=form.date_to.data,
-        )
-    orders = orders_for_staff(
-        filters, page=request.args.get("page", 1, type=page_number), per_page=ORDERS_PER_PAGE
-    )
-    # The filters again, for the page links (only known names: url_for treats
-    # names like _external specially).
-    query_args = {
-        name: request.args[name] for name in FILTER_FIELDS if valid and request.args.get(name)
-    }
+    listing = read_filters(OrderFilterForm(request.args), OrderFilters)
     return render_template(
         "admin/orders/list.html",
-        form=form,
-        orders=orders,
-        query_args=query_args,
-        filtered=filters != OrderFilters(),
-    ), (200 if valid else 400)
+        form=listing.form,
+        orders=page_of(order_search(listing.filters), ORDERS_PER_PAGE),
+        query_args=listing.query_args,
+        filtered=listing.filtered,
+    ), listing.status
 
 
 def _order_or_404(order_id: int) -> Order:
@@ -121,22 +91,20 @@ def _render_order(
 
 
 @bp.get("/<int:order_id>")
-@role_required(*roles_for("orders"))
 def order_detail(order_id: int):
     return _render_order(_order_or_404(order_id))
 
 
 @bp.post("/<int:order_id>/ship")
-@role_required(*roles_for("orders"))
 def order_ship(order_id: int):
     order = _order_or_404(order_id)
     form = ShipForm()
     if not form.validate():
         return _render_order(order, ship_form=form, status=400)
-    actor = _actor()
+    actor = current_staff()
     try:
         shipped = shipping.mark_shipped(
-            order, form.carrier.data, form.tracking_number.data or "", actor, ip=_ip()
+            order, form.carrier.data, form.tracking_number.data or "", actor, ip=request_ip()
         )
     except shipping.ShippingError as exc:
         db.session.rollback()
@@ -163,7 +131,6 @@ def order_ship(order_id: int):
 
 
 @bp.post("/<int:order_id>/refund")
-@role_required(*roles_for("orders"))
 def order_refund(order_id: int):
     order = _order_or_404(order_id)
     refundable = refunds.refundable_pence(order)
@@ -171,9 +138,9 @@ def order_refund(order_id: int):
     form = refund_form_for(order, refundable, returnable)
     if not form.validate():
         return _render_order(order, refund_form=form, status=400)
-    actor = _actor()
+    actor = current_staff()
     try:
-        refund = refunds.refund_order(order, form.refund_request(), actor, ip=_ip())
+        refund = refunds.refund_order(order, form.refund_request(), actor, ip=request_ip())
     except refunds.AlreadyRefunded:
         db.session.rollback()
         flash("That refund had already been made: nothing more was refunded.", "info")
