@@ -30,11 +30,11 @@ logger = logging.getLogger(__name__)
 
 # Roles and areas ----------------------------------------------------------------
 
-AREAS = ("catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit")
+AREAS = ("catalogue", "journal", "comments", "newsletter", "orders", "mail", "staff", "audit")
 
 ROLE_AREAS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(AREAS),
-    Role.EDITOR: frozenset({"catalogue", "journal", "newsletter"}),
+    Role.EDITOR: frozenset({"catalogue", "journal", "comments", "newsletter"}),
     Role.FULFILMENT: frozenset({"orders"}),
 }
 

@@ -65,6 +65,7 @@ SECTIONS = (
     ("catalogue", "Catalogue", "catalogue_admin.product_list"),
     ("orders", "Orders", "orders_admin.order_list"),
     ("journal", "Journal", "journal_admin.article_list"),
+    ("comments", "Comments", "comments_admin.comment_list"),
     ("newsletter", "Newsletter", "newsletter_admin.campaign_list"),
     ("mail", "Mail", "mail_admin.message_list"),
     ("staff", "Staff", "admin.staff_list"),
