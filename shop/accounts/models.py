@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,10 @@ CODE_DIGITS = 6
 CODE_MAX_ATTEMPTS = 5
 
 
+def new_session_key() -> str:
+    return secrets.token_hex(16)
+
+
 class Customer(db.Model):
     """A shopper's account, made by their first verified sign-in. There is no password:
     owning the email address is what signs them in.
@@ -25,10 +30,7 @@ class Customer(db.Model):
     are shown), so a sign-in never makes the page cache start again."""
 
     __tablename__ = "customer"
-    __table_args__ = (
-        CheckConstraint("email = lower(email)", name="email_lower_case"),
-        CheckConstraint("session_version >= 1", name="session_version_positive"),
-    )
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # verified, lower-case
@@ -38,9 +40,11 @@ class Customer(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Part of what the session cookie holds: bumping it ends every session of the
-    # account, on every device (signing out, a changed email, erasure).
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Random, and part of what the session cookie holds: a new one ends every session of
+    # the account, on every device (signing out). Not a counter: an erased account's id
+    # can be used again (SQLite reuses the highest), and its old cookies must not fit
+    # the new account.
+    session_key: Mapped[str] = mapped_column(String(32), default=new_session_key)
     # The basket kept with the account, merged with a guest basket at sign-in.
     cart_id: Mapped[int | None] = mapped_column(
         ForeignKey("cart.id", ondelete="SET NULL"), index=True

@@ -17,7 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from shop.accounts import codes
-from shop.accounts.models import CODE_MAX_ATTEMPTS, CodePurpose, Customer, SignInCode
+from shop.accounts.models import (
+    CODE_MAX_ATTEMPTS,
+    CodePurpose,
+    Customer,
+    SignInCode,
+    new_session_key,
+)
 from shop.admin.services import record_audit
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
@@ -231,7 +237,9 @@ def sign_in(email: str, now: datetime | None = None) -> Customer:
         try:
             # A savepoint: two first sign-ins at once both try, one insert stands.
             with db.session.begin_nested():
-                customer = Customer(email=email, name="", session_version=1, created_at=now)
+                customer = Customer(
+                    email=email, name="", session_key=new_session_key(), created_at=now
+                )
                 db.session.add(customer)
         except IntegrityError:
             customer = customer_by_email(email)
@@ -244,7 +252,7 @@ def sign_in(email: str, now: datetime | None = None) -> Customer:
 
 def end_sessions(customer: Customer) -> None:
     """Sign the account out everywhere: every session cookie naming it stops working."""
-    customer.session_version += 1
+    customer.session_key = new_session_key()
     db.session.flush()
 
 

@@ -11,13 +11,15 @@ nothing under /admin looks at; a staff session has no such key, so it is nobody'
 customer account. Signing in as either starts a fresh session (only the basket carries
 over), so one browser is one of them at a time.
 
-The key holds the account id, its session version and when the customer signed in,
-signed with the cookie. Bumping `Customer.session_version` (signing out, erasure) ends
-every copy of the cookie; CUSTOMER_SESSION_DAYS ends any session that old.
+The key holds the account id, its session key and when the customer signed in, signed
+with the cookie. A new `Customer.session_key` (signing out) ends every copy of the
+cookie, and so does erasing the account (a new account given the same id has another
+key); CUSTOMER_SESSION_DAYS ends any session that old.
 """
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from functools import wraps
 
@@ -38,8 +40,11 @@ def session_claim() -> dict | None:
     claim = dict.get(session._get_current_object(), SESSION_KEY)
     if not isinstance(claim, dict):
         return None
-    values = [claim.get(name) for name in ("id", "v", "at")]
-    if not all(type(value) is int for value in values):
+    if not (
+        type(claim.get("id")) is int
+        and type(claim.get("at")) is int
+        and isinstance(claim.get("k"), str)
+    ):
         return None
     return claim
 
@@ -51,7 +56,7 @@ def has_customer_session() -> bool:
 
 def current_customer() -> Customer | None:
     """The signed-in customer, or None: the account the cookie names, if it still
-    exists, its session version has not moved on and the session is not too old."""
+    exists, its session key is the one in the cookie and the session is not too old."""
     if "customer" not in g:
         g.customer = _load_customer()
     return g.customer
@@ -65,7 +70,7 @@ def _load_customer() -> Customer | None:
     if utcnow().timestamp() - claim["at"] >= timedelta(days=days).total_seconds():
         return None
     customer = db.session.get(Customer, claim["id"])
-    if customer is None or customer.session_version != claim["v"]:
+    if customer is None or not hmac.compare_digest(customer.session_key, claim["k"]):
         return None
     return customer
 
@@ -82,7 +87,7 @@ def start_customer_session(signed_in: Customer, cart_token: str | None) -> None:
         session[CART_SESSION_KEY] = cart_token
     session[SESSION_KEY] = {
         "id": signed_in.id,
-        "v": signed_in.session_version,
+        "k": signed_in.session_key,
         "at": int(utcnow().timestamp()),
     }
     session.permanent = True
