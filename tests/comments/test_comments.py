@@ -157,7 +157,7 @@ def test_a_report_puts_a_comment_back_in_the_queue(
     assert "reported 1 time" in queue.select_one("[data-comment-id]").get_text()
     assert [c.status for c in comments(acc_app)] == ["pending"]
     # Reporting a comment of another article, or one not shown, does nothing.
-    assert reader.post("/journal/zinc/comments/%d/report" % comment.id).status_code == 303
+    assert reader.post(f"/journal/zinc/comments/{comment.id}/report").status_code == 303
     assert comments(acc_app)[0].report_count == 1
 
 
