@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from shop.admin.services import ensure_demo_admin
 from shop.catalogue.demo import seed_demo_catalogue
 from shop.checkout.services import release_expired_orders
+from shop.comments.demo import seed_demo_comments
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 
@@ -22,6 +23,8 @@ def seed_demo_command() -> None:
 
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
+    created |= seed_demo_comments()
+    db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
     if current_app.config["SHOP_ENV"] == "development":

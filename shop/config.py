@@ -152,6 +152,16 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Staff sessions end after this long without a request, or this long after signing in.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
         "STAFF_SESSION_HOURS": _int(env.get("STAFF_SESSION_HOURS"), 12),
+        # Customer accounts: how long a sign-in lasts, and how often codes may be asked
+        # for (per client address, per email address) and typed (per client address).
+        "CUSTOMER_SESSION_DAYS": _int(env.get("CUSTOMER_SESSION_DAYS"), 30),
+        "ACCOUNT_CODE_IP_LIMIT": env.get("ACCOUNT_CODE_IP_LIMIT") or "10 per minute;50 per hour",
+        "ACCOUNT_CODE_EMAIL_LIMIT": env.get("ACCOUNT_CODE_EMAIL_LIMIT") or "5 per hour",
+        "ACCOUNT_CODE_CHECK_IP_LIMIT": env.get("ACCOUNT_CODE_CHECK_IP_LIMIT")
+        or "20 per minute;100 per hour",
+        # Comments: per account, and the least time a person takes to write one.
+        "COMMENT_ACCOUNT_LIMIT": env.get("COMMENT_ACCOUNT_LIMIT") or "5 per 10 minutes;30 per day",
+        "COMMENT_MIN_FILL_SECONDS": _int(env.get("COMMENT_MIN_FILL_SECONDS"), 3),
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

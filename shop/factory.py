@@ -7,6 +7,7 @@ from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 from shop import PROJECT_ROOT, pagecache, urls
+from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
 from shop.cart.views import bp as cart_bp
@@ -16,6 +17,8 @@ from shop.catalogue.services import navigation_shelves
 from shop.catalogue.views import bp as catalogue_bp
 from shop.checkout.views import bp as checkout_bp
 from shop.commands import release_expired_command, seed_demo_command
+from shop.comments.admin.views import bp as comments_admin_bp
+from shop.comments.views import bp as comments_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 from shop.formatting import format_amount, format_cfu, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
@@ -122,6 +125,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_admin_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(journal_admin_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(comments_admin_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)

@@ -38,7 +38,12 @@ from tests.helpers.database import (
 )
 from tests.helpers.queue import QueueRunningClient, QueueRunningCliRunner
 
-pytest_plugins = ["tests.helpers.staff", "tests.helpers.checkout", "tests.helpers.redis_server"]
+pytest_plugins = [
+    "tests.helpers.staff",
+    "tests.helpers.checkout",
+    "tests.helpers.redis_server",
+    "tests.helpers.accounts",
+]
 
 
 class SessionBytecodeCache(BytecodeCache):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, inspect, select, update
+from sqlalchemy import case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -46,6 +46,15 @@ def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
     if pictures:
         products = products.selectinload(Product.images)
     stmt = select(Cart).where(Cart.token == token).options(products)
+    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def find_cart_by_id(cart_id: int | None) -> Cart | None:
+    """A basket by its id (the one kept with a customer account), lines and sizes loaded."""
+    if cart_id is None:
+        return None
+    products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+    stmt = select(Cart).where(Cart.id == cart_id).options(products.options(*without_long_texts()))
     return db.session.scalars(stmt).unique().one_or_none()
 
 
@@ -168,6 +177,43 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, s
             f"One order can hold at most {most} of {name}: your basket now has {line.quantity}."
         )
     return line, message
+
+
+def empty_cart(cart_id: int) -> None:
+    """Take every line out of a basket (flushes nothing: one DELETE)."""
+    db.session.execute(delete(CartLine).where(CartLine.cart_id == cart_id))
+
+
+def merge_baskets(source: Cart, target: Cart) -> list[str]:
+    """Move every line of `source` into `target` and empty `source` (flushes).
+
+    Each size is added as a shopper's add would be: never past the stock left or the
+    most one order may hold of it; what is no longer sold stays out. Returns a message
+    for every line that did not move in full.
+    """
+    notes = []
+    for line in list(source.lines):
+        variant = line.variant
+        name = _name(variant)
+        if not (variant.is_active and variant.product.is_active):
+            notes.append(f"{name} is no longer sold, so it was left out.")
+            continue
+        most = most_per_order(variant)
+        already = next((ln.quantity for ln in target.lines if ln.variant_id == variant.id), 0)
+        if variant.available < min(already + line.quantity, most):
+            free_lapsed_stock([variant])
+        limit = min(variant.available, most)
+        merged = _add_to_line(target, variant, line.quantity, limit) if already < limit else None
+        kept = merged.quantity if merged is not None else already
+        if kept == 0:
+            notes.append(f"{name} is sold out, so it was left out.")
+        elif kept < already + line.quantity:
+            notes.append(f"Only {kept} of {name} could be kept in your basket.")
+    empty_cart(source.id)
+    set_committed_value(source, "lines", [])
+    source.updated_at = target.updated_at = utcnow()
+    db.session.flush()
+    return notes
 
 
 def _full_message(name: str, limit: int, most: int) -> str:

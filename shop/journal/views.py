@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from shop.catalogue.services import all_concerns, product_stock_state
+from shop.comments import services as comment_services
 from shop.journal import services
 from shop.urls import absolute_url, media_url
 
@@ -24,6 +25,7 @@ def index():
     return render_template(
         "journal/index.html",
         page=page,
+        comment_counts=comment_services.comment_counts(a.id for a in page.items),
         concerns=list(concerns.values()),
         tags=list(tags.values()),
         concern=concerns.get(concern),
@@ -36,12 +38,18 @@ def article(slug: str):
     item = services.article_by_slug(slug)
     if item is None:
         abort(404)
+    return article_page(item)
+
+
+def article_page(item, status: int = 200):
+    """An article's page: also what a comment that came back with errors is shown on."""
     body = services.body_of(item)
     cards = services.article_cards(item)
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     url = absolute_url("journal.article", slug=item.slug)
     hero = item.hero
     modified = max(item.updated_at, item.published_at)
+    comments = comment_services.approved_comments(item.id)
     structured_data = services.article_structured_data(
         item,
         url=url,
@@ -49,18 +57,23 @@ def article(slug: str):
         publisher=current_app.config["SHOP_NAME"],
         modified=modified,
     )
-    return render_template(
+    structured_data.update(comment_services.structured_data(comments, url))
+    related = services.related_articles(item)
+    page = render_template(
         "journal/article.html",
         article=item,
         body=body,
         cards=cards,
         shop_items=services.shop_this_article(item),
-        related=services.related_articles(item),
+        related=related,
+        comments=comments,
+        comment_counts=comment_services.comment_counts(a.id for a in related),
         structured_data=structured_data,
         canonical_url=url,
         modified=modified,
         stock_state=lambda product: product_stock_state(product, threshold),
     )
+    return page, status
 
 
 @bp.get("/journal/feed.xml")

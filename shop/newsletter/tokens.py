@@ -45,9 +45,11 @@ def _secret() -> str:
 # Form stamps --------------------------------------------------------------------
 
 
-def form_stamp(at: float | None = None) -> str:
-    """A signed stamp of the time the form is shown (or `at`)."""
-    signer = TimestampSigner(_secret(), salt=FORM_SALT)
+def form_stamp(at: float | None = None, *, salt: str = FORM_SALT) -> str:
+    """A signed stamp of the time the form is shown (or `at`). Another form using the
+    same bot check passes a `salt` of its own, so one form's stamps mean nothing to
+    another."""
+    signer = TimestampSigner(_secret(), salt=salt)
     if at is not None:
         signer.get_timestamp = lambda: int(at)
     return signer.sign(b"signup").decode("ascii")
@@ -67,10 +69,15 @@ class StampCheck:
 
 
 def check_form_stamp(
-    value: str | None, *, min_seconds: float, max_age: int, now: float | None = None
+    value: str | None,
+    *,
+    min_seconds: float,
+    max_age: int,
+    now: float | None = None,
+    salt: str = FORM_SALT,
 ) -> StampCheck:
     now = time.time() if now is None else now
-    signer = TimestampSigner(_secret(), salt=FORM_SALT)
+    signer = TimestampSigner(_secret(), salt=salt)
     try:
         _value, signed_at = signer.unsign(
             (value or "").encode("ascii", "replace"), return_timestamp=True

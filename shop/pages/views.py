@@ -14,6 +14,7 @@ from flask import (
 )
 
 from shop.catalogue import services as catalogue
+from shop.comments import services as comment_services
 from shop.journal import services as journal
 from shop.pages.services import database_is_reachable, safe_local_path
 from shop.urls import absolute_url
@@ -27,12 +28,14 @@ THEME_COOKIE_MAX_AGE = 365 * 24 * 3600
 @bp.get("/")
 def home():
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    articles = journal.latest_articles(3)
     return render_template(
         "pages/home.html",
         featured=catalogue.featured_products(),
         concerns=catalogue.all_concerns(),
         stock_state=lambda product: catalogue.product_stock_state(product, threshold),
-        articles=journal.latest_articles(3),
+        articles=articles,
+        comment_counts=comment_services.comment_counts(a.id for a in articles),
     )
 
 

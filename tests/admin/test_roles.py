@@ -70,6 +70,13 @@ ACCESS: dict[str, set[str] | str] = {
     # Emails waiting or given up (shop/mail/admin/views.py): administrators only
     "mail_admin.message_list": ADMIN,
     "mail_admin.message_retry": ADMIN,
+    # Comment moderation (shop/comments/admin/views.py)
+    "comments_admin.comment_list": EDITORS,
+    "comments_admin.comment_approve": EDITORS,
+    "comments_admin.comment_hide": EDITORS,
+    "comments_admin.comment_delete": EDITORS,
+    "comments_admin.customer_block": EDITORS,
+    "comments_admin.customer_unblock": EDITORS,
     # Journal articles and authors (shop/journal/admin/views.py)
     "journal_admin.article_list": EDITORS,
     "journal_admin.article_new": EDITORS,
@@ -233,7 +240,7 @@ def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
     login("editor")
     sections = page(client.get("/admin/")).select(".admin-sections li")
     labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
-    assert labels == ["Catalogue", "Journal", "Newsletter"]
+    assert labels == ["Catalogue", "Journal", "Comments", "Newsletter"]
 
 
 def test_the_menu_marks_the_section_being_used(client, login):

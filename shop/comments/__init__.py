@@ -1,0 +1,1 @@
+"""Comments on journal articles: written by signed-in customers, moderated by staff."""

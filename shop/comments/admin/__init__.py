@@ -1,0 +1,1 @@
+"""The moderation queue at /admin/comments: approve, hide, delete, block."""
