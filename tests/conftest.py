@@ -18,7 +18,6 @@ tests/helpers/queue.py).
 """
 
 import shutil
-from contextlib import contextmanager
 
 import pytest
 from huey.storage import MemoryStorage
@@ -31,6 +30,7 @@ from shop.tasks import huey
 from tests.helpers.database import (
     POSTGRES_URL,
     XDIST_WORKER,
+    counting_queries,
     create_postgres_database,
     empty_postgres_tables,
     fast_sqlite,
@@ -43,6 +43,7 @@ pytest_plugins = [
     "tests.helpers.checkout",
     "tests.helpers.redis_server",
     "tests.helpers.accounts",
+    "tests.helpers.mailing",
 ]
 
 
@@ -165,23 +166,7 @@ def runner(app):
 @pytest.fixture
 def count_queries(app):
     """Count the SQL statements run inside a `with count_queries() as counter:` block."""
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return counting
+    return lambda: counting_queries(app)
 
 
 @pytest.fixture(scope="session")

@@ -14,22 +14,15 @@ from shop.extensions import db
 from tests.comments.test_comments import post
 from tests.factories import ArticleFactory
 from tests.helpers import page
-from tests.helpers.accounts import BASE_URL, SENDER, CustomerActions
+from tests.helpers.accounts import CustomerActions
 from tests.helpers.staff import AuthActions
 
 ARTICLE = "/journal/gut-skin"
 
 
 @pytest.fixture
-def cached_app(app_factory, smtp_server):
-    smtp_server.clear()
-    app = app_factory(
-        PAGE_CACHE_SECONDS=60,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_server.port,
-        MAIL_DEFAULT_SENDER=SENDER,
-        SHOP_BASE_URL=BASE_URL,
-    )
+def cached_app(mailing_app):
+    app = mailing_app(PAGE_CACHE_SECONDS=60)
     with app.app_context():
         ArticleFactory(slug="gut-skin", title="The gut-skin axis")
     return app

@@ -19,21 +19,13 @@ from shop.accounts.models import Customer, SignInCode
 from shop.extensions import db
 from tests.helpers import page
 
-BASE_URL = "https://shop.test"
-SENDER = "Flora & Barrier <hello@shop.test>"
 CODE_SUBJECT = re.compile(r"^(\d{6}) is your ")
 
 
 @pytest.fixture
-def acc_app(app_factory, smtp_server):
+def acc_app(mailing_app):
     """The shop on https://shop.test, mailing `smtp_server` (empty at the start)."""
-    smtp_server.clear()
-    return app_factory(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_server.port,
-        MAIL_DEFAULT_SENDER=SENDER,
-        SHOP_BASE_URL=BASE_URL,
-    )
+    return mailing_app()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 from, and emptying PostgreSQL between tests."""
 
 import os
+from contextlib import contextmanager
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from shop.config import normalise_database_url
 from shop.extensions import db
@@ -93,3 +94,20 @@ def empty_postgres_tables() -> None:
                 "WHERE c.relkind = 'S' AND n.nspname = 'public'"
             )
         )
+
+
+@contextmanager
+def counting_queries(app):
+    """Count the SQL statements `app` runs inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from shop.backoffice.models import AuditEntry
@@ -159,20 +158,3 @@ class Shop:
             for key, value in values.items():
                 setattr(order, key, value)
             db.session.commit()
-
-
-@contextmanager
-def counting_queries(app):
-    """Count the SQL statements `app` runs inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -21,20 +21,11 @@ from shop.newsletter.consent import CURRENT_VERSION
 from shop.newsletter.models import Campaign, Subscriber
 from shop.newsletter.tokens import form_stamp
 
-BASE_URL = "https://shop.test"
-SENDER = "Flora & Barrier <hello@shop.test>"
-
 
 @pytest.fixture
-def nl_app(app_factory, smtp_server):
+def nl_app(mailing_app):
     """The shop on https://shop.test, mailing `smtp_server` (empty at the start)."""
-    smtp_server.clear()
-    return app_factory(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_server.port,
-        MAIL_DEFAULT_SENDER=SENDER,
-        SHOP_BASE_URL=BASE_URL,
-    )
+    return mailing_app()
 
 
 @pytest.fixture

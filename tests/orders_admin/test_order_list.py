@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.helpers import page
-from tests.helpers.orders_admin import counting_queries
+from tests.helpers.database import counting_queries
 
 
 def listed(response) -> list[int]:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.helpers import page
-from tests.helpers.orders_admin import counting_queries
+from tests.helpers.database import counting_queries
 
 
 def facts(soup, selector: str) -> dict[str, str]:
