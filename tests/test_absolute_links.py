@@ -12,7 +12,7 @@ import pytest
 from tests.factories import ArticleFactory, CategoryFactory, ProductFactory
 from tests.helpers import json_ld, page
 from tests.helpers.database import UNSET
-from tests.newsletter.conftest import signup_data
+from tests.helpers.newsletter import signup_data
 
 EVIL = "evil.example"
 FORGED = {"Host": EVIL, "X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https"}

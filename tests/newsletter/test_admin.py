@@ -20,9 +20,9 @@ from shop.newsletter.consent import CURRENT_VERSION, WORDINGS
 from shop.newsletter.models import Campaign, Delivery, Subscriber, SubscriberTopic
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.newsletter import queue, run_sender, subscriber
 from tests.helpers.queue import run_queue
 from tests.helpers.staff import AuthActions
-from tests.newsletter.conftest import queue, run_sender, subscriber
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 
 

@@ -12,7 +12,7 @@ from shop.models import utcnow
 from shop.newsletter import services
 from shop.newsletter.tokens import confirmation_token
 from tests.helpers import page
-from tests.newsletter.conftest import confirm_path, sign_up, subscriber
+from tests.helpers.newsletter import confirm_path, sign_up, subscriber
 from tests.newsletter.factories import SubscriberFactory
 
 

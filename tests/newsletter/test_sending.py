@@ -17,7 +17,7 @@ from shop.models import utcnow
 from shop.newsletter import services
 from shop.newsletter.models import Campaign, Delivery, Subscriber
 from tests.factories import ProductFactory, VariantFactory
-from tests.newsletter.conftest import counts, queue, run_sender, subscriber
+from tests.helpers.newsletter import counts, queue, run_sender, subscriber
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 
 

@@ -18,8 +18,7 @@ from shop.newsletter.models import Subscriber
 from shop.newsletter.tokens import form_stamp
 from tests.factories import ArticleFactory
 from tests.helpers import page
-from tests.helpers.queue import run_queue
-from tests.newsletter.conftest import (
+from tests.helpers.newsletter import (
     confirm_path,
     count_subscribers,
     link_path,
@@ -28,6 +27,7 @@ from tests.newsletter.conftest import (
     signup_data,
     subscriber,
 )
+from tests.helpers.queue import run_queue
 from tests.newsletter.factories import SubscriberFactory
 
 

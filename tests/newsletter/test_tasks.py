@@ -16,8 +16,8 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Campaign, Delivery, Subscriber
 from shop.tasks import huey
+from tests.helpers.newsletter import counts, queue, run_sender
 from tests.helpers.queue import run_queue
-from tests.newsletter.conftest import counts, queue, run_sender
 from tests.newsletter.factories import CampaignFactory, SubscriberFactory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import page
-from tests.newsletter.conftest import subscriber
+from tests.helpers.newsletter import subscriber
 from tests.newsletter.factories import SubscriberFactory
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
