@@ -1,6 +1,6 @@
 """Mail fixtures: the shop pointed at a mail server that is up, away, hung or started
-later, orders paid the way shoppers pay them (the demo provider), and ways to read
-the outbox and an order's timeline.
+later. Paying for orders the way shoppers do (the demo provider) and reading the
+outbox and an order's timeline are in tests/helpers/mail.py.
 
 Every server here is real: `tests/smtp.py`'s SMTP server (on a port chosen before
 it starts, when the shop is told about it first), a port nothing listens on, and
@@ -9,26 +9,11 @@ a server that accepts connections and never answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
 import pytest
-from sqlalchemy import select
 
-from shop.extensions import db
-from shop.mail.models import OutgoingEmail
-from shop.orders.models import Order, OrderEvent
-from tests.helpers.checkout import add_to_cart, make_products
+from tests.helpers.checkout import make_products
+from tests.helpers.mailing import SENDER
 from tests.smtp import SMTPServer, UnresponsiveServer, free_port
-
-SENDER = "Flora & Barrier <hello@shop.test>"
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 Example Street",
-    "line2": "",
-    "city": "London",
-    "postcode": "SW1A 1AA",
-}
 
 
 @pytest.fixture
@@ -62,48 +47,3 @@ def silent_server():
     server = UnresponsiveServer()
     yield server
     server.close()
-
-
-@dataclass(frozen=True)
-class Paid:
-    order_id: int
-    email: str
-    response: object  # the success page's answer
-
-
-def pay(app, client, variant_id: int, email: str = "ada@example.com") -> Paid:
-    """Buy one `variant_id` with the demo provider: basket, checkout, payment page and
-    the success page the provider sends the shopper back to."""
-    add_to_cart(client, variant_id, 1)
-    payment_page = client.post("/checkout").headers["Location"]
-    paid = client.post(payment_page, data={"action": "pay", "email": email, **ADDRESS})
-    assert paid.status_code == 303, paid.status_code
-    success = client.get(paid.headers["Location"].removeprefix("http://shop.test"))
-    assert success.status_code == 303, success.status_code
-    token = urlsplit(success.headers["Location"]).path.rsplit("/", 1)[-1]
-    with app.app_context():
-        order_id = db.session.scalar(select(Order.id).where(Order.access_token == token))
-    return Paid(order_id, email, success)
-
-
-def outbox(app) -> list[OutgoingEmail]:
-    """Every stored email, oldest first, detached."""
-    with app.app_context():
-        rows = list(db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)))
-        db.session.expunge_all()
-        return rows
-
-
-def timeline(app, order_id: int) -> list[tuple[str, str]]:
-    """(kind, message) of the order's events, oldest first."""
-    with app.app_context():
-        return [
-            (event.kind, event.message)
-            for event in db.session.scalars(
-                select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-            )
-        ]
-
-
-def email_events(app, order_id: int) -> list[str]:
-    return [kind for kind, _message in timeline(app, order_id) if kind.startswith("email_")]

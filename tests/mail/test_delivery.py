@@ -14,8 +14,8 @@ from shop.mail import send_email, services
 from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
 from shop.tasks import huey
+from tests.helpers.mail import outbox
 from tests.helpers.queue import run_queue
-from tests.mail.conftest import outbox
 from tests.test_mail import use_test_templates
 
 

@@ -19,9 +19,9 @@ from shop.orders.models import Order
 from shop.tasks import huey
 from tests.helpers import page
 from tests.helpers.checkout import make_products
+from tests.helpers.mail import email_events, outbox, pay, timeline
 from tests.helpers.queue import run_queue
 from tests.helpers.staff import AuthActions
-from tests.mail.conftest import email_events, outbox, pay, timeline
 from tests.smtp import free_port
 
 

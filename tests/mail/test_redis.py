@@ -15,7 +15,7 @@ from huey.consumer import Consumer, Scheduler
 from shop import queue
 from shop.tasks import huey
 from tests.helpers.checkout import make_products
-from tests.mail.conftest import email_events, outbox, pay
+from tests.helpers.mail import email_events, outbox, pay
 from tests.smtp import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
