@@ -324,3 +324,27 @@ def test_nobody_is_shown_another_customers_address(acc_app, acc_client, customer
     shown = bob.get(demo_checkout(bob, demo_shop)).get_data(as_text=True)
     assert "1 Other Road" in shown and "Example Street" not in shown
     assert fields(acc_client.get(ada_next))["line1"] == "12 Example Street"
+
+
+def test_the_demo_customer_has_an_earlier_order_whose_address_is_filled_in(
+    acc_app, acc_client, customer
+):
+    runner = acc_app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # adds nothing more
+    (earlier,) = orders(acc_app)
+    assert (earlier.status, earlier.email) == ("paid", "hannah.demo@example.com")
+    assert earlier.confirmation_sent_at is not None  # history: no email goes out for it
+
+    customer.sign_in("hannah.demo@example.com")
+    assert earlier.number in page(acc_client.get("/account/orders")).get_text()
+    variant_id = earlier.lines[0].variant_id
+    shown = fields(acc_client.get(demo_checkout(acc_client, variant_id)))
+    assert shown == {
+        "email": "hannah.demo@example.com",
+        "name": "Hannah Reid",
+        "line1": "4 Orchard Lane",
+        "line2": "",
+        "city": "Bristol",
+        "postcode": "BS1 4DJ",
+    }
