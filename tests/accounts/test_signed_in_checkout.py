@@ -348,3 +348,15 @@ def test_the_demo_customer_has_an_earlier_order_whose_address_is_filled_in(
         "city": "Bristol",
         "postcode": "BS1 4DJ",
     }
+
+
+def test_the_basket_says_which_address_a_signed_in_order_uses(
+    acc_app, acc_client, customer, demo_shop
+):
+    add_to_cart(acc_client, demo_shop)
+    assert page(acc_client.get("/cart")).select_one("[data-checkout-email]") is None
+
+    customer.sign_in("ada@example.com")
+
+    note = page(acc_client.get("/cart")).select_one("[data-checkout-email]")
+    assert "Signed in as ada@example.com" in note.get_text()
