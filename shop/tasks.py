@@ -8,8 +8,8 @@ campaigns (`shop.newsletter.tasks`). The queue itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
-`sweep`, which the consumer runs every minute: emails that are due and campaigns
-that nobody is sending.
+`sweep`, which the consumer runs every minute: order emails that a process died
+before queuing, emails that are due and campaigns that nobody is sending.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from shop.newsletter import emails
 from shop.newsletter import services as newsletter
 from shop.newsletter.models import Subscriber
 from shop.newsletter.tasks import send_campaign
+from shop.orders.emails import queue_missing_order_emails
 from shop.queue import app_context, huey
 
 __all__ = ["huey", "send_campaign", "send_signup_email", "sweep"]
@@ -43,10 +44,19 @@ CAMPAIGN_IDLE = timedelta(minutes=2)
 
 @huey.periodic_task(crontab(minute="*"))
 def sweep() -> None:
-    """Every minute: deliver the emails that are due, start the campaigns nobody is
-    sending, and forget old sent emails. Safe to run on many consumers at once."""
+    """Every minute: queue the order emails a process died before queuing, deliver the
+    emails that are due, start the campaigns nobody is sending, and forget old sent
+    emails. Safe to run on many consumers at once."""
     with app_context():
         config = current_app.config
+        try:
+            missing = queue_missing_order_emails()
+        except Exception:
+            db.session.rollback()
+            logger.exception("Could not look for missing order emails")
+            missing = 0
+        if missing:
+            logger.warning("Queued %s order email(s) that had never been queued", missing)
         report = mail.deliver_due_emails(deadline=time.monotonic() + SWEEP_SECONDS)
         if report.sent or report.retrying or report.failed:
             logger.info(

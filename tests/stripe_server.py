@@ -651,6 +651,18 @@ _ROUTES: list[_Route] = [
     ),
     ("POST", re.compile(r"/v1/refunds"), "_create_refund", ("stripe.params", "RefundCreateParams")),
     (
+        "POST",
+        re.compile(r"/v1/customers"),
+        "_create_customer",
+        ("stripe.params", "CustomerCreateParams"),
+    ),
+    (
+        "GET",
+        re.compile(r"/v1/customers/(?P<obj_id>[^/]+)"),
+        "_retrieve_customer",
+        ("stripe.params", "CustomerRetrieveParams"),
+    ),
+    (
         "GET",
         re.compile(r"/v1/refunds/(?P<obj_id>[^/]+)"),
         "_retrieve_refund",
@@ -681,7 +693,8 @@ class FakeStripe:
     """In-process Stripe API stand-in served over HTTP on 127.0.0.1.
 
     Stores (``sessions``, ``refunds``, ``payment_intents``, ``charges``, ``shipping_rates``,
-    ``prices``) hold the JSON objects as returned by the API; tests may read or edit them.
+    ``prices``, ``customers``) hold the JSON objects as returned by the API; tests may read
+    or edit them.
     Every store access happens under ``lock`` (an RLock).
     """
 
@@ -694,6 +707,7 @@ class FakeStripe:
         self.payment_intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.shipping_rates: dict[str, dict[str, Any]] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
         # Price objects referenced by ``line_items[N][price]`` (tests may register some).
         self.prices: dict[str, dict[str, Any]] = {}
         self.fail_next: int | None = None
@@ -748,6 +762,7 @@ class FakeStripe:
             self.payment_intents.clear()
             self.charges.clear()
             self.shipping_rates.clear()
+            self.customers.clear()
             self.prices.clear()
             self._line_items.clear()
             self._session_params.clear()
@@ -796,7 +811,12 @@ class FakeStripe:
             if shipping:
                 details["name"] = shipping.get("name", details["name"])
                 details["address"].update(shipping.get("address") or {})
-            email = session.get("customer_email") or "customer@example.com"
+            customer = self.customers.get(session.get("customer") or "")
+            email = (
+                session.get("customer_email")
+                or (customer or {}).get("email")
+                or "customer@example.com"
+            )
             amount = session.get("amount_total") or 0
             currency = session.get("currency") or "gbp"
 
@@ -893,6 +913,18 @@ class FakeStripe:
                 "address": copy.deepcopy(details["address"]),
                 "name": details["name"],
             }
+            if customer is not None:
+                # What the session's customer_update lets Checkout save on the customer.
+                saves = params.get("customer_update") or {}
+                if saves.get("shipping") == "auto":
+                    customer["shipping"] = {
+                        **copy.deepcopy(details),
+                        "phone": None,
+                    }
+                if saves.get("address") == "auto":
+                    customer["address"] = copy.deepcopy(details["address"])
+                if saves.get("name") == "auto":
+                    customer["name"] = details["name"]
             session.update(
                 {
                     "status": "complete",
@@ -1184,6 +1216,13 @@ class FakeStripe:
                 "You may only specify one of these parameters: customer, customer_email.",
                 param="customer_email",
             )
+        customer = None
+        if "customer" in params:
+            customer = self._get(self.customers, "customer", params["customer"], "customer")
+        elif "customer_update" in params:
+            raise StripeParamError(
+                "`customer_update` can only be used with `customer`.", param="customer_update"
+            )
         expires_at = params.get("expires_at", now + _SESSION_TTL_MAX)
         if expires_at < now + _SESSION_TTL_MIN:
             raise StripeParamError(
@@ -1310,14 +1349,14 @@ class FakeStripe:
                     {
                         "address": None,
                         "business_name": None,
-                        "email": params["customer_email"],
+                        "email": params.get("customer_email") or customer["email"],
                         "individual_name": None,
                         "name": None,
                         "phone": None,
                         "tax_exempt": "none",
                         "tax_ids": None,
                     }
-                    if params.get("customer_email")
+                    if params.get("customer_email") or (customer and customer.get("email"))
                     else None
                 ),
                 "customer_email": params.get("customer_email"),
@@ -1560,6 +1599,37 @@ class FakeStripe:
         charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         self.refunds[refund["id"]] = refund
         return 200, copy.deepcopy(refund)
+
+    def _create_customer(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A Customer from Stripe's sample, with what was sent (no discount, no address
+        until one is given or a Checkout Session saves one)."""
+        self._check_metadata("metadata", params.get("metadata"))
+        customer = _sample("customer")
+        customer.update(
+            {
+                "id": _new_id("cus_test"),
+                "object": "customer",
+                "address": copy.deepcopy(params.get("address")),
+                "balance": params.get("balance", 0),
+                "created": int(time.time()),
+                "currency": None,
+                "description": params.get("description"),
+                "discount": None,
+                "email": params.get("email"),
+                "invoice_prefix": secrets.token_hex(4).upper(),
+                "livemode": False,
+                "metadata": dict(params.get("metadata", {})),
+                "name": params.get("name"),
+                "phone": params.get("phone"),
+                "preferred_locales": list(params.get("preferred_locales") or []),
+                "shipping": copy.deepcopy(params.get("shipping")),
+            }
+        )
+        self.customers[customer["id"]] = customer
+        return 200, copy.deepcopy(customer)
+
+    def _retrieve_customer(self, params: dict[str, Any], obj_id: str):
+        return 200, copy.deepcopy(self._get(self.customers, "customer", obj_id, "id"))
 
     def _retrieve_refund(self, params: dict[str, Any], obj_id: str):
         return 200, copy.deepcopy(self._get(self.refunds, "refund", obj_id, "id"))

@@ -365,7 +365,7 @@ def test_bad_api_key_is_an_authentication_error(fake):
 
 def test_unknown_path_is_404(client):
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        client.raw_request("get", "/v1/customers/cus_123")
+        client.raw_request("get", "/v1/invoices/in_123")
     assert excinfo.value.http_status == 404
     assert "Unrecognized request URL" in excinfo.value.user_message
 
@@ -444,3 +444,61 @@ def test_make_event_and_signature_verify_with_stripe(fake, client):
     assert sign_payload(payload, secret, timestamp=ts) == f"t={ts},v1={expected}"
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(payload, sign_payload(payload, "whsec_other"), secret)
+
+
+def test_customers_are_made_fetched_and_named_on_sessions(fake, client):
+    made = client.v1.customers.create(
+        params={"email": "ada@example.com", "name": "Ada", "metadata": {"account_id": "7"}},
+        options={"idempotency_key": "customer-7"},
+    )
+    again = client.v1.customers.create(
+        params={"email": "ada@example.com", "name": "Ada", "metadata": {"account_id": "7"}},
+        options={"idempotency_key": "customer-7"},
+    )
+    assert made.id.startswith("cus_test_") and again.id == made.id
+    assert list(fake.customers) == [made.id]
+    fetched = client.v1.customers.retrieve(made.id)
+    assert (fetched.object, fetched.email, fetched.name) == ("customer", "ada@example.com", "Ada")
+    assert fetched.metadata["account_id"] == "7" and fetched.shipping is None
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.customers.retrieve("cus_nope")
+    assert (excinfo.value.http_status, excinfo.value.code) == (404, "resource_missing")
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        client.v1.customers.create(params={"emial": "x@example.com"})
+    assert excinfo.value.param == "emial"
+
+    session = create(
+        client,
+        customer=made.id,
+        customer_email=None,
+        customer_update={"shipping": "auto", "address": "auto"},
+    )
+    assert session.customer == made.id
+    assert session.customer_details.email == "ada@example.com"
+    fake.pay_session(session.id, shipping={"name": "Ada L", "address": {"line1": "1 New Road"}})
+    saved = client.v1.customers.retrieve(made.id)
+    assert saved.shipping.name == "Ada L" and saved.shipping.address.line1 == "1 New Road"
+    assert saved.address.line1 == "1 New Road"
+    assert saved.name == "Ada"  # customer_update[name] was not asked for
+
+
+@pytest.mark.parametrize(
+    ("overrides", "param", "message"),
+    [
+        ({"customer": "cus_nope", "customer_email": None}, "customer", "No such customer"),
+        ({"customer_update": {"shipping": "auto"}}, "customer_update", "only be used with"),
+        ({"customer_update": {"shipping": "always"}}, "customer_update[shipping]", "must be"),
+    ],
+)
+def test_session_customer_params_are_checked(client, overrides, param, message):
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        create(client, **overrides)
+    assert excinfo.value.param == param
+    assert message in excinfo.value.user_message
+
+
+def test_a_session_takes_a_customer_or_an_email_not_both(client):
+    made = client.v1.customers.create(params={"email": "ada@example.com"})
+    with pytest.raises(stripe.InvalidRequestError) as excinfo:
+        create(client, customer=made.id, customer_email="ada@example.com")
+    assert excinfo.value.param == "customer_email"

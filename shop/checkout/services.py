@@ -16,6 +16,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -28,10 +29,14 @@ from shop.models import utcnow
 from shop.orders.lifecycle import place, release_unpaid
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.orders.services import order_number_for, record_event
+from shop.payments.customers import paying_customer
 from shop.payments.gateway import CheckoutRequest, PaymentError
 from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
 from shop.text import new_token
+
+if TYPE_CHECKING:
+    from shop.accounts.models import Customer
 
 # Stripe wants expires_at at least 30 minutes ahead when the session is created;
 # a minute more allows for the time the request takes to arrive.
@@ -190,6 +195,10 @@ def _check_open_checkouts(order: Order) -> None:
 def place_order(cart: Cart, email: str = "", client_address: str | None = None) -> Order:
     """Create a pending order from the basket and reserve its stock (flushes, no commit).
 
+    `email` is a signed-in customer's verified address (the order is then theirs, and
+    keeps that address whatever the payment page reports); a guest's order has none
+    until the payment provider reports the address typed there.
+
     The same basket checked out again while its payment page is open (a double click)
     gets the order already placed; an order that is paid, cancelled, expired or failed
     is never returned: the basket starts a new one. Call end_earlier_checkouts first.
@@ -284,13 +293,17 @@ class CheckoutUrls:
     cancel_for: Callable[[Order], str]
 
 
-def start_payment(order: Order, urls: CheckoutUrls) -> str:
+def start_payment(order: Order, urls: CheckoutUrls, account: Customer | None = None) -> str:
     """Open the payment page for a pending order and return its address (commits).
 
     The idempotency key is the order's checkout key, so a second click on the same
     basket gets the same payment session. If the provider fails, the reservation
-    is released and CheckoutError is raised.
+    is released and CheckoutError is raised. With a signed-in `account`, the provider is
+    told who is paying (with Stripe, the account's Stripe Customer, made the first time:
+    shop.payments.customers).
     """
+    # Before the order's lock is taken: making the customer takes the account's.
+    payer = paying_customer(account) if account is not None else None
     # Two requests for the same order (a double click) take turns here: this UPDATE
     # holds the order's row lock (SQLite's write lock) until the session is stored and
     # committed, so the second request finds that session instead of opening another
@@ -316,6 +329,7 @@ def start_payment(order: Order, urls: CheckoutUrls) -> str:
         cancel_url=urls.cancel_for(order),
         idempotency_key=order.checkout_key,
         delivery_days=(option.min_days, option.max_days),
+        customer=payer,
     )
     gateway = get_gateway()
     try:

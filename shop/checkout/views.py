@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounts.session import current_customer
 from shop.cart.views import current_cart
 from shop.checkout import services
 from shop.checkout.forms import CheckoutForm
@@ -34,9 +35,11 @@ def checkout():
     if cart is None:
         flash("Your basket is empty.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
+    account = current_customer()
+    email = account.email if account is not None else ""
     try:
         services.end_earlier_checkouts(cart)
-        order = services.place_order(cart, client_address=request.remote_addr)
+        order = services.place_order(cart, email=email, client_address=request.remote_addr)
         db.session.commit()
     except services.EarlierCheckoutPaid as exc:
         flash(str(exc), "success")
@@ -55,7 +58,7 @@ def checkout():
         flash("That checkout has ended. Please try again.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
     try:
-        payment_url = services.start_payment(order, _urls())
+        payment_url = services.start_payment(order, _urls(), account)
     except services.CheckoutError as exc:
         flash(str(exc), "error")
         return redirect(url_for("cart.view_cart"), code=303)

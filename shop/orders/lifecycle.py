@@ -257,7 +257,10 @@ def _sell_unreserved(order: Order) -> list[str]:
 
 def _record_payment_details(order: Order, payment: PaymentSession) -> None:
     db.session.refresh(order)
-    if payment.customer_email:
+    if payment.customer_email and not order.email:
+        # A guest's order takes the address typed on the payment page. One placed while
+        # signed in keeps the account's verified address, so it stays in the account's
+        # orders (and its emails go there) whatever the provider has on file.
         order.email = payment.customer_email
     address = payment.shipping_address
     if address is not None:

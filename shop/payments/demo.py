@@ -17,6 +17,7 @@ from shop.models import utcnow
 from shop.payments.gateway import (
     Address,
     CheckoutRequest,
+    PayingCustomer,
     PaymentError,
     PaymentSession,
     Refund,
@@ -26,6 +27,12 @@ from shop.payments.models import DemoPaymentSession
 
 class DemoGateway:
     name = "demo"
+    # The demo provider keeps no customers: its page fills in a signed-in customer's
+    # last address from the shop's own orders (shop.payments.services.last_address_for).
+    keeps_customers = False
+
+    def create_customer(self, customer: PayingCustomer, idempotency_key: str) -> str | None:
+        return None
 
     def create_session(self, request: CheckoutRequest) -> PaymentSession:
         existing = db.session.scalar(

@@ -1,5 +1,6 @@
 """The one interface every payment provider offers (`Gateway`), and what passes through
-it: `PaymentSession`, `CheckoutRequest`, `Refund`, `PaymentError`, `WebhookError`.
+it: `PaymentSession`, `CheckoutRequest`, `PayingCustomer`, `Refund`, `PaymentError`,
+`WebhookError`.
 
 The rest of the shop sees these only; the providers are Stripe Checkout
 (`stripe_gateway.py`, the only module that imports `stripe`) and the built-in demo
@@ -62,19 +63,44 @@ class Refund:
     status: str
 
 
+@dataclass(frozen=True)
+class PayingCustomer:
+    """A signed-in customer checking out, as a provider needs to know them.
+
+    `provider_id` is the provider's own record of the customer (a Stripe Customer,
+    `cus_...`), made once per account (shop.payments.customers); None when the provider
+    keeps no customers (the demo provider) or could not make one just now.
+    """
+
+    account_id: int
+    email: str
+    name: str = ""
+    provider_id: str | None = None
+
+
 @dataclass
 class CheckoutRequest:
-    """Everything a provider needs to open a payment page for an order."""
+    """Everything a provider needs to open a payment page for an order. `customer` is
+    the signed-in customer checking out, or None for a guest."""
 
     order: Order
     success_url: str
     cancel_url: str
     idempotency_key: str
     delivery_days: tuple[int, int] = (2, 4)
+    customer: PayingCustomer | None = None
 
 
 class Gateway(Protocol):
     name: str
+    # Whether the provider keeps customers of its own (Stripe does: it remembers their
+    # addresses and cards), made once per account with create_customer.
+    keeps_customers: bool
+
+    def create_customer(self, customer: PayingCustomer, idempotency_key: str) -> str | None:
+        """Make the provider's record of a shop account; its id, or None when the provider
+        keeps none. The same idempotency key never makes a second one."""
+        ...
 
     def create_session(self, request: CheckoutRequest) -> PaymentSession: ...
 

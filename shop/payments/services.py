@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.orders.lifecycle import record_payment
-from shop.orders.models import Order
-from shop.payments.gateway import PaymentSession
+from shop.orders.models import Order, OrderStatus
+from shop.payments.gateway import Address, PaymentSession
 from shop.payments.models import DemoPaymentSession
 from shop.payments.providers import get_gateway
 
@@ -62,3 +62,32 @@ def order_for_session_id(session_id: str) -> Order | None:
 def order_for_demo_session(payment: DemoPaymentSession) -> Order | None:
     """The order a demo payment session is for."""
     return db.session.get(Order, payment.order_id)
+
+
+def last_address_for(email: str) -> Address | None:
+    """The address the most recent paid order placed with `email` (a signed-in
+    customer's verified address, nobody else's) was delivered to, for the demo payment
+    page to fill in; None when there is none."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    order = db.session.scalar(
+        select(Order)
+        .where(
+            func.lower(Order.email) == email,
+            Order.status.in_((OrderStatus.PAID, OrderStatus.REFUNDED)),
+            Order.ship_to_line1 != "",
+        )
+        .order_by(Order.paid_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+    if order is None:
+        return None
+    return Address(
+        name=order.ship_to_name,
+        line1=order.ship_to_line1,
+        line2=order.ship_to_line2,
+        city=order.ship_to_city,
+        postcode=order.ship_to_postcode,
+        country=order.ship_to_country,
+    )

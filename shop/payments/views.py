@@ -5,12 +5,13 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounts.session import current_customer
 from shop.extensions import csrf, db
 from shop.payments import webhooks
 from shop.payments.forms import DemoPaymentForm
 from shop.payments.gateway import Address, PaymentError, WebhookError
 from shop.payments.providers import get_gateway, provider_name, uses_demo_payments
-from shop.payments.services import order_for_demo_session
+from shop.payments.services import last_address_for, order_for_demo_session
 
 bp = Blueprint("payments", __name__)
 
@@ -64,6 +65,12 @@ def demo_payment(session_id: str):
     form = DemoPaymentForm()
     if payment.status != "open":
         return render_template("payments/demo_closed.html", payment=payment, order=order), 410
+    if order.email:
+        # Placed while signed in: the receipt goes to the account's address, shown but
+        # not asked for (as Stripe's page does for a known customer).
+        form.email.data = order.email
+    if request.method == "GET":
+        _fill_in_last_address(form)
     if request.method == "POST":
         if request.form.get("action") == "cancel":
             return redirect(payment.cancel_url, code=303)
@@ -90,3 +97,21 @@ def demo_payment(session_id: str):
     return render_template(
         "payments/demo_payment.html", form=form, payment=payment, order=order
     ), status
+
+
+def _fill_in_last_address(form: DemoPaymentForm) -> None:
+    """Fill in the signed-in customer's last delivery address (from their own most
+    recent paid order); a guest gets empty fields."""
+    customer = current_customer()
+    if customer is None:
+        return
+    if not form.email.data:
+        form.email.data = customer.email
+    address = last_address_for(customer.email)
+    if address is None:
+        return
+    form.name.data = address.name
+    form.line1.data = address.line1
+    form.line2.data = address.line2
+    form.city.data = address.city
+    form.postcode.data = address.postcode

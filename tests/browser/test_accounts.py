@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from shop.comments.models import Comment
 from shop.extensions import db
 from shop.models import utcnow
-from tests.browser.helpers import axe_violations, describe_violations
+from tests.browser.helpers import add_to_basket, axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -132,3 +132,36 @@ def test_account_pages_and_an_article_with_comments_pass_axe(new_page, live_serv
     if found:
         problems.append(f"axe-core on an article, signed out:\n{describe_violations(found)}")
     assert not problems, "\n\n".join(problems)
+
+
+def test_a_signed_in_customer_finds_the_demo_payment_page_filled_in(
+    new_page, live_server, smtp_server
+):
+    """Hannah (a demo customer with an earlier order) checks out: her email and last
+    delivery address are on the payment page already; she only presses Pay."""
+    page = new_page(bypass_csp=True)
+    page.goto("/account/login")
+    sign_in_with_code(page, smtp_server, "hannah.demo@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+
+    add_to_basket(page, "probiotic-moisturiser", "100 ml")
+    page.goto("/cart")
+    page.get_by_role("button", name="Check out securely").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pay for order")
+    email = page.get_by_label("Email for your receipt", exact=True)
+    expect(email).to_have_value("hannah.demo@example.com")
+    expect(email).to_have_attribute("readonly", "")
+    expect(page.get_by_label("Full name", exact=True)).to_have_value("Hannah Reid")
+    expect(page.get_by_label("Address line 1", exact=True)).to_have_value("4 Orchard Lane")
+    expect(page.get_by_label("Town or city", exact=True)).to_have_value("Bristol")
+    expect(page.get_by_label("Postcode", exact=True)).to_have_value("BS1 4DJ")
+    found = axe_violations(page)
+    assert not found, describe_violations(found)
+
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page).to_have_url(re.compile(r"/orders/[\w-]+$"))
+    expect(page.locator(".order-status")).to_contain_text("Paid")
+    expect(page.locator("address")).to_contain_text("4 Orchard Lane")
+    page.goto("/account/orders")
+    # The earlier demo order and this one, both under her account.
+    expect(page.get_by_role("button", name=re.compile(r"^Buy again"))).to_have_count(2)
