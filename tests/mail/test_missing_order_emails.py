@@ -24,7 +24,7 @@ from shop.signals import order_paid, order_refunded, order_shipped
 from tests.helpers.checkout import make_products, run_together, update_order
 from tests.helpers.orders import make_order, make_variant, paid_session
 from tests.helpers.queue import run_queue
-from tests.mail.conftest import email_events, outbox, pay, timeline
+from tests.helpers.mail import email_events, outbox, pay, timeline
 
 LATER = timedelta(minutes=5)  # the sweep's turn: past the subscriber's grace
 
