@@ -22,9 +22,9 @@ from shop.orders.lifecycle import record_payment, record_refund, ship_order
 from shop.orders.models import Order, OrderStatus, Refund, RefundStatus
 from shop.signals import order_paid, order_refunded, order_shipped
 from tests.helpers.checkout import make_products, run_together, update_order
+from tests.helpers.mail import email_events, outbox, pay, timeline
 from tests.helpers.orders import make_order, make_variant, paid_session
 from tests.helpers.queue import run_queue
-from tests.helpers.mail import email_events, outbox, pay, timeline
 
 LATER = timedelta(minutes=5)  # the sweep's turn: past the subscriber's grace
 
