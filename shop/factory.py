@@ -33,6 +33,7 @@ from shop.orders.admin.views import bp as orders_admin_bp
 from shop.orders.views import bp as orders_bp
 from shop.pagecache import register_page_cache
 from shop.pages.views import bp as pages_bp
+from shop.payments import customers as payment_customers
 from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
 from shop.security import register_security_headers
@@ -105,9 +106,11 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded. Connecting is for the process, not one app, and
+    order_shipped and order_refunded; the payment provider's records of customers on
+    customer_changed and customer_erased. Connecting is for the process, not one app, and
     connecting again changes nothing."""
     order_emails.subscribe()
+    payment_customers.subscribe()
 
 
 def register_blueprints(app: Flask) -> None:

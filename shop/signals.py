@@ -79,6 +79,21 @@ catalogue_changed = shop_signals.signal(
     rows changed. The page cache subscribes to it (shop.pagecache).""",
 )
 
+customer_changed = shop_signals.signal(
+    "customer_changed",
+    doc="""Sent by shop.accounts.services after the commit that changed a customer
+    account's email or name. Carries `customer_id`. The payment provider's record of the
+    customer is brought up to date (shop.payments.customers).""",
+)
+
+customer_erased = shop_signals.signal(
+    "customer_erased",
+    doc="""Sent by shop.accounts.services.erase_account after the commit that erased a
+    customer account. Carries `customer_id` (no longer in the database) and
+    `stripe_customer_id` (None when the account had none). The payment provider's record
+    of the customer is deleted (shop.payments.customers).""",
+)
+
 # The one signal sent inside a transaction rather than after it: a hook of the mailer's.
 email_outcome = shop_signals.signal(
     "email_outcome",

@@ -3,7 +3,8 @@
     huey_consumer shop.tasks.huey --workers 2
 
 (`make run` starts one in the background.) This module imports every feature's
-jobs, so the consumer knows them all: emails (`shop.mail.services`) and newsletter
+jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
+provider's records of customers (`shop.payments.customers`) and newsletter
 campaigns (`shop.newsletter.tasks`). The queue itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
@@ -29,9 +30,10 @@ from shop.newsletter import services as newsletter
 from shop.newsletter.models import Subscriber
 from shop.newsletter.tasks import send_campaign
 from shop.orders.emails import queue_missing_order_emails
+from shop.payments import customers as payment_customers
 from shop.queue import app_context, huey
 
-__all__ = ["huey", "send_campaign", "send_signup_email", "sweep"]
+__all__ = ["huey", "payment_customers", "send_campaign", "send_signup_email", "sweep"]
 
 logger = logging.getLogger(__name__)
 

@@ -663,6 +663,18 @@ _ROUTES: list[_Route] = [
         ("stripe.params", "CustomerRetrieveParams"),
     ),
     (
+        "POST",
+        re.compile(r"/v1/customers/(?P<obj_id>[^/]+)"),
+        "_update_customer",
+        ("stripe.params", "CustomerUpdateParams"),
+    ),
+    (
+        "DELETE",
+        re.compile(r"/v1/customers/(?P<obj_id>[^/]+)"),
+        "_delete_customer",
+        ("stripe.params", "CustomerDeleteParams"),
+    ),
+    (
         "GET",
         re.compile(r"/v1/refunds/(?P<obj_id>[^/]+)"),
         "_retrieve_refund",
@@ -1630,6 +1642,28 @@ class FakeStripe:
 
     def _retrieve_customer(self, params: dict[str, Any], obj_id: str):
         return 200, copy.deepcopy(self._get(self.customers, "customer", obj_id, "id"))
+
+    # What an update may change, as Stripe's API takes it.
+    _CUSTOMER_FIELDS = ("address", "description", "email", "name", "phone", "shipping")
+
+    def _update_customer(self, params: dict[str, Any], obj_id: str):
+        """Change the fields sent ("" clears one, as Stripe's form encoding does);
+        metadata keys are merged."""
+        customer = self._get(self.customers, "customer", obj_id, "id")
+        self._check_metadata("metadata", params.get("metadata"))
+        for name in self._CUSTOMER_FIELDS:
+            if name in params:
+                customer[name] = copy.deepcopy(params[name]) if params[name] != "" else None
+        if params.get("metadata"):
+            customer["metadata"].update(params["metadata"])
+        return 200, copy.deepcopy(customer)
+
+    def _delete_customer(self, params: dict[str, Any], obj_id: str):
+        """Stripe's answer to a deletion; the customer is gone (a second deletion, or any
+        other request for it, is a 404 like any unknown customer)."""
+        self._get(self.customers, "customer", obj_id, "id")
+        del self.customers[obj_id]
+        return 200, {"id": obj_id, "object": "customer", "deleted": True}
 
     def _retrieve_refund(self, params: dict[str, Any], obj_id: str):
         return 200, copy.deepcopy(self._get(self.refunds, "refund", obj_id, "id"))

@@ -32,6 +32,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderStatus
+from shop.signals import customer_changed, customer_erased, send_after_commit
 
 CODE_LIFETIME = timedelta(minutes=15)
 NAME_MAX_LENGTH = 120
@@ -362,7 +363,9 @@ def change_name(customer: Customer, name: str) -> None:
     name = " ".join((name or "").split())
     if len(name) > NAME_MAX_LENGTH:
         raise AccountError(f"Use at most {NAME_MAX_LENGTH} characters.")
-    customer.name = name
+    if name != customer.name:
+        customer.name = name
+        send_after_commit(customer_changed, customer_id=customer.id)
     db.session.flush()
 
 
@@ -388,6 +391,7 @@ def confirm_email_change(customer: Customer, new_email: str, code: str) -> CodeC
             "Another account already uses that address. Sign in with it to use that account."
         )
     customer.email = checked.email
+    send_after_commit(customer_changed, customer_id=customer.id)
     db.session.flush()
     return checked
 
@@ -510,7 +514,8 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
     """Erase the account at the customer's request (flushes).
 
     Personal data goes: the account row (email, names, the Stripe customer id), its
-    codes, and the link to its basket, which is emptied. Their comments stay, shown as
+    codes, and the link to its basket, which is emptied; after the commit, the Stripe
+    Customer too (customer_erased: shop.payments.customers). Their comments stay, shown as
     "a former customer". Orders stay for the accounting record (six years in the UK);
     nothing on them names the account, and they were found by an address the shop no
     longer links to anyone. The newsletter subscription is a consent of its own, kept
@@ -541,6 +546,9 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
         f"Customer account {customer.id} erased at the customer's request",
         before={"orders_kept": orders, "comments_kept_anonymous": comments},
         now=now,
+    )
+    send_after_commit(
+        customer_erased, customer_id=customer.id, stripe_customer_id=customer.stripe_customer_id
     )
     db.session.delete(customer)
     db.session.flush()

@@ -4,6 +4,11 @@ With Stripe, each account gets one Stripe Customer, made the first time it check
 and kept on the account (`Customer.stripe_customer_id`); every later Checkout Session
 names it, so Stripe remembers the customer's addresses and cards. The demo provider keeps
 no customers (its page fills in the last address from the shop's own orders).
+
+The provider's record follows the account: a new email or name is sent to it, and an
+erased account's record is deleted there (the email, addresses and cards Stripe kept).
+Both go through the task queue after the account's commit (`customer_changed`,
+`customer_erased`), tried again for about a day while Stripe cannot be reached.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from shop.accounts.models import Customer
 from shop.extensions import db
 from shop.payments.gateway import PayingCustomer, PaymentError
 from shop.payments.providers import get_gateway
+from shop.queue import app_context, huey
+from shop.signals import customer_changed, customer_erased
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +85,49 @@ def paying_customer(account: Customer) -> PayingCustomer:
     )
     db.session.commit()
     return replace(paying, provider_id=provider_id)
+
+
+# The provider's record follows the account -------------------------------------------
+
+# Tried again every RETRY_SECONDS, RETRIES times: about a day of Stripe being away.
+RETRIES = 48
+RETRY_SECONDS = 30 * 60
+
+
+def subscribe() -> None:
+    """Keep the provider's records of accounts current (the app factory calls this)."""
+    customer_changed.connect(_on_customer_changed, weak=False)
+    customer_erased.connect(_on_customer_erased, weak=False)
+
+
+def _on_customer_changed(app, *, customer_id: int) -> None:
+    stored = db.session.scalar(
+        select(Customer.stripe_customer_id).where(Customer.id == customer_id)
+    )
+    if stored and get_gateway().keeps_customers:
+        update_provider_customer(customer_id)
+
+
+def _on_customer_erased(app, *, customer_id: int, stripe_customer_id: str | None) -> None:
+    if stripe_customer_id and get_gateway().keeps_customers:
+        forget_provider_customer(stripe_customer_id)
+
+
+@huey.task(retries=RETRIES, retry_delay=RETRY_SECONDS)
+def update_provider_customer(customer_id: int) -> None:
+    """The queued job: send the account's email and name as they are now (a later change
+    queued behind this one sends the same)."""
+    with app_context():
+        account = db.session.get(Customer, customer_id)
+        if account is None or not account.stripe_customer_id:
+            return  # erased meanwhile: its record is deleted instead
+        get_gateway().update_customer(
+            account.stripe_customer_id, email=account.email, name=account.name
+        )
+
+
+@huey.task(retries=RETRIES, retry_delay=RETRY_SECONDS)
+def forget_provider_customer(provider_id: str) -> None:
+    """The queued job: delete an erased account's record at the provider."""
+    with app_context():
+        get_gateway().delete_customer(provider_id)

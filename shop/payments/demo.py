@@ -34,6 +34,12 @@ class DemoGateway:
     def create_customer(self, customer: PayingCustomer, idempotency_key: str) -> str | None:
         return None
 
+    def update_customer(self, provider_id: str, *, email: str, name: str) -> None:
+        return None
+
+    def delete_customer(self, provider_id: str) -> None:
+        return None
+
     def create_session(self, request: CheckoutRequest) -> PaymentSession:
         existing = db.session.scalar(
             select(DemoPaymentSession).where(

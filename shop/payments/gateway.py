@@ -102,6 +102,16 @@ class Gateway(Protocol):
         keeps none. The same idempotency key never makes a second one."""
         ...
 
+    def update_customer(self, provider_id: str, *, email: str, name: str) -> None:
+        """Give the provider's record of an account the account's email and name now.
+        PaymentError when the provider cannot be reached or refuses."""
+        ...
+
+    def delete_customer(self, provider_id: str) -> None:
+        """Delete the provider's record of an erased account (what it holds of them: email,
+        name, addresses, saved cards). A record already gone is not an error."""
+        ...
+
     def create_session(self, request: CheckoutRequest) -> PaymentSession: ...
 
     def retrieve_session(self, session_id: str) -> PaymentSession: ...

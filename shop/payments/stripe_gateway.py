@@ -141,6 +141,25 @@ class StripeGateway:
             raise PaymentError(CANNOT_START) from exc
         return made.id
 
+    def update_customer(self, provider_id: str, *, email: str, name: str) -> None:
+        try:
+            self.client.v1.customers.update(provider_id, params={"email": email, "name": name})
+        except stripe.StripeError as exc:
+            log.warning("Stripe refused to update customer %s: %s", provider_id, exc)
+            raise PaymentError("We could not update the customer at Stripe.") from exc
+
+    def delete_customer(self, provider_id: str) -> None:
+        try:
+            self.client.v1.customers.delete(provider_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return  # already deleted (a retry whose first answer was lost)
+            log.warning("Stripe refused to delete customer %s: %s", provider_id, exc)
+            raise PaymentError("We could not delete the customer at Stripe.") from exc
+        except stripe.StripeError as exc:
+            log.warning("Stripe refused to delete customer %s: %s", provider_id, exc)
+            raise PaymentError("We could not delete the customer at Stripe.") from exc
+
     def retrieve_session(self, session_id: str) -> PaymentSession:
         try:
             session = self.client.v1.checkout.sessions.retrieve(session_id)

@@ -194,6 +194,63 @@ def test_when_stripe_cannot_make_the_customer_the_checkout_still_goes_ahead(
     assert session_creates(fake)[-1].params["customer"] == customer_id
 
 
+def stripe_customer_id(app, email: str) -> str:
+    return find_customer(app, email).stripe_customer_id
+
+
+def test_a_new_name_and_email_reach_the_stripe_customer(
+    stripe_app, shopper, products, fake, ada, smtp_server
+):
+    add_to_cart(shopper, products.cream)
+    session_id_from(post_checkout(shopper))
+    customer_id = stripe_customer_id(stripe_app, "ada@example.com")
+
+    renamed = shopper.post("/account/settings/name", data={"name": "Ada King"})
+    assert renamed.status_code == 303
+    with fake.lock:
+        assert fake.customers[customer_id]["name"] == "Ada King"
+
+    shopper.post("/account/settings/email", data={"email": "ada.king@example.com"})
+    (mail,) = [m for m in smtp_server.messages if m.rcpt_tos == ["ada.king@example.com"]]
+    confirmed = shopper.post(
+        "/account/settings/email/confirm", data={"code": mail.message["Subject"][:6]}
+    )
+    assert confirmed.status_code == 303
+    with fake.lock:
+        assert fake.customers[customer_id]["email"] == "ada.king@example.com"
+        assert fake.customers[customer_id]["name"] == "Ada King"
+    updates = fake.requests_for("POST", f"{CUSTOMERS_PATH}/{customer_id}")
+    assert [r.params for r in updates] == [
+        {"email": "ada@example.com", "name": "Ada King"},
+        {"email": "ada.king@example.com", "name": "Ada King"},
+    ]
+
+
+def test_an_account_stripe_never_knew_sends_it_nothing(stripe_app, shopper, fake, ada):
+    assert shopper.post("/account/settings/name", data={"name": "Ada King"}).status_code == 303
+    assert shopper.post("/account/delete", data={"confirm": "y"}).status_code == 303
+
+    assert find_customer(stripe_app, "ada@example.com") is None
+    assert [r.path for r in fake.requests_for() if r.path.startswith(CUSTOMERS_PATH)] == []
+
+
+def test_erasing_the_account_deletes_its_stripe_customer(stripe_app, shopper, products, fake, ada):
+    add_to_cart(shopper, products.cream)
+    pay_and_return(shopper, fake, session_id_from(post_checkout(shopper)))
+    customer_id = stripe_customer_id(stripe_app, "ada@example.com")
+
+    erased = shopper.post("/account/delete", data={"confirm": "y"})
+
+    assert erased.status_code == 303
+    assert find_customer(stripe_app, "ada@example.com") is None
+    (deleted,) = fake.requests_for("DELETE", f"{CUSTOMERS_PATH}/{customer_id}")
+    with fake.lock:
+        assert customer_id not in fake.customers  # its email, address and cards with it
+    # A deletion asked for again (a retry whose answer was lost) is not an error.
+    with stripe_app.app_context():
+        stripe_app.extensions["stripe_gateway"].delete_customer(customer_id)
+
+
 def test_signing_out_checks_out_as_a_guest_again(stripe_app, shopper, products, fake, ada):
     add_to_cart(shopper, products.cream)
     pay_and_return(shopper, fake, session_id_from(post_checkout(shopper)))
