@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from shop.reports.periods import MAX_RANGE_DAYS, Grain, Preset
@@ -15,7 +15,7 @@ class RangeForm(FlaskForm):
 
     range = SelectField(
         "Range",
-        choices=[(str(p), p.label) for p in Preset],
+        choices=[SelectChoice(str(p), p.label) for p in Preset],
         default=str(Preset.LAST_30),
         validators=[Optional()],
     )
@@ -23,7 +23,10 @@ class RangeForm(FlaskForm):
     date_to = DateField("To", validators=[Optional()])
     grain = SelectField(
         "Show by",
-        choices=[("", "Automatic"), *[(str(g), g.value.capitalize()) for g in Grain]],
+        choices=[
+            SelectChoice("", "Automatic"),
+            *[SelectChoice(str(g), g.value.capitalize()) for g in Grain],
+        ],
         default="",
         validators=[Optional()],
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from shop.backoffice.access import protect_back_office
+from shop.backoffice.roles import allowed
 from shop.backoffice.exports import csv_response
 from shop.reports import services
 from shop.reports.admin import pages
@@ -42,6 +43,18 @@ def _query_args(form: RangeForm) -> dict[str, str]:
 
 def _lead_days() -> int:
     return current_app.config["STOCK_LEAD_DAYS"]
+
+
+def report_headlines(user) -> dict:
+    """The dashboard's report headlines (the last 30 days), for those who may open the
+    reports: the context of templates/reports/admin/_dashboard.html."""
+    if not allowed(user, "reports"):
+        return {"report_headlines": None}
+    today = london_today()
+    return {
+        "report_headlines": services.headlines(period_for("30", today), today, _lead_days()),
+        "lead_days": _lead_days(),
+    }
 
 
 @bp.get("/")
