@@ -134,9 +134,9 @@ def count_view(slug: str, day: date | None = None) -> None:
         if client is not None:
             client.hincrby(f"{REDIS_KEY}{day.isoformat()}", f"view@{slug}", 1)
             return
-        rows = select(
-            literal(str(FunnelEvent.VIEW)), literal(day), Product.id, literal(1)
-        ).where(Product.slug == slug)
+        rows = select(literal(str(FunnelEvent.VIEW)), literal(day), Product.id, literal(1)).where(
+            Product.slug == slug
+        )
         _write_database(_upsert(rows))
     except (RedisError, SQLAlchemyError, OSError) as error:
         _trouble.note(error)
@@ -298,18 +298,15 @@ def fold_redis_counts(now: float | None = None) -> int:
     moved = 0
     for key in _claim(client, now if now is not None else time.time()):
         raw = client.hgetall(key)
-        counts = {
-            (f.decode() if isinstance(f, bytes) else f): int(n) for f, n in raw.items()
-        }
+        counts = {(f.decode() if isinstance(f, bytes) else f): int(n) for f, n in raw.items()}
         day = date.fromisoformat(key.rsplit(":", 1)[1])
         wanted = [f[5:] for f in counts if f.startswith("view@")]
         slugs = {}
         if wanted:
-            slugs = dict(
-                db.session.execute(select(Product.slug, Product.id).where(Product.slug.in_(wanted)))
-                .tuples()
-                .all()
-            )
+            found = db.session.execute(
+                select(Product.slug, Product.id).where(Product.slug.in_(wanted))
+            ).all()
+            slugs = {slug: product_id for slug, product_id in found}
         rows = _rows_of(day, counts, slugs)
         if rows:
             db.session.execute(_upsert(rows))

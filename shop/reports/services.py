@@ -141,8 +141,14 @@ class SalesReport:
             else:
                 a, b = getattr(now, name), getattr(before, name)
             figures.append(
-                {"name": name, "label": label, "money": money, "now": a, "before": b,
-                 "change": change_percent(a, b)}
+                {
+                    "name": name,
+                    "label": label,
+                    "money": money,
+                    "now": a,
+                    "before": b,
+                    "change": change_percent(a, b),
+                }
             )
         return figures
 
@@ -185,7 +191,9 @@ def sales_report(period: Period) -> SalesReport:
     found = {(int(r[0]), int(r[1])): SalesFigures(*(int(v) for v in r[2:])) for r in rows}
     now, before = period.buckets(), period.previous_buckets()
     lines = [
-        SalesLine(bucket, before[k], found.get((0, k), SalesFigures()), found.get((1, k), SalesFigures()))
+        SalesLine(
+            bucket, before[k], found.get((0, k), SalesFigures()), found.get((1, k), SalesFigures())
+        )
         for k, bucket in enumerate(now)
     ]
     return SalesReport(period, lines)
@@ -402,9 +410,7 @@ def buyers_over_time(period: Period) -> list[BuyerLine]:
         .group_by(buckets.c.column2)
     ).all()
     found = {int(k): (int(buyers), int(new)) for k, buyers, new in rows}
-    return [
-        BuyerLine(bucket, *found.get(k, (0, 0))) for k, bucket in enumerate(period.buckets())
-    ]
+    return [BuyerLine(bucket, *found.get(k, (0, 0))) for k, bucket in enumerate(period.buckets())]
 
 
 def buyer_totals(period: Period) -> BuyerTotals:
@@ -446,7 +452,10 @@ def subscribers_over_time(period: Period) -> list[SubscriberLine]:
 
     def count_where(*conditions):
         return (
-            select(func.count(Subscriber.id)).where(*conditions).correlate(buckets).scalar_subquery()
+            select(func.count(Subscriber.id))
+            .where(*conditions)
+            .correlate(buckets)
+            .scalar_subquery()
         )
 
     rows = db.session.execute(
@@ -551,7 +560,9 @@ def funnel_by_product(period: Period) -> list[ProductFunnel]:
         item = products.setdefault(pid, ProductFunnel(pid, name, slug, FunnelLine()))
         if event in item.line.counts:
             item.line.counts[event] += int(n)
-    return sorted(products.values(), key=lambda item: (-item.line["view"], item.name, item.product_id))
+    return sorted(
+        products.values(), key=lambda item: (-item.line["view"], item.name, item.product_id)
+    )
 
 
 def funnel_report(period: Period) -> FunnelReport:
@@ -593,6 +604,4 @@ def headlines(period: Period, today: date, lead_days: int) -> Headlines:
     for _day, line in funnel_by_day(period):
         for step in STEPS:
             funnel.counts[str(step)] += line[step]
-    return Headlines(
-        period, sales, best[0] if best else None, cover, buyer_totals(period), funnel
-    )
+    return Headlines(period, sales, best[0] if best else None, cover, buyer_totals(period), funnel)

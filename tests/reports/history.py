@@ -43,10 +43,16 @@ def build_history() -> History:
     """Inside an app context. The period to look at is 28 to 30 March 2026 (London)."""
     cream_product = ProductFactory(name="Barrier Cream", slug="barrier-cream", variants=[])
     sachets_product = ProductFactory(name="Gut Sachets", slug="gut-sachets", variants=[])
-    cream = VariantFactory(product=cream_product, sku="CREAM-50", size_label="50 ml",
-                           price_pence=1800, on_hand=10)
-    sachets = VariantFactory(product=sachets_product, sku="SACHETS-30", size_label="30 sachets",
-                             price_pence=2500, on_hand=2)
+    cream = VariantFactory(
+        product=cream_product, sku="CREAM-50", size_label="50 ml", price_pence=1800, on_hand=10
+    )
+    sachets = VariantFactory(
+        product=sachets_product,
+        sku="SACHETS-30",
+        size_label="30 sachets",
+        price_pence=2500,
+        on_hand=2,
+    )
     serum = VariantFactory(sku="SERUM-30", size_label="30 ml", on_hand=5)
     mask = VariantFactory(sku="MASK-75", size_label="75 ml", on_hand=0)
     db.session.commit()
@@ -59,8 +65,13 @@ def build_history() -> History:
     # 29 March, 23:59 BST (22:59 UTC): Cy's, one of two sachets refunded and returned.
     refunded = paid({sachets.id: 2}, utc(2026, 3, 29, 22, 59), "cy@example.com", shipping=0)
     refunded.refunded_pence = 2500
-    refund = Refund(order_id=refunded.id, amount_pence=2500, return_stock=True,
-                    status=RefundStatus.SUCCEEDED, created_at=utc(2026, 3, 30, 9, 0))
+    refund = Refund(
+        order_id=refunded.id,
+        amount_pence=2500,
+        return_stock=True,
+        status=RefundStatus.SUCCEEDED,
+        created_at=utc(2026, 3, 30, 9, 0),
+    )
     refund.lines = [RefundLine(order_line_id=refunded.lines[0].id, quantity=1)]
     db.session.add(refund)
     # A refund that failed at the provider changes nothing.

@@ -11,10 +11,10 @@ import pytest
 
 from shop.extensions import db
 from shop.reports import services
-from shop.reports.models import FunnelEvent
 from shop.reports.funnel import count_products, count_view
+from shop.reports.models import FunnelEvent
 from shop.reports.periods import Grain, Period, period_for
-from tests.reports.history import FIRST, LAST, TODAY, build_history
+from tests.reports.history import FIRST, TODAY, build_history
 
 pytestmark = pytest.mark.xdist_group("reports-history")
 
@@ -29,15 +29,24 @@ def history(app):
 
 def figures(line):
     f = line.now
-    return (f.orders, f.units, f.revenue_pence, f.net_revenue_pence, f.refunded_pence,
-            f.delivery_pence, f.average_order_pence)
+    return (
+        f.orders,
+        f.units,
+        f.revenue_pence,
+        f.net_revenue_pence,
+        f.refunded_pence,
+        f.delivery_pence,
+        f.average_order_pence,
+    )
 
 
 def test_sales_per_london_day_across_the_clock_change(app, history):
     with app.app_context():
         report = services.sales_report(PERIOD)
     assert [line.bucket.first for line in report.lines] == [
-        date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)
+        date(2026, 3, 28),
+        date(2026, 3, 29),
+        date(2026, 3, 30),
     ]
     # 29 March is 23 hours long: from 00:00 GMT to 23:00 UTC.
     assert report.lines[1].bucket.start.isoformat() == "2026-03-29T00:00:00+00:00"
@@ -48,13 +57,18 @@ def test_sales_per_london_day_across_the_clock_change(app, history):
     assert figures(report.lines[2]) == (1, 1, 2195, 1500, 0, 395, 2195)
     total = report.total
     assert (total.orders, total.units, total.revenue_pence, total.refunded_pence) == (
-        4, 6, 11190, 2500
+        4,
+        6,
+        11190,
+        2500,
     )
     assert report.net_revenue_total() == 8667
     assert total.average_order_pence == 2798  # 11190 / 4 = 2797.5
     # The previous period: 25 to 27 March, Ada's first order.
     assert [line.previous.first for line in report.lines] == [
-        date(2026, 3, 25), date(2026, 3, 26), date(2026, 3, 27)
+        date(2026, 3, 25),
+        date(2026, 3, 26),
+        date(2026, 3, 27),
     ]
     assert [line.before.revenue_pence for line in report.lines] == [2195, 0, 0]
     headline = {figure["name"]: figure for figure in report.headline()}
@@ -81,9 +95,19 @@ def test_products_units_revenue_and_refunds_per_size(app, history):
     with app.app_context():
         lines = services.product_sales(PERIOD)
     rows = [
-        (l.sku, l.product_name, l.size_label, l.orders, l.units, l.revenue_pence,
-         l.refunded_units, l.refunded_pence, l.net_units, l.net_revenue_pence)
-        for l in lines
+        (
+            x.sku,
+            x.product_name,
+            x.size_label,
+            x.orders,
+            x.units,
+            x.revenue_pence,
+            x.refunded_units,
+            x.refunded_pence,
+            x.net_units,
+            x.net_revenue_pence,
+        )
+        for x in lines
     ]
     assert rows == [
         ("SACHETS-30", "Gut Sachets", "30 sachets", 2, 3, 7500, 1, 2500, 2, 5000),
@@ -95,7 +119,7 @@ def test_products_units_revenue_and_refunds_per_size(app, history):
 def test_stock_cover_after_the_restock(app, history):
     with app.app_context():
         lines = services.stock_cover(TODAY, lead_days=21)
-    rows = [(l.sku, l.available, l.sold_30_days, l.days_left, l.runs_out) for l in lines]
+    rows = [(x.sku, x.available, x.sold_30_days, x.days_left, x.runs_out) for x in lines]
     assert rows == [
         ("MASK-75", 0, 0, 0.0, True),
         ("SACHETS-30", 2, 3, 20.0, True),
@@ -104,7 +128,7 @@ def test_stock_cover_after_the_restock(app, history):
     ]
     with app.app_context():
         shorter = services.stock_cover(TODAY, lead_days=19)
-    assert [l.sku for l in shorter if l.runs_out] == ["MASK-75"]
+    assert [x.sku for x in shorter if x.runs_out] == ["MASK-75"]
 
 
 def test_customers_new_and_returning_and_the_newsletter(app, history):
@@ -112,11 +136,13 @@ def test_customers_new_and_returning_and_the_newsletter(app, history):
         buyers = services.buyers_over_time(PERIOD)
         totals = services.buyer_totals(PERIOD)
         subscribers = services.subscribers_over_time(PERIOD)
-    assert [(l.buyers, l.new, l.returning) for l in buyers] == [(1, 0, 1), (2, 2, 0), (1, 0, 1)]
+    assert [(x.buyers, x.new, x.returning) for x in buyers] == [(1, 0, 1), (2, 2, 0), (1, 0, 1)]
     assert (totals.buyers, totals.new, totals.returning, totals.repeat) == (3, 2, 1, 1)
     assert totals.repeat_rate == 33.3
     assert [(s.confirmed, s.unsubscribed, s.subscribed_at_end) for s in subscribers] == [
-        (1, 0, 2), (0, 0, 2), (1, 1, 2)
+        (1, 0, 2),
+        (0, 0, 2),
+        (1, 1, 2),
     ]
 
 
@@ -127,8 +153,9 @@ def test_funnel_per_day_and_product(app, history):
         count_view("gut-sachets", day=date(2026, 3, 29))
         count_view("no-such-product", day=date(2026, 3, 29))  # never counted
         count_view("barrier-cream", day=date(2026, 3, 31))  # after the range
-        count_products(FunnelEvent.ADD, [history.cream_product, history.sachets_product],
-                       day=date(2026, 3, 29))
+        count_products(
+            FunnelEvent.ADD, [history.cream_product, history.sachets_product], day=date(2026, 3, 29)
+        )
         count_products(FunnelEvent.CHECKOUT, [history.cream_product], day=date(2026, 3, 29))
         count_products(FunnelEvent.PAID, [history.cream_product], day=date(2026, 3, 30))
         report = services.funnel_report(PERIOD)
@@ -157,18 +184,98 @@ RANGE = "range=custom&date_from=2026-03-28&date_to=2026-03-30&grain=day"
 def test_the_sales_csv_to_the_penny(app, client, login, history):
     login("analyst")
     rows = csv_rows(client.get(f"/admin/reports/sales.csv?{RANGE}"))
-    assert rows[0][:9] == ["from", "to", "orders", "units", "revenue",
-                           "revenue_without_vat_and_delivery", "refunds", "delivery",
-                           "average_order_value"]
+    assert rows[0][:9] == [
+        "from",
+        "to",
+        "orders",
+        "units",
+        "revenue",
+        "revenue_without_vat_and_delivery",
+        "refunds",
+        "delivery",
+        "average_order_value",
+    ]
     assert rows[1:] == [
-        ["2026-03-28", "2026-03-28", "1", "2", "39.95", "30.00", "0.00", "3.95", "39.95",
-         "2026-03-25", "2026-03-25", "1", "1", "21.95", "15.00", "0.00", "3.95", "21.95"],
-        ["2026-03-29", "2026-03-29", "2", "3", "50.00", "41.67", "25.00", "0.00", "25.00",
-         "2026-03-26", "2026-03-26", "0", "0", "0.00", "0.00", "0.00", "0.00", "0.00"],
-        ["2026-03-30", "2026-03-30", "1", "1", "21.95", "15.00", "0.00", "3.95", "21.95",
-         "2026-03-27", "2026-03-27", "0", "0", "0.00", "0.00", "0.00", "0.00", "0.00"],
-        ["total", "", "4", "6", "111.90", "86.67", "25.00", "7.90", "27.98",
-         "2026-03-25", "2026-03-27", "1", "1", "21.95", "15.00", "0.00", "3.95", "21.95"],
+        [
+            "2026-03-28",
+            "2026-03-28",
+            "1",
+            "2",
+            "39.95",
+            "30.00",
+            "0.00",
+            "3.95",
+            "39.95",
+            "2026-03-25",
+            "2026-03-25",
+            "1",
+            "1",
+            "21.95",
+            "15.00",
+            "0.00",
+            "3.95",
+            "21.95",
+        ],
+        [
+            "2026-03-29",
+            "2026-03-29",
+            "2",
+            "3",
+            "50.00",
+            "41.67",
+            "25.00",
+            "0.00",
+            "25.00",
+            "2026-03-26",
+            "2026-03-26",
+            "0",
+            "0",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+        ],
+        [
+            "2026-03-30",
+            "2026-03-30",
+            "1",
+            "1",
+            "21.95",
+            "15.00",
+            "0.00",
+            "3.95",
+            "21.95",
+            "2026-03-27",
+            "2026-03-27",
+            "0",
+            "0",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+        ],
+        [
+            "total",
+            "",
+            "4",
+            "6",
+            "111.90",
+            "86.67",
+            "25.00",
+            "7.90",
+            "27.98",
+            "2026-03-25",
+            "2026-03-27",
+            "1",
+            "1",
+            "21.95",
+            "15.00",
+            "0.00",
+            "3.95",
+            "21.95",
+        ],
     ]
 
 
@@ -203,9 +310,7 @@ def test_the_sales_page_shows_the_same_figures(app, client, login, history):
 
 def test_period_presets(app):
     today = date(2026, 3, 30)
-    assert (period_for("7", today).first, period_for("7", today).last) == (
-        date(2026, 3, 24), today
-    )
+    assert (period_for("7", today).first, period_for("7", today).last) == (date(2026, 3, 24), today)
     assert period_for("year", today).first == date(2026, 1, 1)
     assert period_for("year", today).grain == Grain.WEEK
     assert period_for("90", today).previous().last == date(2025, 12, 30)

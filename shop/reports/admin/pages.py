@@ -303,7 +303,13 @@ def funnel_days_chart(report: FunnelReport):
     )
 
 
-FUNNEL_HEADER = ["day", "product_id", "product", *[str(step) for step in STEPS], "paid_per_view_percent"]
+FUNNEL_HEADER = [
+    "day",
+    "product_id",
+    "product",
+    *[str(step) for step in STEPS],
+    "paid_per_view_percent",
+]
 
 
 def _rate(value: float | None) -> str:

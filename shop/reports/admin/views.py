@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from shop.backoffice.access import protect_back_office
-from shop.backoffice.roles import allowed
 from shop.backoffice.exports import csv_response
+from shop.backoffice.roles import allowed
 from shop.reports import services
 from shop.reports.admin import pages
 from shop.reports.admin.forms import RangeForm
@@ -35,7 +35,10 @@ def _query_args(form: RangeForm) -> dict[str, str]:
     """The range again, for links to the other reports and the CSV download."""
     args = {"range": form.range.data or "30"}
     if form.range.data == "custom" and form.date_from.data and form.date_to.data:
-        args |= {"date_from": form.date_from.data.isoformat(), "date_to": form.date_to.data.isoformat()}
+        args |= {
+            "date_from": form.date_from.data.isoformat(),
+            "date_to": form.date_to.data.isoformat(),
+        }
     if form.grain.data:
         args["grain"] = form.grain.data
     return args
