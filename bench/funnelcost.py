@@ -48,7 +48,8 @@ def main() -> None:
         slug = db.session.scalar(db.text("SELECT slug FROM product ORDER BY id LIMIT 1"))
 
     def call(agent: str):
-        environ = EnvironBuilder(path=f"/products/{slug}", headers={"User-Agent": agent}).get_environ()
+        builder = EnvironBuilder(path=f"/products/{slug}", headers={"User-Agent": agent})
+        environ = builder.get_environ()
         body = app(environ, lambda status, headers: None)
         b"".join(body)
         getattr(body, "close", lambda: None)()

@@ -28,9 +28,7 @@ NAMES = ["ada", "bea", "cy", "dee", "eve", "fin", "gus", "hal", "ivy", "jo", "ki
 
 def _already_seeded() -> bool:
     return bool(
-        db.session.scalar(
-            select(func.count(Order.id)).where(Order.number.like(f"{DEMO_PREFIX}%"))
-        )
+        db.session.scalar(select(func.count(Order.id)).where(Order.number.like(f"{DEMO_PREFIX}%")))
     )
 
 
@@ -39,8 +37,14 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
     if _already_seeded():
         return {}
     sizes = db.session.execute(
-        select(Variant.id, Variant.product_id, Variant.price_pence, Variant.sku,
-               Variant.size_label, Product.name)
+        select(
+            Variant.id,
+            Variant.product_id,
+            Variant.price_pence,
+            Variant.sku,
+            Variant.size_label,
+            Product.name,
+        )
         .join(Product, Product.id == Variant.product_id)
         .where(Variant.is_active, Product.is_active)
         .order_by(Variant.id)
@@ -72,27 +76,29 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
                 refunded = total if rng.random() < 0.4 else min(subtotal, 1000)
             paid_at = london_midnight(day) + timedelta(minutes=rng.randint(7 * 60, 23 * 60))
             token = secrets.token_urlsafe(32)
-            orders.append({
-                "number": f"{DEMO_PREFIX}{number:05d}",
-                "access_token": token,
-                "checkout_key": secrets.token_hex(32),
-                "status": str(OrderStatus.REFUNDED if refunded == total else OrderStatus.PAID),
-                "fulfilment_status": "shipped" if offset < DAYS - 3 else "unfulfilled",
-                "email": rng.choice(buyers),
-                "currency": "gbp",
-                "subtotal_pence": subtotal,
-                "shipping_pence": shipping,
-                "total_pence": total,
-                "refunded_pence": refunded,
-                "amount_paid_pence": total,
-                "shipping_code": "standard",
-                "shipping_name": "Standard UK delivery",
-                "payment_provider": "demo",
-                "payment_expires_at": paid_at,
-                "created_at": paid_at - timedelta(minutes=4),
-                "updated_at": paid_at,
-                "paid_at": paid_at,
-            })
+            orders.append(
+                {
+                    "number": f"{DEMO_PREFIX}{number:05d}",
+                    "access_token": token,
+                    "checkout_key": secrets.token_hex(32),
+                    "status": str(OrderStatus.REFUNDED if refunded == total else OrderStatus.PAID),
+                    "fulfilment_status": "shipped" if offset < DAYS - 3 else "unfulfilled",
+                    "email": rng.choice(buyers),
+                    "currency": "gbp",
+                    "subtotal_pence": subtotal,
+                    "shipping_pence": shipping,
+                    "total_pence": total,
+                    "refunded_pence": refunded,
+                    "amount_paid_pence": total,
+                    "shipping_code": "standard",
+                    "shipping_name": "Standard UK delivery",
+                    "payment_provider": "demo",
+                    "payment_expires_at": paid_at,
+                    "created_at": paid_at - timedelta(minutes=4),
+                    "updated_at": paid_at,
+                    "paid_at": paid_at,
+                }
+            )
             lines_by_token[token] = lines
             for i in lines:
                 pid = sizes[i].product_id

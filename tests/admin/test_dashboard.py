@@ -98,7 +98,9 @@ def test_the_dashboard_shows_sales_and_low_stock_with_links(app, client, login):
     ("role", "sees_revenue"),
     [("admin", True), ("fulfilment", True), ("analyst", True), ("editor", False)],
 )
-def test_only_roles_that_handle_orders_or_read_reports_see_revenue(app, client, login, role, sees_revenue):
+def test_only_roles_that_handle_orders_or_read_reports_see_revenue(
+    app, client, login, role, sees_revenue
+):
     with app.app_context():
         add_order("paid", utcnow(), 2495)
         db.session.commit()
