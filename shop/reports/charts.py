@@ -29,6 +29,19 @@ ElementTree.register_namespace("", SVG_NS)
 WIDTH, HEIGHT = 860, 360
 
 
+def _whole_number_labels(series, money: bool, stacked: bool = False) -> dict:
+    """Counts up to a dozen get a label per whole number (pygal would write 0.1, 0.2...)."""
+    values = [v for _name, vs in series for v in vs if v is not None]
+    if money or not values or any(not float(v).is_integer() for v in values):
+        return {}
+    if stacked:
+        values = [
+            sum(v or 0 for v in column) for column in zip(*(vs for _n, vs in series), strict=True)
+        ]
+    top = int(max(values))
+    return {"y_labels": list(range(0, top + 1))} if top <= 12 else {}
+
+
 def _config(**extra) -> dict:
     return {
         "js": [],
@@ -38,12 +51,11 @@ def _config(**extra) -> dict:
         "width": WIDTH,
         "height": HEIGHT,
         "explicit_size": False,
-        "legend_at_bottom": True,
-        "legend_at_bottom_columns": 3,
+        "legend_at_bottom": False,
+        "truncate_legend": 28,
         "show_y_guides": True,
         "truncate_label": 24,
         "margin": 12,
-        "print_values": False,
         "tooltip_border_radius": 0,
         **extra,
     }
@@ -66,7 +78,7 @@ def _unwanted(parent, child, root) -> bool:
     )
 
 
-def _finish(chart, chart_id: str, title: str, description: str) -> Markup:
+def _finish(chart, chart_id: str, title: str, description: str, alert: bool = False) -> Markup:
     """The chart as an `<svg>` element for the page: pygal's scripts, styles, tooltips
     and own title removed; a title and description of ours, named as its label."""
     root = chart.render_tree()
@@ -79,7 +91,7 @@ def _finish(chart, chart_id: str, title: str, description: str) -> Markup:
             root.remove(child)
     root.attrib.pop("id", None)
     root.attrib.pop("xmlns", None)  # ElementTree writes the namespace itself
-    root.set("class", "report-chart__svg")
+    root.set("class", "report-chart__svg" + (" report-chart__svg--alert" if alert else ""))
     root.set("role", "img")
     root.set("aria-labelledby", f"{chart_id}-title {chart_id}-desc")
     root.set("focusable", "false")
@@ -101,15 +113,22 @@ def line_chart(
     series: list[tuple[str, list[float | None]]],
     *,
     money: bool = False,
+    logarithmic: bool = False,
 ) -> Markup:
-    """Lines over time: the first series solid, the second (the previous period) dashed."""
+    """Lines over time: the first series solid, the second (the previous period) dashed.
+    `logarithmic` for series of very different sizes (zeros are then left out)."""
+    if logarithmic:
+        series = [(name, [v or None for v in values]) for name, values in series]
     chart = pygal.Line(
         **_config(
+            logarithmic=logarithmic,
+            show_minor_y_labels=not logarithmic,
             x_label_rotation=0 if len(labels) <= 12 else 40,
             show_minor_x_labels=len(labels) <= 16,
             x_labels_major_every=max(1, len(labels) // 8),
             value_formatter=_money if money else _number,
             dots_size=2,
+            **({} if logarithmic else _whole_number_labels(series, money)),
         )
     )
     chart.x_labels = labels
@@ -128,8 +147,14 @@ def bar_chart(
     horizontal: bool = False,
     stacked: bool = False,
     money: bool = False,
+    alert: bool = False,
+    print_values: bool = False,
 ) -> Markup:
-    """Bars: one per label for each series, or stacked."""
+    """Bars: one per label for each series, or stacked. Horizontal bars are listed from
+    the top (pygal draws the first at the bottom). `alert`: the first series is a warning."""
+    if horizontal:
+        labels = labels[::-1]
+        series = [(name, values[::-1]) for name, values in series]
     kinds = {
         (False, False): pygal.Bar,
         (True, False): pygal.HorizontalBar,
@@ -143,16 +168,21 @@ def bar_chart(
             show_minor_x_labels=horizontal or len(labels) <= 16,
             x_labels_major_every=None if horizontal else max(1, len(labels) // 8),
             height=max(HEIGHT, 60 + 28 * len(labels)) if horizontal else HEIGHT,
+            print_values=print_values,
+            print_values_position="top",
+            y_labels_major_every=2 if horizontal else None,
+            show_minor_y_labels=not horizontal,
+            **_whole_number_labels(series, money, stacked),
         )
     )
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, values)
-    return _finish(chart, chart_id, title, description)
+    return _finish(chart, chart_id, title, description, alert=alert)
 
 
 def _money(value: float) -> str:
-    return f"£{value:,.0f}" if abs(value) >= 100 else f"£{value:,.2f}"
+    return f"£{value:,.0f}" if abs(value) >= 100 or not value else f"£{value:,.2f}"
 
 
 def _number(value: float) -> str:

@@ -13,10 +13,11 @@ from sqlalchemy import func, insert, select
 
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
+from shop.models import utcnow
 from shop.newsletter.consent import CURRENT_VERSION
 from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderLine, OrderStatus
-from shop.reports.funnel import _upsert
+from shop.reports.funnel import upsert_counts
 from shop.reports.models import FunnelEvent
 from shop.reports.periods import london_midnight, london_today
 
@@ -53,9 +54,11 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
         return {}
     rng = random.Random(seed)
     today = today or london_today()
-    first = today - timedelta(days=DAYS)
+    first = today - timedelta(days=DAYS - 1)  # the last 90 days, today included
+    now = utcnow()
     popularity = [rng.choice([1, 2, 3, 5, 8]) for _ in sizes]
-    buyers = [f"{rng.choice(NAMES)}.{n}@example.com" for n in range(220)]
+    loyal = [f"{rng.choice(NAMES)}.{n}@example.com" for n in range(120)]
+    occasional = [f"{rng.choice(NAMES)}.{n}@example.com" for n in range(120, 3000)]
     orders, lines_by_token, funnel = [], {}, {}
     number = 0
     for offset in range(DAYS):
@@ -75,6 +78,8 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
             if rng.random() < 0.04:
                 refunded = total if rng.random() < 0.4 else min(subtotal, 1000)
             paid_at = london_midnight(day) + timedelta(minutes=rng.randint(7 * 60, 23 * 60))
+            if paid_at > now:
+                continue  # today's orders so far
             token = secrets.token_urlsafe(32)
             orders.append(
                 {
@@ -83,7 +88,7 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
                     "checkout_key": secrets.token_hex(32),
                     "status": str(OrderStatus.REFUNDED if refunded == total else OrderStatus.PAID),
                     "fulfilment_status": "shipped" if offset < DAYS - 3 else "unfulfilled",
-                    "email": rng.choice(buyers),
+                    "email": rng.choice(loyal if rng.random() < 0.3 else occasional),
                     "currency": "gbp",
                     "subtotal_pence": subtotal,
                     "shipping_pence": shipping,
@@ -106,10 +111,13 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
                     funnel[(event, day, pid)] = funnel.get((event, day, pid), 0) + 1
         for i, weight in enumerate(popularity):
             pid = sizes[i].product_id
-            views = int(rng.gauss(30, 8) * weight * growth)
+            views = int(rng.gauss(14, 4) * weight * growth)
             paid = funnel.get(("paid", day, pid), 0)
             funnel[("view", day, pid)] = max(views, paid * 8) + funnel.get(("view", day, pid), 0)
             funnel[("add", day, pid)] = max(int(views * 0.09), paid + 1)
+            # Some checkouts are never paid for.
+            abandoned = int(paid * rng.uniform(0.2, 0.7)) + (rng.random() < 0.3)
+            funnel[("checkout", day, pid)] = funnel.get(("checkout", day, pid), 0) + abandoned
     if not orders:
         return {}
     db.session.execute(insert(Order), orders)
@@ -140,21 +148,30 @@ def seed_demo_history(today: date | None = None, seed: int = 19) -> dict[str, in
         if n > 0
     ]
     for start in range(0, len(rows), 500):
-        db.session.execute(_upsert(rows[start : start + 500]))
-    subscribers = [
-        {
-            "email": f"reader.{n}@example.com",
-            "status": "unsubscribed" if n % 11 == 0 else "confirmed",
-            "unsubscribe_token": secrets.token_urlsafe(32),
-            "consent_version": CURRENT_VERSION,
-            "source": "footer",
-            "requested_at": (at := london_midnight(first + timedelta(days=n % DAYS))),
-            "confirmed_at": at + timedelta(minutes=9),
-            "unsubscribed_at": at + timedelta(days=3) if n % 11 == 0 else None,
-            "created_at": at,
-        }
-        for n in range(150)
-    ]
+        db.session.execute(upsert_counts(rows[start : start + 500]))
+    subscribers = []
+    for n in range(260):
+        at = london_midnight(first + timedelta(days=int(rng.triangular(0, DAYS, DAYS)))) + (
+            timedelta(minutes=rng.randint(8 * 60, 22 * 60))
+        )
+        leaves = rng.random() < 0.08
+        if at > now:
+            continue
+        subscribers.append(
+            {
+                "email": f"reader.{n}@example.com",
+                "status": "unsubscribed" if leaves else "confirmed",
+                "unsubscribe_token": secrets.token_urlsafe(32),
+                "consent_version": CURRENT_VERSION,
+                "source": "footer",
+                "requested_at": at,
+                "confirmed_at": at + timedelta(minutes=9),
+                "unsubscribed_at": min(at + timedelta(days=rng.randint(1, 20)), now)
+                if leaves
+                else None,
+                "created_at": at,
+            }
+        )
     taken = set(db.session.scalars(select(Subscriber.email)))
     fresh = [row for row in subscribers if row["email"] not in taken]
     if fresh:

@@ -103,7 +103,7 @@ def redis_client(app: Flask | None = None) -> redis.Redis | None:
 # Writing one count --------------------------------------------------------------------
 
 
-def _upsert(rows):
+def upsert_counts(rows):
     """INSERT ... ON CONFLICT (event, day, product) DO UPDATE SET n = n + excluded.n,
     for `rows` (a select of event, day, product_id, n, or a list of dicts)."""
     dialect = db.session.get_bind().dialect.name
@@ -137,7 +137,7 @@ def count_view(slug: str, day: date | None = None) -> None:
         rows = select(literal(str(FunnelEvent.VIEW)), literal(day), Product.id, literal(1)).where(
             Product.slug == slug
         )
-        _write_database(_upsert(rows))
+        _write_database(upsert_counts(rows))
     except (RedisError, SQLAlchemyError, OSError) as error:
         _trouble.note(error)
 
@@ -158,7 +158,7 @@ def count_products(event: FunnelEvent, product_ids, day: date | None = None) -> 
                 pipe.execute()
             return
         rows = [{"event": str(event), "day": day, "product_id": pid, "n": 1} for pid in ids]
-        _write_database(_upsert(rows))
+        _write_database(upsert_counts(rows))
     except (RedisError, SQLAlchemyError, OSError) as error:
         _trouble.note(error)
 
@@ -309,7 +309,7 @@ def fold_redis_counts(now: float | None = None) -> int:
             slugs = {slug: product_id for slug, product_id in found}
         rows = _rows_of(day, counts, slugs)
         if rows:
-            db.session.execute(_upsert(rows))
+            db.session.execute(upsert_counts(rows))
         db.session.commit()
         client.delete(key)
         moved += sum(row["n"] for row in rows)

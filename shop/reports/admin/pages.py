@@ -178,6 +178,7 @@ def stock_chart(lines: list[CoverLine], lead_days: int):
         ],
         horizontal=True,
         stacked=True,
+        alert=True,
     )
 
 
@@ -287,9 +288,10 @@ def funnel_chart(report: FunnelReport):
         "funnel-chart",
         "The funnel",
         f"From {report.period.describe()}: product page views, products added to a "
-        "basket, in checkouts started and in paid orders.",
+        "basket, in checkouts started and in paid orders, each with its count.",
         [step.label for step in STEPS],
         [("Count", [total[step] for step in STEPS])],
+        print_values=True,
     )
 
 
@@ -297,9 +299,10 @@ def funnel_days_chart(report: FunnelReport):
     return line_chart(
         "funnel-days-chart",
         "The funnel per day",
-        f"Each step of the funnel per day from {report.period.describe()}.",
+        f"Each step of the funnel per day from {report.period.describe()}, on a logarithmic scale.",
         [f"{day.day} {day:%b}" for day, _line in report.days],
         [(step.label, [line[step] for _day, line in report.days]) for step in STEPS],
+        logarithmic=True,
     )
 
 
