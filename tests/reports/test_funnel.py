@@ -215,3 +215,30 @@ def test_the_fold_task_runs_on_the_queue(redis_app, redis_server):
     with redis_app.app_context():
         fold_funnel_counts.call_local()
     assert counts(redis_app) == {("view", "barrier-cream"): 1}
+
+
+def test_counts_made_at_once_are_all_kept(app):
+    """Each count is one atomic UPSERT: people viewing and adding the same product at the
+    same moment (separate connections) lose none (PostgreSQL and SQLite)."""
+    from datetime import date
+
+    from shop.reports.funnel import count_products, count_view
+    from shop.reports.models import FunnelEvent
+    from tests.helpers.checkout import run_together
+
+    make_product(app)
+    pid = _product_id(app)
+    day = date(2026, 3, 29)
+
+    def views():
+        with app.app_context():
+            for _ in range(10):
+                count_view("barrier-cream", day=day)
+
+    def adds():
+        with app.app_context():
+            for _ in range(10):
+                count_products(FunnelEvent.ADD, [pid], day=day)
+
+    run_together(views, views, views, adds, adds, adds)
+    assert counts(app) == {("view", "barrier-cream"): 30, ("add", "barrier-cream"): 30}
