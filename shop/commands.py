@@ -11,6 +11,7 @@ from shop.comments.demo import seed_demo_comments
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
+from shop.reports.demo import seed_demo_history
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -26,6 +27,9 @@ def seed_demo_command() -> None:
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_comments()
     created |= seed_demo_orders()
+    if current_app.config["SHOP_ENV"] != "production":
+        # Order history for the reports: the embedded default and development only.
+        created |= seed_demo_history()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

@@ -112,6 +112,7 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SHOP_NAME": env.get("SHOP_NAME") or "Flora & Barrier",
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
+        "STOCK_LEAD_DAYS": _int(env.get("STOCK_LEAD_DAYS"), 21),
         "PRODUCTS_PER_PAGE": _int(env.get("PRODUCTS_PER_PAGE"), 12),
         "SHIPPING_OPTIONS": _shipping_options(env.get("SHIPPING_OPTIONS")),
         "CART_LIFETIME_DAYS": _int(env.get("CART_LIFETIME_DAYS"), 30),

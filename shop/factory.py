@@ -36,13 +36,16 @@ from shop.pages.views import bp as pages_bp
 from shop.payments import customers as payment_customers
 from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
+from shop.reports.admin.views import bp as reports_admin_bp
+from shop.reports.funnel import register_funnel
 from shop.security import register_security_headers
 
 
 def assemble(app: Flask) -> None:
     """Everything an app is made of, in order: extensions, signal subscribers, blueprints,
-    template helpers, error pages, commands, security headers, then the page cache (whose
-    before-request step must run first)."""
+    template helpers, error pages, commands, security headers, the funnel's counting (on
+    signals, and after each product page, cached ones included), then the page cache
+    (whose before-request step must run first)."""
     register_extensions(app)
     register_subscribers()
     register_blueprints(app)
@@ -50,6 +53,7 @@ def assemble(app: Flask) -> None:
     register_errorhandlers(app)
     register_commands(app)
     register_security_headers(app)
+    register_funnel(app)
     register_page_cache(app)
 
 
@@ -134,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(reports_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -94,6 +94,18 @@ customer_erased = shop_signals.signal(
     of the customer is deleted (shop.payments.customers).""",
 )
 
+added_to_basket = shop_signals.signal(
+    "added_to_basket",
+    doc="""Sent by shop.cart.services.add_to_cart after the commit that put units of a size
+    in a basket. Carries `product_id` and `variant_id`. The funnel counts it
+    (shop.reports.funnel).""",
+)
+checkout_started = shop_signals.signal(
+    "checkout_started",
+    doc="""Sent by shop.checkout.services.place_order after the commit that placed a new
+    order (not for a double click that finds the order already placed). Carries
+    `order_id` and `product_ids` (a tuple). The funnel counts it (shop.reports.funnel).""",
+)
 # The one signal sent inside a transaction rather than after it: a hook of the mailer's.
 email_outcome = shop_signals.signal(
     "email_outcome",

@@ -32,8 +32,16 @@ from shop.newsletter.tasks import send_campaign
 from shop.orders.emails import queue_missing_order_emails
 from shop.payments import customers as payment_customers
 from shop.queue import app_context, huey
+from shop.reports import funnel
 
-__all__ = ["huey", "payment_customers", "send_campaign", "send_signup_email", "sweep"]
+__all__ = [
+    "fold_funnel_counts",
+    "huey",
+    "payment_customers",
+    "send_campaign",
+    "send_signup_email",
+    "sweep",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +83,16 @@ def sweep() -> None:
             except Exception:
                 logger.exception("Could not queue campaign %s", campaign_id)
         mail.purge_old_emails(utcnow(), config["MAIL_KEEP_DAYS"])
+
+
+@huey.periodic_task(crontab(minute="*"))
+def fold_funnel_counts() -> None:
+    """Every minute, with REDIS_URL: move the funnel's counters from Redis into the
+    database, where the reports read them (shop.reports.funnel). Safe on many consumers."""
+    with app_context():
+        moved = funnel.fold_redis_counts()
+        if moved:
+            logger.info("Folded %s funnel counts from Redis into the database", moved)
 
 
 # Kept here, under the name an earlier release queued it by ---------------------------

@@ -21,6 +21,7 @@ from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.models import utcnow
 from shop.orders.models import Order, OrderStatus
+from shop.reports.periods import london_midnight, london_today
 from shop.text import normalise_email
 
 
@@ -236,9 +237,9 @@ class SalesFigures:
 
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
-    """Midnight today and midnight on Monday this week, in UTC."""
-    today = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
-    return today, today - timedelta(days=today.weekday())
+    """The instants (in UTC) today and this week (from Monday) began in London."""
+    today = london_today(now)
+    return london_midnight(today), london_midnight(today - timedelta(days=today.weekday()))
 
 
 def sales_figures(now: datetime | None = None) -> SalesFigures:

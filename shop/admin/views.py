@@ -45,6 +45,7 @@ from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
 from shop.extensions import db, limiter
 from shop.models import utcnow
 from shop.pages.services import safe_local_path
+from shop.reports.admin.views import report_headlines
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -185,11 +186,13 @@ def logout():
 def dashboard():
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     low_stock_limit = 50
+    sees_sales = allowed(current_user, "orders") or allowed(current_user, "reports")
     return render_template(
         "admin/dashboard.html",
-        # Revenue is for those who handle orders; editors see the rest.
-        figures=services.sales_figures() if allowed(current_user, "orders") else None,
+        # Revenue is for those who handle orders or read the reports; editors see the rest.
+        figures=services.sales_figures() if sees_sales else None,
         low_stock=services.low_stock(threshold, low_stock_limit),
+        **report_headlines(current_user),
         low_stock_limit=low_stock_limit,
         threshold=threshold,
     )

@@ -13,12 +13,16 @@ class Role(StrEnum):
     ADMIN = "admin"  # every area, including staff accounts, mail and the audit log
     EDITOR = "editor"  # catalogue, journal, newsletter
     FULFILMENT = "fulfilment"  # orders
+    ANALYST = "analyst"  # the reports, read only
 
     @property
     def label(self) -> str:
-        return {"admin": "Administrator", "editor": "Editor", "fulfilment": "Fulfilment"}[
-            self.value
-        ]
+        return {
+            "admin": "Administrator",
+            "editor": "Editor",
+            "fulfilment": "Fulfilment",
+            "analyst": "Analyst",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Area:
 ADMINS = (Role.ADMIN,)
 EDITORS = (Role.ADMIN, Role.EDITOR)
 FULFILMENT = (Role.ADMIN, Role.FULFILMENT)
+ANALYSTS = (Role.ADMIN, Role.ANALYST)
 
 # In menu order. Administrators open every area.
 AREAS: tuple[Area, ...] = (
@@ -43,6 +48,7 @@ AREAS: tuple[Area, ...] = (
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
+    Area("reports", "Reports", "reports_admin.index", ANALYSTS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),
     Area("staff", "Staff", "admin.staff_list", ADMINS),
     Area("audit", "Audit log", "admin.audit_log", ADMINS),

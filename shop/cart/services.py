@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.lifecycle import release_lapsed_reservations
+from shop.signals import added_to_basket, send_after_commit
 from shop.text import is_token, new_token
 
 # No line ever holds more than this, whatever a product allows (each product has its
@@ -168,6 +169,7 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, s
         raise CartError(_full_message(name, limit, most))
     cart.updated_at = utcnow()
     db.session.flush()
+    send_after_commit(added_to_basket, product_id=variant.product_id, variant_id=variant.id)
     if line.quantity >= wanted:
         message = f"Added {quantity} × {name} to your basket."
     elif limit < most:

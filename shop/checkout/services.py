@@ -33,6 +33,7 @@ from shop.payments.customers import paying_customer
 from shop.payments.gateway import CheckoutRequest, PaymentError
 from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
+from shop.signals import checkout_started, send_after_commit
 from shop.text import new_token
 
 if TYPE_CHECKING:
@@ -258,6 +259,8 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
     order.number = order_number_for(order.id)
     _check_open_checkouts(order)
     sold_out = place(order)  # pending (the model's default), its stock reserved
+    product_ids = tuple(sorted({line.product.id for line in summary.lines}))
+    send_after_commit(checkout_started, order_id=order.id, product_ids=product_ids)
     if sold_out:
         raise SoldOut(
             "Sorry, someone bought the last of "

@@ -19,7 +19,8 @@ from tests.helpers.staff import make_staff
 PUBLIC = "public"
 ADMIN = {"admin"}
 EDITORS = {"admin", "editor"}
-EVERY_ROLE = {"admin", "editor", "fulfilment"}
+EVERY_ROLE = {"admin", "editor", "fulfilment", "analyst"}
+ANALYSTS = {"admin", "analyst"}
 
 ACCESS: dict[str, set[str] | str] = {
     "admin.login": PUBLIC,
@@ -84,6 +85,18 @@ ACCESS: dict[str, set[str] | str] = {
     "journal_admin.author_list": EDITORS,
     "journal_admin.author_new": EDITORS,
     "journal_admin.author_edit": EDITORS,
+    # Reports (shop/reports/admin/views.py): administrators and analysts, read only
+    "reports_admin.index": ANALYSTS,
+    "reports_admin.sales": ANALYSTS,
+    "reports_admin.sales_csv": ANALYSTS,
+    "reports_admin.products": ANALYSTS,
+    "reports_admin.products_csv": ANALYSTS,
+    "reports_admin.stock": ANALYSTS,
+    "reports_admin.stock_csv": ANALYSTS,
+    "reports_admin.customers": ANALYSTS,
+    "reports_admin.customers_csv": ANALYSTS,
+    "reports_admin.funnel": ANALYSTS,
+    "reports_admin.funnel_csv": ANALYSTS,
 }
 
 
@@ -152,6 +165,7 @@ def test_each_role_reaches_exactly_what_it_is_allowed(app, client, login, role):
             continue
         if "GET" in methods:
             response = client.get(url)
+            response.get_data()  # a download is read to its end
         else:
             assert client.get(url).status_code == 405, endpoint
             response = client.post(url)
@@ -180,7 +194,9 @@ def test_allowed_matches_the_roles(app):
         "admin": {"catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit"},
         "editor": {"catalogue", "journal", "newsletter"},
         "fulfilment": {"orders"},
+        "analyst": {"reports"},
     }
+    expected["admin"].add("reports")
     for role, areas in expected.items():
         staff = make_staff(app, role=role)
         inactive = make_staff(app, role=role, is_active=False)
@@ -190,7 +206,16 @@ def test_allowed_matches_the_roles(app):
 
             user = db.session.get(StaffUser, staff.id)
             gone = db.session.get(StaffUser, inactive.id)
-            for area in ["catalogue", "journal", "newsletter", "orders", "mail", "staff", "audit"]:
+            for area in [
+                "catalogue",
+                "journal",
+                "newsletter",
+                "orders",
+                "mail",
+                "staff",
+                "audit",
+                "reports",
+            ]:
                 assert allowed(user, area) is (area in areas), (role, area)
                 assert allowed(gone, area) is False
     assert roles_for("orders") == ("admin", "fulfilment")

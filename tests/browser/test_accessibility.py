@@ -35,10 +35,15 @@ UNLABELLED_CONTROLS_JS = """() => Array.from(
                && !el.getAttribute("aria-labelledby"))
  .map(el => el.outerHTML.slice(0, 120))"""
 
+# A [role=img] is named by aria-label, or by the text of the elements aria-labelledby
+# names (the reports' charts: their SVG <title> and <desc>).
 IMAGES_WITHOUT_ALT_JS = """() => Array.from(document.querySelectorAll("img, [role=img]"))
  .filter(el => el.tagName === "IMG"
      ? !el.hasAttribute("alt") || (!el.closest("[aria-hidden=true]") && !el.alt.trim())
-     : !(el.getAttribute("aria-label") || "").trim())
+     : !((el.getAttribute("aria-label") || "").trim()
+         || (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean)
+              .map(id => (document.getElementById(id) || {}).textContent || "")
+              .join("").trim()))
  .map(el => el.outerHTML.slice(0, 120))"""
 
 # What a theme changes is colour: in the second theme only these rules can find more.
@@ -169,3 +174,18 @@ def test_dark_theme_from_the_cookie(new_page):
     expect(page.get_by_role("button", name="Switch to light theme")).to_be_visible()
     problems = problems_on(page, "the product page, dark from the cookie")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "path", ["sales", "products", "stock", "customers", "funnel"], ids=lambda p: f"reports-{p}"
+)
+def test_report_pages(a11y_page, admin_email, live_server, path):
+    """The reports' charts (SVG with a name), captions, range forms and data tables, in
+    both themes."""
+    page = a11y_page
+    sign_in(page, admin_email)
+    page.goto(f"{live_server.url}/admin/reports/{path}")
+    expect(page.locator("figure.report-chart svg[role=img]").first).to_be_visible()
+    page.locator("figure.report-chart details summary").first.click()
+    expect(page.locator("figure.report-chart details table").first).to_be_visible()
+    check_both_themes(page, f"the {path} report")

@@ -1,0 +1,1 @@
+"""The reports' staff pages (/admin/reports): read only, for administrators and analysts."""

@@ -1,0 +1,39 @@
+"""seed-demo's order history: 90 days of it outside production, once, and none in
+production."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shop.extensions import db
+from shop.orders.models import Order
+from shop.reports import services
+from shop.reports.periods import london_today, period_for
+
+
+def test_seed_demo_adds_90_days_of_history_once_and_never_in_production(app, runner):
+    app.config["SHOP_ENV"] = "production"
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo orders" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 0
+    app.config["SHOP_ENV"] = "testing"
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo orders" in result.output
+    with app.app_context():
+        orders = db.session.scalar(select(func.count(Order.id)))
+        report = services.sales_report(period_for("90", london_today()))
+        days_with_sales = sum(1 for line in report.lines if line.now.orders)
+        funnel = services.funnel_report(period_for("30", london_today()))
+        lines = services.product_sales(period_for("90", london_today()))
+    assert orders > 300
+    assert report.total.revenue_pence > 0 and report.total.refunded_pence > 0
+    assert report.period.grain == "week" and days_with_sales == len(report.lines)
+    assert funnel.total["view"] > funnel.total["add"] > funnel.total["paid"] > 0
+    assert len(lines) > 10
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "demo orders" not in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == orders
