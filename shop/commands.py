@@ -26,10 +26,10 @@ def seed_demo_command() -> None:
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_comments()
-    created |= seed_demo_orders()
     if current_app.config["SHOP_ENV"] != "production":
-        # Order history for the reports: the embedded default and development only.
-        created |= seed_demo_history()
+        # Orders that were never paid for: the embedded default and development only.
+        created |= seed_demo_orders()  # a demo customer's earlier order
+        created |= seed_demo_history()  # 90 days of history for the reports
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

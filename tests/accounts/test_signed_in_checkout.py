@@ -389,8 +389,9 @@ def test_the_demo_customer_has_an_earlier_order_whose_address_is_filled_in(
     runner = acc_app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert runner.invoke(args=["seed-demo"]).exit_code == 0  # adds nothing more
-    (earlier,) = orders(acc_app)
-    assert (earlier.status, earlier.email) == ("paid", "hannah.demo@example.com")
+    # Hers, beside the reports' order history (which never uses her address).
+    (earlier,) = [o for o in orders(acc_app) if o.email == "hannah.demo@example.com"]
+    assert earlier.status == "paid"
     assert earlier.confirmation_sent_at is not None  # history: no email goes out for it
 
     customer.sign_in("hannah.demo@example.com")
