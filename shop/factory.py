@@ -19,6 +19,11 @@ from shop.checkout.views import bp as checkout_bp
 from shop.commands import release_expired_command, seed_demo_command
 from shop.comments.admin.views import bp as comments_admin_bp
 from shop.comments.views import bp as comments_bp
+from shop.consultations import payments as consultation_payments
+from shop.consultations.admin.views import bp as consultations_admin_bp
+from shop.consultations.commands import send_booking_reminders_command
+from shop.consultations.slots import format_clinic_time
+from shop.consultations.views import bp as consultations_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 from shop.formatting import format_amount, format_cfu, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
@@ -105,9 +110,11 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded. Connecting is for the process, not one app, and
+    order_shipped and order_refunded; and the handlers of booking payments (a payment
+    purpose, shop.payments.purposes). Connecting is for the process, not one app, and
     connecting again changes nothing."""
     order_emails.subscribe()
+    consultation_payments.subscribe()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -131,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(consultations_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -138,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
+    app.jinja_env.filters["clinic_time"] = format_clinic_time
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
@@ -198,3 +208,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(send_booking_reminders_command)

@@ -3,8 +3,10 @@
     huey_consumer shop.tasks.huey --workers 2
 
 (`make run` starts one in the background.) This module imports every feature's
-jobs, so the consumer knows them all: emails (`shop.mail.services`) and newsletter
-campaigns (`shop.newsletter.tasks`). The queue itself is `shop.queue`.
+jobs, so the consumer knows them all: emails (`shop.mail.services`), newsletter
+campaigns (`shop.newsletter.tasks`) and the bookings' housekeeping
+(`shop.consultations.tasks`: lapsed holds, reminders, old health notes). The queue
+itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
@@ -21,6 +23,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from shop.consultations.tasks import booking_housekeeping
 from shop.extensions import db
 from shop.mail import services as mail
 from shop.models import utcnow
@@ -30,7 +33,7 @@ from shop.newsletter.models import Subscriber
 from shop.newsletter.tasks import send_campaign
 from shop.queue import app_context, huey
 
-__all__ = ["huey", "send_campaign", "send_signup_email", "sweep"]
+__all__ = ["booking_housekeeping", "huey", "send_campaign", "send_signup_email", "sweep"]
 
 logger = logging.getLogger(__name__)
 

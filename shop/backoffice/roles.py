@@ -13,12 +13,16 @@ class Role(StrEnum):
     ADMIN = "admin"  # every area, including staff accounts, mail and the audit log
     EDITOR = "editor"  # catalogue, journal, newsletter
     FULFILMENT = "fulfilment"  # orders
+    MENTOR = "mentor"  # consultations: a Skin Mentor's own bookings and notes
 
     @property
     def label(self) -> str:
-        return {"admin": "Administrator", "editor": "Editor", "fulfilment": "Fulfilment"}[
-            self.value
-        ]
+        return {
+            "admin": "Administrator",
+            "editor": "Editor",
+            "fulfilment": "Fulfilment",
+            "mentor": "Skin Mentor",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Area:
 ADMINS = (Role.ADMIN,)
 EDITORS = (Role.ADMIN, Role.EDITOR)
 FULFILMENT = (Role.ADMIN, Role.FULFILMENT)
+MENTORS = (Role.ADMIN, Role.MENTOR)
 
 # In menu order. Administrators open every area.
 AREAS: tuple[Area, ...] = (
@@ -42,6 +47,7 @@ AREAS: tuple[Area, ...] = (
     Area("orders", "Orders", "orders_admin.order_list", FULFILMENT),
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
+    Area("consultations", "Consultations", "consultations_admin.calendar", MENTORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),
     Area("staff", "Staff", "admin.staff_list", ADMINS),

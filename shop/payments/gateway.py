@@ -1,5 +1,6 @@
 """The one interface every payment provider offers (`Gateway`), and what passes through
-it: `PaymentSession`, `CheckoutRequest`, `Refund`, `PaymentError`, `WebhookError`.
+it: `PaymentSession`, `CheckoutRequest`, `Refund`, `PaymentRequest` (a payment for
+something other than an order, such as a booking), `PaymentError`, `WebhookError`.
 
 The rest of the shop sees these only; the providers are Stripe Checkout
 (`stripe_gateway.py`, the only module that imports `stripe`) and the built-in demo
@@ -10,6 +11,7 @@ knows no feature: it needs an order only to describe it to a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -73,10 +75,30 @@ class CheckoutRequest:
     delivery_days: tuple[int, int] = (2, 4)
 
 
+@dataclass
+class PaymentRequest:
+    """A payment for one thing that is not an order (a consultation booking): one line,
+    nothing shipped. `metadata` names what is paid for (`purpose` and its id: see
+    shop.payments.purposes); the amount comes from the shop's database."""
+
+    description: str
+    amount_pence: int
+    currency: str
+    metadata: dict[str, str]
+    reference: str  # the provider's client reference: "booking-12"
+    customer_email: str
+    expires_at: datetime
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+
+
 class Gateway(Protocol):
     name: str
 
     def create_session(self, request: CheckoutRequest) -> PaymentSession: ...
+
+    def create_payment(self, request: PaymentRequest) -> PaymentSession: ...
 
     def retrieve_session(self, session_id: str) -> PaymentSession: ...
 
