@@ -5,6 +5,10 @@ tells of committed."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
+
 from shop.consultations.calendar import call_link, invitation, manage_url
 from shop.consultations.models import Booking
 from shop.consultations.slots import local
@@ -32,6 +36,16 @@ def send_booking_email(booking: Booking, kind: str, *, refund_pence: int = 0) ->
         return
     cancel = kind == "cancelled"
     subject = SUBJECTS[kind].format(service=booking.service.name)
+    # Outside a request (the reminder command, a queued task) links are built on
+    # SHOP_BASE_URL, as the email's templates are.
+    context = (
+        nullcontext()
+        if has_request_context()
+        else current_app.test_request_context(base_url=current_app.config["SHOP_BASE_URL"])
+    )
+    with context:
+        attachment = invitation(booking, cancel=cancel)
+        link = manage_url(booking)
     send_email(
         booking.email,
         subject,
@@ -39,10 +53,10 @@ def send_booking_email(booking: Booking, kind: str, *, refund_pence: int = 0) ->
         kind=f"booking_{kind}",
         label=subject,
         dedupe_key=f"booking-{kind}:{booking.id}:{booking.sequence}:{booking.starts_at:%Y%m%d%H%M}",
-        attachments=[invitation(booking, cancel=cancel)],
+        attachments=[attachment],
         booking=booking,
         when=when(booking),
-        manage_url=manage_url(booking),
+        manage_url=link,
         call_link=call_link(booking),
         refund_pence=refund_pence,
     )

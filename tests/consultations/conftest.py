@@ -48,9 +48,7 @@ def make_clinic(app) -> Clinic:
         grace = Mentor(name="Grace Barrier", call_url="https://video.example/grace")
         for mentor in (ada, grace):
             for weekday in range(5):
-                mentor.hours.append(
-                    WeeklyHours(weekday=weekday, starts=time(9), ends=time(17))
-                )
+                mentor.hours.append(WeeklyHours(weekday=weekday, starts=time(9), ends=time(17)))
         ada.hours.append(WeeklyHours(weekday=5, starts=time(9), ends=time(13)))
         db.session.add_all([paid, free, ada, grace])
         db.session.commit()

@@ -62,7 +62,9 @@ def test_notice_time_off_and_bookings_with_their_buffer(app):
     day = datetime(2026, 12, 8).date()  # Tuesday
     # 12 hours' notice: at 23:30 on Monday, Tuesday opens at 12:00.
     late = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
-    starts = [local(s.starts_at).hour for s in slots_on(app, clinic.paid, late, day, mentor_id=clinic.ada)]
+    starts = [
+        local(s.starts_at).hour for s in slots_on(app, clinic.paid, late, day, mentor_id=clinic.ada)
+    ]
     assert starts == [12, 13, 14, 15, 16]
     now = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
     with app.app_context():
@@ -117,4 +119,6 @@ def test_slot_queries_do_not_grow_with_the_bookings(app, count_queries):
     with app.app_context(), count_queries() as many:
         slots = open_slots(db.session.get(Service, clinic.paid), now=now, rules=RULES)
     assert len(many) == len(few)
-    assert not any(s.mentor_id == clinic.ada and s.starts_at.day == 7 and s.starts_at.hour == 9 for s in slots)
+    assert not any(
+        s.mentor_id == clinic.ada and s.starts_at.day == 7 and s.starts_at.hour == 9 for s in slots
+    )
