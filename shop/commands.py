@@ -8,6 +8,7 @@ from shop.admin.services import ensure_demo_admin
 from shop.catalogue.demo import seed_demo_catalogue
 from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
+from shop.consultations.demo import seed_demo_consultations
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 
@@ -24,6 +25,7 @@ def seed_demo_command() -> None:
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_comments()
+    created |= seed_demo_consultations()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

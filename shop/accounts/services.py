@@ -28,6 +28,7 @@ from shop.backoffice.audit import record_audit
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
 from shop.comments.models import Comment
+from shop.consultations.services import erase_health_notes_for
 from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
@@ -533,13 +534,20 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
     )
     if customer.cart_id:
         cart_services.empty_cart(customer.cart_id)
+    # Health notes given for consultations are special category data: they go too (the
+    # bookings stay, like orders, for the clinic's records).
+    notes = erase_health_notes_for(customer.email)
     record_audit(
         None,
         "customer.erase",
         "customer",
         customer.id,
         f"Customer account {customer.id} erased at the customer's request",
-        before={"orders_kept": orders, "comments_kept_anonymous": comments},
+        before={
+            "orders_kept": orders,
+            "comments_kept_anonymous": comments,
+            "booking_notes_erased": notes,
+        },
         now=now,
     )
     db.session.delete(customer)
