@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -125,7 +126,10 @@ class ServiceForm(FlaskForm):
         "Buffer after (minutes)", default=10, validators=[InputRequired(), NumberRange(0, 240)]
     )
     price = StringField("Price (£, 0 for free)", filters=[_strip], default="0")
-    format = SelectField("Format", choices=[("video", "Video call"), ("in_person", "In person")])
+    format = SelectField(
+        "Format",
+        choices=[SelectChoice("video", "Video call"), SelectChoice("in_person", "In person")],
+    )
     location = StringField(
         "Clinic address (in person)", filters=[_strip], validators=[Length(max=300)]
     )
@@ -160,7 +164,9 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 class HoursForm(FlaskForm):
-    weekday = SelectField("Day", choices=[(str(i), day) for i, day in enumerate(WEEKDAYS)])
+    weekday = SelectField(
+        "Day", choices=[SelectChoice(str(i), day) for i, day in enumerate(WEEKDAYS)]
+    )
     starts = TimeField("From", validators=[InputRequired("Please give a start time.")])
     ends = TimeField("To", validators=[InputRequired("Please give an end time.")])
 

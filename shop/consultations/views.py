@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from wtforms import SelectChoice
 
 from shop.catalogue.services import all_concerns
 from shop.consultations import services
@@ -108,7 +109,7 @@ def _booking_or_404(token: str):
 
 def _details_form(booking, formdata=None) -> DetailsForm:
     form = DetailsForm(formdata=formdata) if formdata is not None else DetailsForm()
-    form.concerns.choices = [(c.name, c.name) for c in all_concerns()]
+    form.concerns.choices = [SelectChoice(c.name, c.name) for c in all_concerns()]
     return form
 
 

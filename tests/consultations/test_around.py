@@ -31,8 +31,7 @@ def test_an_articles_booking_card_links_to_the_service_with_constant_queries(
         ArticleFactory(
             slug="calm-skin",
             body=(
-                "## Calm\n\nWords.\n\n[[book holistic-skin-session]]\n\n"
-                "More [[book nope]] words.\n"
+                "## Calm\n\nWords.\n\n[[book holistic-skin-session]]\n\nMore [[book nope]] words.\n"
             ),
         )
         ArticleFactory(slug="plain", body="## Plain\n\nWords.\n")

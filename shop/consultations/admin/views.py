@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from shop.backoffice.access import area_required, current_staff, protect_back_office, request_ip
 from shop.backoffice.roles import allowed
@@ -188,7 +189,7 @@ def book(slug: str):
     if service is None or not service.is_active:
         abort(404)
     form = StaffBookingForm()
-    form.concerns.choices = [(c.name, c.name) for c in all_concerns()]
+    form.concerns.choices = [SelectChoice(c.name, c.name) for c in all_concerns()]
     status = 200
     if request.method == "POST":
         if form.validate():
