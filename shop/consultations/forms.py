@@ -67,7 +67,7 @@ class DetailsForm(FlaskForm):
         validators=[DataRequired("Please tell us your name."), Length(max=120)],
     )
     email = EmailField(
-        "Email address",
+        "Your email address",
         filters=[_strip],
         validators=[
             DataRequired("Please enter your email address."),
