@@ -138,6 +138,8 @@ def manage_booking(token: str):
 @bp.post("/bookings/<token>/details")
 def booking_details(token: str):
     booking = _booking_or_404(token)
+    if booking.status != BookingStatus.HELD:
+        return redirect(url_for("consultations.manage_booking", token=token), code=303)
     form = _details_form(booking, formdata=request.form)
     if not form.validate():
         return _manage_page(booking, details_form=form, status=400)
