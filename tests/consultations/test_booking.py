@@ -289,3 +289,53 @@ def test_twenty_shoppers_pressing_one_slot_get_one_booking(app):
     assert "just taken" in loser.get_data(as_text=True)
     assert page(loser).select("[data-slot-taken] button[name=slot]")
     assert [b.status for b in all_bookings(app)] == ["held"]
+
+
+def lapse_holds(app) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(Booking)
+            .where(Booking.status == "held")
+            .values(hold_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+
+def test_a_payment_after_the_slot_was_taken_again_is_refunded(stripe_shop, fake, smtp_server):
+    make_clinic(stripe_shop)
+    client = stripe_shop.test_client()
+    slot = first_slot(client, "holistic-skin-session")
+    token = hold(client, "holistic-skin-session", slot)
+    give_details(client, token)
+    session_id = booking_by_token(stripe_shop, token).payment_session_id
+    lapse_holds(stripe_shop)
+    other = hold(stripe_shop.test_client(), "holistic-skin-session", slot)
+    assert booking_by_token(stripe_shop, token).status == "expired"
+    fake.pay_session(session_id)
+    event = make_event("checkout.session.completed", session_object(fake, session_id))
+    assert send_event(client, event).status_code == 200
+    late = booking_by_token(stripe_shop, token)
+    assert late.status == "cancelled" and late.refunded_pence == late.paid_pence == 4500
+    (refund,) = fake.requests_for("POST", "/v1/refunds")
+    assert refund.params["amount"] == "4500"
+    assert booking_by_token(stripe_shop, other).status == "held"
+    (mail,) = smtp_server.wait_for(1)
+    assert str(calendar_of(mail)[0]["METHOD"]) == "CANCEL"
+
+
+def test_the_sweep_closes_a_lapsed_holds_payment_page_before_freeing_it(stripe_shop, fake):
+    make_clinic(stripe_shop)
+    client = stripe_shop.test_client()
+    slot = first_slot(client, "holistic-skin-session")
+    token = hold(client, "holistic-skin-session", slot)
+    give_details(client, token)
+    session_id = booking_by_token(stripe_shop, token).payment_session_id
+    lapse_holds(stripe_shop)
+    result = stripe_shop.test_cli_runner().invoke(args=["send-booking-reminders"])
+    assert "1 lapsed holds ended" in result.output
+    assert fake.requests_for("POST", f"/v1/checkout/sessions/{session_id}/expire")
+    assert booking_by_token(stripe_shop, token).status == "expired"
+    # Stripe's own expiry event changes nothing more.
+    event = make_event("checkout.session.expired", session_object(fake, session_id))
+    response = send_event(client, event)
+    assert response.status_code == 200 and "unchanged" in response.get_json()["outcome"]
