@@ -28,7 +28,7 @@ from shop.backoffice.audit import record_audit
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
 from shop.comments.models import Comment
-from shop.consultations.services import erase_health_notes_for
+from shop.consultations.services import bookings_for_email, erase_health_notes_for
 from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
@@ -484,6 +484,22 @@ def export_data(customer: Customer, now: datetime | None = None) -> dict:
             "unsubscribed_at": _iso(subscriber.unsubscribed_at),
             "consent_version": subscriber.consent_version,
         },
+        "consultations": [
+            {
+                "service": booking.service.name,
+                "mentor": booking.mentor.name,
+                "starts_at": _iso(booking.starts_at),
+                "status": booking.status,
+                "name": booking.name,
+                "email": booking.email,
+                "skin_concerns": booking.concerns.splitlines(),
+                "notes": booking.notes,
+                "consented_at": _iso(booking.consented_at),
+                "paid_pence": booking.paid_pence,
+                "refunded_pence": booking.refunded_pence,
+            }
+            for booking in bookings_for_email(customer.email)
+        ],
         "basket": []
         if basket is None
         else [

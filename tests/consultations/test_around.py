@@ -4,6 +4,7 @@ attachments."""
 
 from __future__ import annotations
 
+import json
 from email import message_from_bytes, policy
 
 import pytest
@@ -73,6 +74,9 @@ def test_the_account_lists_sessions_and_erasure_erases_health_notes(acc_app, acc
     (section,) = overview.select("[data-account-bookings]")
     assert "Product match call" in section.get_text()
     assert section.select_one("a")["href"] == f"/bookings/{token}"
+    exported = json.loads(client.get("/account/export").get_data(as_text=True))
+    (session,) = exported["consultations"]
+    assert session["notes"] == "Rosacea flares after coffee." and session["consented_at"]
     assert client.post("/account/delete", data={"confirm": "y"}).status_code == 303
     booking = booking_by_token(acc_app, token)
     assert booking.notes == "" and booking.concerns == "" and booking.notes_erased_at
