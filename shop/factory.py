@@ -4,6 +4,7 @@ from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from shop import PROJECT_ROOT, pagecache, urls
@@ -59,6 +60,9 @@ def assemble(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _wait_for_sqlite_writers)
     keep_search_text_current()
 
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -72,6 +76,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
     cache.init_app(app, config=cache_settings(app.config))
+
+
+def _wait_for_sqlite_writers(dbapi_connection, connection_record) -> None:
+    """On SQLite writers take turns for the one write lock: a writer waits up to 30
+    seconds for it (the driver's default is 5), so a burst of bookings or checkouts on a
+    busy machine queues instead of failing with "database is locked"."""
+    dbapi_connection.execute("PRAGMA busy_timeout = 30000")
 
 
 def redis_client_options() -> dict:

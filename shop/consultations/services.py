@@ -192,6 +192,10 @@ def hold_slot(service: Service, slot: str | None, now: datetime | None = None) -
     if parsed is None or not service.is_active:
         raise _taken(service, now, now)
     mentor_id, starts_at = parsed
+    # A slot already taken is refused without waiting for the lock; one that looks
+    # open is checked again under it.
+    if find_open_slot(service, mentor_id, starts_at, now=now, rules=rules()) is None:
+        raise _taken(service, starts_at, now)
     if not lock_mentors(mentor_id):
         raise _taken(service, starts_at, now)
     _expire_lapsed_holds(mentor_id, now)
