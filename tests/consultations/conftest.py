@@ -30,6 +30,7 @@ def make_clinic(app) -> Clinic:
             slug="holistic-skin-session",
             name="Holistic Skin Session",
             summary="A full look at your skin, gut and routine.",
+            description="We talk it through.\n\nYou leave with a plan.",
             duration_minutes=45,
             buffer_minutes=10,
             price_pence=4500,

@@ -51,6 +51,7 @@ def test_free_booking_is_confirmed_at_once_with_a_calendar_invitation(shop, smtp
     client = shop.test_client()
     listing = page(client.get("/consultations")).get_text(" ", strip=True)
     assert "Holistic Skin Session" in listing and "£45.00" in listing and "Free" in listing
+    assert "You leave with a plan." in listing and "['" not in listing
     token = hold(client, "product-match-call", first_slot(client))
     held = client.get(f"/bookings/{token}")
     assert held.headers["Cache-Control"] == "no-store"
@@ -60,11 +61,11 @@ def test_free_booking_is_confirmed_at_once_with_a_calendar_invitation(shop, smtp
     assert refused.status_code == 400
     assert "Please agree" in refused.get_data(as_text=True)
     assert booking_by_token(shop, token).notes == ""
-    done = give_details(client, token)
+    done = give_details(client, token, notes="Rosacea flares after coffee. <b>x</b>")
     assert done.status_code == 303
     booking = booking_by_token(shop, token)
     assert booking.status == "confirmed" and booking.email == "ada@example.com"
-    assert booking.notes == "Rosacea flares after coffee." and booking.consented_at
+    assert booking.notes == "Rosacea flares after coffee. <b>x</b>" and booking.consented_at
     (mail,) = smtp_server.wait_for(1)
     assert mail.rcpt_tos == ["ada@example.com"]
     assert f"/bookings/{token}" in mail.text_part() and f"/bookings/{token}" in mail.html_part()

@@ -57,8 +57,9 @@ def test_a_mentor_sees_only_their_own_bookings_and_notes(app, client, login, cli
         int(row["data-booking-id"]) for row in page(client.get(week)).select("[data-booking-id]")
     }
     assert mine.id in listed and theirs.id not in listed
-    detail = client.get(f"/admin/consultations/bookings/{mine.id}")
-    assert "Rosacea flares after coffee." in detail.get_data(as_text=True)
+    detail = page(client.get(f"/admin/consultations/bookings/{mine.id}"))
+    notes = detail.select_one("[data-notes]")
+    assert [p.text for p in notes.select("p")] == ["Rosacea flares after coffee."]
     assert client.get(f"/admin/consultations/bookings/{theirs.id}").status_code == 404
     assert client.get("/admin/consultations/setup").status_code == 403
     assert client.get("/admin/catalogue/").status_code == 403
