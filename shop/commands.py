@@ -8,6 +8,7 @@ from shop.admin.services import ensure_demo_admin
 from shop.catalogue.demo import seed_demo_catalogue
 from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
+from shop.consultations.demo import seed_demo_consultations
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
@@ -30,6 +31,7 @@ def seed_demo_command() -> None:
         # Orders that were never paid for: the embedded default and development only.
         created |= seed_demo_orders()  # a demo customer's earlier order
         created |= seed_demo_history()  # 90 days of history for the reports
+    created |= seed_demo_consultations()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

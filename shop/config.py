@@ -163,6 +163,17 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Comments: per account, and the least time a person takes to write one.
         "COMMENT_ACCOUNT_LIMIT": env.get("COMMENT_ACCOUNT_LIMIT") or "5 per 10 minutes;30 per day",
         "COMMENT_MIN_FILL_SECONDS": _int(env.get("COMMENT_MIN_FILL_SECONDS"), 3),
+        # Consultations: a booking can be moved or cancelled with a full refund until this
+        # many hours before it starts; a picked slot is held this long for the shopper's
+        # details (then for the payment window); slots open this far ahead, and no sooner
+        # than the notice; health notes are erased this many days after the session.
+        "BOOKING_CHANGE_HOURS": _int(env.get("BOOKING_CHANGE_HOURS"), 24),
+        "BOOKING_HOLD_MINUTES": _int(env.get("BOOKING_HOLD_MINUTES"), 15),
+        "BOOKING_NOTICE_HOURS": _int(env.get("BOOKING_NOTICE_HOURS"), 12),
+        "BOOKING_DAYS_AHEAD": _int(env.get("BOOKING_DAYS_AHEAD"), 28),
+        "BOOKING_NOTES_KEEP_DAYS": _int(env.get("BOOKING_NOTES_KEEP_DAYS"), 90),
+        # Slots one client address may hold (pick) in a while.
+        "BOOKING_HOLD_IP_LIMIT": env.get("BOOKING_HOLD_IP_LIMIT") or "10 per 10 minutes;30 per day",
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

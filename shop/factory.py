@@ -4,6 +4,7 @@ from flask import Flask, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from shop import PROJECT_ROOT, pagecache, urls
@@ -19,6 +20,11 @@ from shop.checkout.views import bp as checkout_bp
 from shop.commands import release_expired_command, seed_demo_command
 from shop.comments.admin.views import bp as comments_admin_bp
 from shop.comments.views import bp as comments_bp
+from shop.consultations import payments as consultation_payments
+from shop.consultations.admin.views import bp as consultations_admin_bp
+from shop.consultations.commands import send_booking_reminders_command
+from shop.consultations.slots import format_clinic_time
+from shop.consultations.views import bp as consultations_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 from shop.formatting import format_amount, format_cfu, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
@@ -59,6 +65,9 @@ def assemble(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _wait_for_sqlite_writers)
     keep_search_text_current()
 
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -72,6 +81,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
     cache.init_app(app, config=cache_settings(app.config))
+
+
+def _wait_for_sqlite_writers(dbapi_connection, connection_record) -> None:
+    """On SQLite writers take turns for the one write lock: a writer waits up to 30
+    seconds for it (the driver's default is 5), so a burst of bookings or checkouts on a
+    busy machine queues instead of failing with "database is locked"."""
+    dbapi_connection.execute("PRAGMA busy_timeout = 30000")
 
 
 def redis_client_options() -> dict:
@@ -111,10 +127,12 @@ def cache_settings(config) -> dict:
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
     order_shipped and order_refunded; the payment provider's records of customers on
-    customer_changed and customer_erased. Connecting is for the process, not one app, and
+    customer_changed and customer_erased; and the handlers of booking payments (a payment
+    purpose, shop.payments.purposes). Connecting is for the process, not one app, and
     connecting again changes nothing."""
     order_emails.subscribe()
     payment_customers.subscribe()
+    consultation_payments.subscribe()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -139,6 +157,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)
     app.register_blueprint(reports_admin_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(consultations_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -146,6 +166,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
+    app.jinja_env.filters["clinic_time"] = format_clinic_time
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
@@ -206,3 +227,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(send_booking_reminders_command)

@@ -4,8 +4,10 @@
 
 (`make run` starts one in the background.) This module imports every feature's
 jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
-provider's records of customers (`shop.payments.customers`) and newsletter
-campaigns (`shop.newsletter.tasks`). The queue itself is `shop.queue`.
+provider's records of customers (`shop.payments.customers`), newsletter campaigns
+(`shop.newsletter.tasks`), the funnel's counts (`shop.reports.funnel`) and the
+bookings' housekeeping (`shop.consultations.tasks`: lapsed holds, reminders, old
+health notes). The queue itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
@@ -22,6 +24,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from shop.consultations.tasks import booking_housekeeping
 from shop.extensions import db
 from shop.mail import services as mail
 from shop.models import utcnow
@@ -35,6 +38,7 @@ from shop.queue import app_context, huey
 from shop.reports import funnel
 
 __all__ = [
+    "booking_housekeeping",
     "fold_funnel_counts",
     "huey",
     "payment_customers",

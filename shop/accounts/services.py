@@ -28,6 +28,7 @@ from shop.backoffice.audit import record_audit
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
 from shop.comments.models import Comment
+from shop.consultations.services import bookings_for_email, erase_health_notes_for
 from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
@@ -487,6 +488,22 @@ def export_data(customer: Customer, now: datetime | None = None) -> dict:
             "unsubscribed_at": _iso(subscriber.unsubscribed_at),
             "consent_version": subscriber.consent_version,
         },
+        "consultations": [
+            {
+                "service": booking.service.name,
+                "mentor": booking.mentor.name,
+                "starts_at": _iso(booking.starts_at),
+                "status": booking.status,
+                "name": booking.name,
+                "email": booking.email,
+                "skin_concerns": booking.concerns.splitlines(),
+                "notes": booking.notes,
+                "consented_at": _iso(booking.consented_at),
+                "paid_pence": booking.paid_pence,
+                "refunded_pence": booking.refunded_pence,
+            }
+            for booking in bookings_for_email(customer.email)
+        ],
         "basket": []
         if basket is None
         else [
@@ -538,13 +555,20 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
     )
     if customer.cart_id:
         cart_services.empty_cart(customer.cart_id)
+    # Health notes given for consultations are special category data: they go too (the
+    # bookings stay, like orders, for the clinic's records).
+    notes = erase_health_notes_for(customer.email)
     record_audit(
         None,
         "customer.erase",
         "customer",
         customer.id,
         f"Customer account {customer.id} erased at the customer's request",
-        before={"orders_kept": orders, "comments_kept_anonymous": comments},
+        before={
+            "orders_kept": orders,
+            "comments_kept_anonymous": comments,
+            "booking_notes_erased": notes,
+        },
         now=now,
     )
     send_after_commit(

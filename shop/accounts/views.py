@@ -39,6 +39,7 @@ from shop.accounts.session import (
 )
 from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
 from shop.cart.views import current_cart
+from shop.consultations.services import bookings_for_email
 from shop.extensions import db, limiter
 from shop.newsletter.emails import unsubscribe_url
 from shop.numbers import page_number
@@ -246,6 +247,7 @@ def overview():
     return render_template(
         "account/overview.html",
         customer=customer,
+        bookings=bookings_for_email(customer.email),
         subscriber=subscriber,
         preferences_url=preferences,
         form=ActionForm(),

@@ -16,7 +16,10 @@ from shop.extensions import db
     "--role",
     type=click.Choice([str(role) for role in Role]),
     required=True,
-    help="admin: everything; editor: catalogue, journal, newsletter; fulfilment: orders.",
+    help=(
+        "admin: everything; editor: catalogue, journal, newsletter; fulfilment: orders; "
+        "mentor: their own consultations."
+    ),
 )
 @click.option(
     "--password-stdin",

@@ -20,7 +20,9 @@ class StaffUser(UserMixin, db.Model):
 
     __tablename__ = "staff_user"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'editor', 'fulfilment', 'analyst')", name="role_known"),
+        CheckConstraint(
+            "role IN ('admin', 'editor', 'fulfilment', 'analyst', 'mentor')", name="role_known"
+        ),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
     )
 

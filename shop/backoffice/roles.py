@@ -14,6 +14,7 @@ class Role(StrEnum):
     EDITOR = "editor"  # catalogue, journal, newsletter
     FULFILMENT = "fulfilment"  # orders
     ANALYST = "analyst"  # the reports, read only
+    MENTOR = "mentor"  # consultations: a Skin Mentor's own bookings and notes
 
     @property
     def label(self) -> str:
@@ -22,6 +23,7 @@ class Role(StrEnum):
             "editor": "Editor",
             "fulfilment": "Fulfilment",
             "analyst": "Analyst",
+            "mentor": "Skin Mentor",
         }[self.value]
 
 
@@ -40,6 +42,7 @@ ADMINS = (Role.ADMIN,)
 EDITORS = (Role.ADMIN, Role.EDITOR)
 FULFILMENT = (Role.ADMIN, Role.FULFILMENT)
 ANALYSTS = (Role.ADMIN, Role.ANALYST)
+MENTORS = (Role.ADMIN, Role.MENTOR)
 
 # In menu order. Administrators open every area.
 AREAS: tuple[Area, ...] = (
@@ -47,6 +50,7 @@ AREAS: tuple[Area, ...] = (
     Area("orders", "Orders", "orders_admin.order_list", FULFILMENT),
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
+    Area("consultations", "Consultations", "consultations_admin.calendar", MENTORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
     Area("reports", "Reports", "reports_admin.index", ANALYSTS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),

@@ -19,7 +19,8 @@ Shapes:
   concerns (catalogue concern slugs), tags (tag slugs), hero_alt, hero_palette
   (background, accent), body (Markdown), references and products.
 - body: Markdown with ## subheadings. A line of its own reading exactly
-  `{{ product: <catalogue product slug> }}` marks where a product card goes.
+  `{{ product: <catalogue product slug> }}` marks where a product card goes, and
+  `[[book <consultation service slug>]]` a card to book a consultation.
 - references: dicts of citation (Vancouver style), doi, pmid, pmcid and url, each of the
   last four a string or None. Every reference is a real publication; a PMCID is given
   only where it has been checked.
@@ -261,6 +262,12 @@ irritated skin comfortable while you work on the rest.
 If your skin is painful, spreading, scarring, keeping you awake or affecting your mood,
 please speak to a pharmacist or your GP. Effective treatments exist for acne, eczema and
 psoriasis, and anything you do for your gut should sit alongside them, not replace them.
+
+## Talk it through
+
+Not sure where to start? Book in for a Holistic Skin Session with one of our Skin Mentors.
+
+[[book holistic-skin-session]]
 """,
         "references": _refs("oneill-2016", "salem-2018", "lee-2019"),
         "products": [

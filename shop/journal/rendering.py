@@ -3,7 +3,8 @@
 Markdown is rendered by markdown-it-py with raw HTML switched off and then
 cleaned by nh3, so a body can hold no script, no event handler and no
 `javascript:` link. A shortcode on a line of its own, `{{ product: slug }}`,
-becomes a slot the page fills with a live product card.
+becomes a slot the page fills with a live product card; `[[book service-slug]]` a card
+to book that consultation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ WORDS_PER_MINUTE = 220
 
 SHORTCODE = re.compile(r"\{\{\s*product\s*:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\}\}")
 _BLOCK_SLOT = re.compile(r"<p>\s*\{\{\s*product\s*:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\}\}\s*</p>")
+# `[[book holistic-skin-session]]` on a line of its own: a card to book that service.
+BOOKING_SHORTCODE = re.compile(r"\[\[\s*book\s+([a-z0-9]+(?:-[a-z0-9]+)*)\s*\]\]")
+_BOOKING_SLOT = re.compile(r"<p>\s*\[\[\s*book\s+([a-z0-9]+(?:-[a-z0-9]+)*)\s*\]\]\s*</p>")
 _DOI = re.compile(r"(?<![\w/\[])doi:\s?(10\.\d{4,9}/[-._;()/:A-Za-z0-9]*[A-Za-z0-9])")
 _PMID = re.compile(r"(?<![\w/\[])PMID:?\s?(\d{4,9})\b")
 
@@ -96,6 +100,7 @@ class BodyPart:
 
     html: str = ""
     product_slug: str | None = None
+    service_slug: str | None = None  # a booking card
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class RenderedBody:
     parts: tuple[BodyPart, ...]
     product_slugs: tuple[str, ...]
     reading_minutes: int
+    service_slugs: tuple[str, ...] = ()
 
     @property
     def html(self) -> str:
@@ -129,7 +135,8 @@ def sanitise(html: str) -> str:
 
 
 def reading_minutes(markdown: str) -> int:
-    words = len(re.findall(r"[\w'’-]+", SHORTCODE.sub("", markdown)))
+    text = BOOKING_SHORTCODE.sub("", SHORTCODE.sub("", markdown))
+    words = len(re.findall(r"[\w'’-]+", text))
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
@@ -139,23 +146,37 @@ def render_body(markdown: str) -> RenderedBody:
     html = sanitise(_MD.render(_link_citations(markdown or "")))
     parts: list[BodyPart] = []
     slugs: list[str] = []
+    services: list[str] = []
     position = 0
-    for match in _BLOCK_SLOT.finditer(html):
+    cards = sorted(
+        [(m, "product") for m in _BLOCK_SLOT.finditer(html)]
+        + [(m, "service") for m in _BOOKING_SLOT.finditer(html)],
+        key=lambda pair: pair[0].start(),
+    )
+    for match, kind in cards:
         if match.start() > position:
             parts.append(BodyPart(html=html[position : match.start()]))
-        parts.append(BodyPart(product_slug=match.group(1)))
-        slugs.append(match.group(1))
+        if kind == "product":
+            parts.append(BodyPart(product_slug=match.group(1)))
+            slugs.append(match.group(1))
+        else:
+            parts.append(BodyPart(service_slug=match.group(1)))
+            services.append(match.group(1))
         position = match.end()
     if position < len(html):
         parts.append(BodyPart(html=html[position:]))
     # A shortcode inside a sentence is not a card: drop it from the text.
     parts = [
-        BodyPart(html=SHORTCODE.sub("", p.html)) if p.product_slug is None else p for p in parts
+        BodyPart(html=BOOKING_SHORTCODE.sub("", SHORTCODE.sub("", p.html)))
+        if p.product_slug is None and p.service_slug is None
+        else p
+        for p in parts
     ]
     return RenderedBody(
         parts=tuple(parts),
         product_slugs=tuple(dict.fromkeys(slugs)),
         reading_minutes=reading_minutes(markdown or ""),
+        service_slugs=tuple(dict.fromkeys(services)),
     )
 
 

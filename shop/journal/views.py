@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from shop.catalogue.services import all_concerns, product_stock_state
 from shop.comments import services as comment_services
+from shop.consultations.services import services_by_slugs
 from shop.journal import services
 from shop.urls import absolute_url, media_url
 
@@ -64,6 +65,7 @@ def article_page(item, status: int = 200):
         article=item,
         body=body,
         cards=cards,
+        booking_cards=services_by_slugs(body.service_slugs),
         shop_items=services.shop_this_article(item),
         related=related,
         comments=comments,

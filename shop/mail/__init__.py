@@ -10,6 +10,8 @@ multipart message with a plain-text and an HTML alternative::
 table) in the caller's transaction, and the task queue delivers it after the
 commit, trying again for hours if the mail server is away: no request waits for
 a mail server, and no email is lost to one being down. See ``services``.
+Files go with a message as ``attachments=[Attachment(filename, content_type,
+data)]`` (a calendar invitation, say), stored with it in the outbox.
 
 With ``MAIL_SERVER`` set messages are handed to that SMTP server
 (``transport``, the only code that talks SMTP). Without it (the development
@@ -21,11 +23,12 @@ Staff see the messages still waiting and those given up at ``/admin/mail``
 (``shop.mail.admin``), and can send a failed one again.
 """
 
-from shop.mail.messages import BuiltMessage, build_message
+from shop.mail.messages import Attachment, BuiltMessage, build_message
 from shop.mail.services import register_delivery_check, send_email, send_now
 from shop.mail.transport import write_to_outbox
 
 __all__ = [
+    "Attachment",
     "BuiltMessage",
     "build_message",
     "register_delivery_check",

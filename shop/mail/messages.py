@@ -13,6 +13,7 @@ would fold a long URL by turning it into RFC 2047 encoded words
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from email import policy
@@ -23,6 +24,21 @@ from flask_mail import Message
 
 # SMTP line endings, and no folding below the 998 characters a line may have.
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a calendar invitation, say): stored with the message,
+    so every try sends the same bytes."""
+
+    filename: str
+    content_type: str  # "text/calendar", or with parameters: "text/calendar; method=REQUEST"
+    data: bytes
+
+    def __post_init__(self) -> None:
+        for what, value in (("filename", self.filename), ("content type", self.content_type)):
+            if _has_line_break(value) or not value:
+                raise ValueError(f"invalid attachment {what}: {value!r}")
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ def build_message(
     *,
     headers: dict[str, str] | None = None,
     sender: str | None = None,
+    attachments: Sequence[Attachment] = (),
     **context,
 ) -> BuiltMessage:
     """Render the ``template`` pair with ``context`` into a message to ``to``.
@@ -50,7 +67,8 @@ def build_message(
     ``template`` names both parts without their extension: ``"email/welcome"``
     renders ``email/welcome.txt`` and ``email/welcome.html``; both must exist.
     ``headers`` are added to the message as they are (for example ``List-Id`` or
-    ``List-Unsubscribe``); ``sender`` defaults to ``MAIL_DEFAULT_SENDER``.
+    ``List-Unsubscribe``); ``sender`` defaults to ``MAIL_DEFAULT_SENDER``;
+    ``attachments`` go after the two alternatives (``multipart/mixed``).
 
     Needs an app context. Outside a request (a CLI command, a queued task) the
     templates are rendered in a request context for ``SHOP_BASE_URL``, so links
@@ -72,6 +90,8 @@ def build_message(
         sender=sender,
         extra_headers=dict(headers) if headers else None,
     )
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content_type, attachment.data)
     envelope_sender = parseaddr(str(message.sender))[1]
     # Fixed now, so every try sends the same Date and Message-ID; the ID names the
     # sender's domain rather than whatever this machine calls itself.

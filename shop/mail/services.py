@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from shop.extensions import db
 from shop.mail import transport
-from shop.mail.messages import BuiltMessage, build_message
+from shop.mail.messages import Attachment, BuiltMessage, build_message
 from shop.mail.models import EmailStatus, OutgoingEmail
 from shop.models import utcnow
 from shop.queue import app_context, huey
@@ -65,6 +65,7 @@ def send_email(
     label: str | None = None,
     dedupe_key: str | None = None,
     order_id: int | None = None,
+    attachments: Sequence[Attachment] = (),
     **context,
 ) -> OutgoingEmail:
     """Render an email and put it in the outbox; it is delivered after the caller commits.
@@ -75,7 +76,8 @@ def send_email(
     (an order's timeline says "<label> sent to <recipient>."). With a
     ``dedupe_key`` the email is queued once however often it is asked for: a
     second call returns the first one's row. With ``order_id`` the order's
-    timeline records when it was sent or given up.
+    timeline records when it was sent or given up. ``attachments`` (files such as a
+    calendar invitation) are stored with the message and go with every try.
 
     Raises, having stored nothing, when the message cannot be built (a template
     error, a line break in a header).
@@ -84,7 +86,9 @@ def send_email(
         existing = _by_dedupe_key(dedupe_key)
         if existing is not None:
             return existing
-    built = build_message(to, subject, template, headers=headers, sender=sender, **context)
+    built = build_message(
+        to, subject, template, headers=headers, sender=sender, attachments=attachments, **context
+    )
     now = utcnow()
     email = OutgoingEmail(
         kind=kind,

@@ -19,6 +19,7 @@ from shop.payments.gateway import (
     CheckoutRequest,
     PayingCustomer,
     PaymentError,
+    PaymentRequest,
     PaymentSession,
     Refund,
 )
@@ -65,6 +66,32 @@ class DemoGateway:
         db.session.add(session)
         db.session.flush()
         return self._session(session, url_for("payments.demo_payment", session_id=session.id))
+
+    def create_payment(self, request: PaymentRequest) -> PaymentSession:
+        existing = db.session.scalar(
+            select(DemoPaymentSession).where(
+                DemoPaymentSession.idempotency_key == request.idempotency_key
+            )
+        )
+        if existing is None:
+            existing = DemoPaymentSession(
+                id=f"demo_cs_{secrets.token_urlsafe(24)}",
+                order_id=None,
+                description=request.description[:300],
+                metadata_=dict(request.metadata),
+                idempotency_key=request.idempotency_key,
+                amount_subtotal=request.amount_pence,
+                amount_shipping=0,
+                amount_total=request.amount_pence,
+                currency=request.currency,
+                success_url=request.success_url,
+                cancel_url=request.cancel_url,
+                customer_email=request.customer_email,
+                expires_at=request.expires_at,
+            )
+            db.session.add(existing)
+            db.session.flush()
+        return self._session(existing, url_for("payments.demo_payment", session_id=existing.id))
 
     def load(self, session_id: str) -> DemoPaymentSession:
         session = db.session.get(DemoPaymentSession, session_id) if session_id else None
@@ -149,4 +176,5 @@ class DemoGateway:
             payment_intent_id=session.payment_intent_id,
             customer_email=session.customer_email,
             shipping_address=address,
+            metadata=dict(session.metadata_ or {}),
         )

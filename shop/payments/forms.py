@@ -9,6 +9,19 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 
 
+class DemoSimplePaymentForm(FlaskForm):
+    """What Stripe's page would collect for a payment with nothing to deliver (a booking)."""
+
+    email = EmailField(
+        "Email for your receipt",
+        validators=[
+            DataRequired(message="Please enter your email address."),
+            Length(max=254),
+            Email(message="Please enter an email address like name@example.com."),
+        ],
+    )
+
+
 class DemoPaymentForm(FlaskForm):
     """What Stripe's page would collect, for the demo provider. No card details."""
 

@@ -1,5 +1,6 @@
 """The one interface every payment provider offers (`Gateway`), and what passes through
-it: `PaymentSession`, `CheckoutRequest`, `PayingCustomer`, `Refund`, `PaymentError`,
+it: `PaymentSession`, `CheckoutRequest`, `PayingCustomer`, `Refund`, `PaymentRequest` (a
+payment for something other than an order, such as a booking), `PaymentError`,
 `WebhookError`.
 
 The rest of the shop sees these only; the providers are Stripe Checkout
@@ -11,6 +12,7 @@ knows no feature: it needs an order only to describe it to a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -91,6 +93,24 @@ class CheckoutRequest:
     customer: PayingCustomer | None = None
 
 
+@dataclass
+class PaymentRequest:
+    """A payment for one thing that is not an order (a consultation booking): one line,
+    nothing shipped. `metadata` names what is paid for (`purpose` and its id: see
+    shop.payments.purposes); the amount comes from the shop's database."""
+
+    description: str
+    amount_pence: int
+    currency: str
+    metadata: dict[str, str]
+    reference: str  # the provider's client reference: "booking-12"
+    customer_email: str
+    expires_at: datetime
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+
+
 class Gateway(Protocol):
     name: str
     # Whether the provider keeps customers of its own (Stripe does: it remembers their
@@ -113,6 +133,8 @@ class Gateway(Protocol):
         ...
 
     def create_session(self, request: CheckoutRequest) -> PaymentSession: ...
+
+    def create_payment(self, request: PaymentRequest) -> PaymentSession: ...
 
     def retrieve_session(self, session_id: str) -> PaymentSession: ...
 

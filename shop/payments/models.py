@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.extensions import db
@@ -25,7 +25,11 @@ class DemoPaymentSession(db.Model):
     """A payment session of the built-in demo provider, kept where every worker sees it."""
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    # The order paid for; None for a payment of something else (a booking), which its
+    # metadata names.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     payment_status: Mapped[str] = mapped_column(String(20), default="unpaid")

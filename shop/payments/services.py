@@ -60,8 +60,8 @@ def order_for_session_id(session_id: str) -> Order | None:
 
 
 def order_for_demo_session(payment: DemoPaymentSession) -> Order | None:
-    """The order a demo payment session is for."""
-    return db.session.get(Order, payment.order_id)
+    """The order a demo payment session is for (None for a payment of something else)."""
+    return db.session.get(Order, payment.order_id) if payment.order_id is not None else None
 
 
 def last_address_for(email: str) -> Address | None:

@@ -13,6 +13,7 @@ from shop.payments.gateway import (
     CheckoutRequest,
     PayingCustomer,
     PaymentError,
+    PaymentRequest,
     PaymentSession,
     Refund,
     WebhookError,
@@ -159,6 +160,41 @@ class StripeGateway:
         except stripe.StripeError as exc:
             log.warning("Stripe refused to delete customer %s: %s", provider_id, exc)
             raise PaymentError("We could not delete the customer at Stripe.") from exc
+
+    def create_payment(self, request: PaymentRequest) -> PaymentSession:
+        """A Checkout Session in payment mode for one thing that is not an order: one
+        line at the amount the shop read from its database, no shipping."""
+        params = {
+            "mode": "payment",
+            "currency": request.currency,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency,
+                        "unit_amount": request.amount_pence,
+                        "product_data": {"name": request.description[:250]},
+                    },
+                }
+            ],
+            "client_reference_id": request.reference,
+            "metadata": dict(request.metadata),
+            "payment_intent_data": {"metadata": dict(request.metadata)},
+            "expires_at": int(request.expires_at.timestamp()),
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "locale": "en-GB",
+        }
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": request.idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            log.warning("Stripe refused a checkout session for %s: %s", request.reference, exc)
+            raise PaymentError(CANNOT_START) from exc
+        return self._session(session)
 
     def retrieve_session(self, session_id: str) -> PaymentSession:
         try:

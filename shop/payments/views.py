@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.accounts.session import current_customer
 from shop.extensions import csrf, db
 from shop.payments import webhooks
-from shop.payments.forms import DemoPaymentForm
+from shop.payments.forms import DemoPaymentForm, DemoSimplePaymentForm
 from shop.payments.gateway import Address, PaymentError, WebhookError
 from shop.payments.providers import get_gateway, provider_name, uses_demo_payments
 from shop.payments.services import last_address_for, order_for_demo_session
@@ -62,7 +62,8 @@ def demo_payment(session_id: str):
         abort(404)
     db.session.commit()
     order = order_for_demo_session(payment)
-    form = DemoPaymentForm()
+    # A payment with nothing to deliver (a booking) asks for no address.
+    form = DemoPaymentForm() if order is not None else DemoSimplePaymentForm()
     if payment.status != "open":
         return render_template("payments/demo_closed.html", payment=payment, order=order), 410
     if order.email:
@@ -75,14 +76,16 @@ def demo_payment(session_id: str):
         if request.form.get("action") == "cancel":
             return redirect(payment.cancel_url, code=303)
         if form.validate():
-            address = Address(
-                name=form.name.data,
-                line1=form.line1.data,
-                line2=form.line2.data or "",
-                city=form.city.data,
-                postcode=form.postcode.data,
-                country="GB",
-            )
+            address = Address()
+            if order is not None:
+                address = Address(
+                    name=form.name.data,
+                    line1=form.line1.data,
+                    line2=form.line2.data or "",
+                    city=form.city.data,
+                    postcode=form.postcode.data,
+                    country="GB",
+                )
             try:
                 gateway.pay(session_id, email=form.email.data, address=address)
             except PaymentError as exc:

@@ -3,7 +3,8 @@
 Each event type the shop listens for has a small function here that calls the order's
 lifecycle (shop.orders.lifecycle) through the payment services: a paid session is
 recorded, an expired or failed one releases its order's stock, a refunded charge brings
-the order's refunded total in line with Stripe's.
+the order's refunded total in line with Stripe's. A session whose metadata names a
+purpose (a booking: shop.payments.purposes) goes to that purpose's handlers instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shop.orders.lifecycle import record_provider_refunds, release_unpaid
 from shop.orders.models import Order, OrderStatus
 from shop.payments.models import PaymentEvent
 from shop.payments.providers import get_gateway
+from shop.payments.purposes import purpose_of
 from shop.payments.services import find_order_for_session, record_paid_session
 
 WEBHOOK_EVENTS = {
@@ -99,7 +101,11 @@ def handle_payment_event(event: WebhookEvent) -> str:
 
 def session_paid(session: dict) -> str:
     """checkout.session.completed and .async_payment_succeeded: record the payment, if
-    Stripe says the session is paid (a bank payment may still be on its way)."""
+    Stripe says the session is paid (a bank payment may still be on its way). A session
+    for something other than an order goes to its purpose's handler."""
+    purpose = purpose_of(session.get("metadata"))
+    if purpose is not None:
+        return purpose.paid(session["id"])
     order = record_paid_session(session["id"])
     return f"order {order.id} {order.status}" if order else "no order"
 
@@ -115,6 +121,9 @@ def session_expired(session: dict) -> str:
 
 
 def _end_unpaid_order(session: dict, status: OrderStatus, reason: str) -> str:
+    purpose = purpose_of(session.get("metadata"))
+    if purpose is not None:
+        return purpose.ended(session["id"])
     # The event is not taken at its word: Stripe is asked how the session stands.
     current = get_gateway().retrieve_session(session["id"])
     order = find_order_for_session(current)

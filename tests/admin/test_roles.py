@@ -19,8 +19,9 @@ from tests.helpers.staff import make_staff
 PUBLIC = "public"
 ADMIN = {"admin"}
 EDITORS = {"admin", "editor"}
-EVERY_ROLE = {"admin", "editor", "fulfilment", "analyst"}
+EVERY_ROLE = {"admin", "editor", "fulfilment", "analyst", "mentor"}
 ANALYSTS = {"admin", "analyst"}
+MENTORS = {"admin", "mentor"}
 
 ACCESS: dict[str, set[str] | str] = {
     "admin.login": PUBLIC,
@@ -72,6 +73,22 @@ ACCESS: dict[str, set[str] | str] = {
     "mail_admin.message_list": ADMIN,
     "mail_admin.message_retry": ADMIN,
     # Comment moderation (shop/comments/admin/views.py)
+    # Consultations (shop/consultations/admin/views.py): mentors their own bookings,
+    # administrators everything, services and mentors included
+    "consultations_admin.calendar": MENTORS,
+    "consultations_admin.booking": MENTORS,
+    "consultations_admin.booking_notes": MENTORS,
+    "consultations_admin.booking_move": MENTORS,
+    "consultations_admin.booking_cancel": MENTORS,
+    "consultations_admin.booking_no_show": MENTORS,
+    "consultations_admin.book": MENTORS,
+    "consultations_admin.setup": ADMIN,
+    "consultations_admin.service_edit": ADMIN,
+    "consultations_admin.mentor_edit": ADMIN,
+    "consultations_admin.hours_add": ADMIN,
+    "consultations_admin.hours_remove": ADMIN,
+    "consultations_admin.time_off_add": ADMIN,
+    "consultations_admin.time_off_remove": ADMIN,
     "comments_admin.comment_list": EDITORS,
     "comments_admin.comment_approve": EDITORS,
     "comments_admin.comment_hide": EDITORS,

@@ -1,0 +1,1 @@
+"""Consultation booking: Holistic Skin Sessions with a Skin Mentor."""

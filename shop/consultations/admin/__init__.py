@@ -1,0 +1,1 @@
+"""The consultations' staff area at /admin/consultations."""
