@@ -66,11 +66,11 @@ def demo_payment(session_id: str):
     form = DemoPaymentForm() if order is not None else DemoSimplePaymentForm()
     if payment.status != "open":
         return render_template("payments/demo_closed.html", payment=payment, order=order), 410
-    if order.email:
+    if order is not None and order.email:
         # Placed while signed in: the receipt goes to the account's address, shown but
         # not asked for (as Stripe's page does for a known customer).
         form.email.data = order.email
-    if request.method == "GET":
+    if request.method == "GET" and order is not None:
         _fill_in_last_address(form)
     if request.method == "POST":
         if request.form.get("action") == "cancel":
