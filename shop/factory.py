@@ -10,8 +10,11 @@ from shop import PROJECT_ROOT, pagecache, urls
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
+from shop.alerts import tasks as stock_alerts
+from shop.alerts.views import bp as alerts_bp
 from shop.cart.views import bp as cart_bp
 from shop.catalogue.admin.views import bp as catalogue_admin_bp
+from shop.catalogue.commands import adjust_stock_command
 from shop.catalogue.search_text import keep_search_text_current
 from shop.catalogue.services import navigation_shelves
 from shop.catalogue.views import bp as catalogue_bp
@@ -35,6 +38,9 @@ from shop.pagecache import register_page_cache
 from shop.pages.views import bp as pages_bp
 from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
+from shop.reviews.admin.views import bp as reviews_admin_bp
+from shop.reviews.commands import send_review_requests_command
+from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
 
 
@@ -105,9 +111,10 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded. Connecting is for the process, not one app, and
-    connecting again changes nothing."""
+    order_shipped and order_refunded; the back-in-stock emails on stock_available.
+    Connecting is for the process, not one app, and connecting again changes nothing."""
     order_emails.subscribe()
+    stock_alerts.subscribe()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -131,6 +138,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(reviews_admin_bp)
+    app.register_blueprint(alerts_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -198,3 +208,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(send_review_requests_command)
+    app.cli.add_command(adjust_stock_command)

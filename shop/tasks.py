@@ -3,13 +3,14 @@
     huey_consumer shop.tasks.huey --workers 2
 
 (`make run` starts one in the background.) This module imports every feature's
-jobs, so the consumer knows them all: emails (`shop.mail.services`) and newsletter
-campaigns (`shop.newsletter.tasks`). The queue itself is `shop.queue`.
+jobs, so the consumer knows them all: emails (`shop.mail.services`), newsletter
+campaigns (`shop.newsletter.tasks`) and back-in-stock emails (`shop.alerts.tasks`).
+The queue itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
-`sweep`, which the consumer runs every minute: emails that are due and campaigns
-that nobody is sending.
+`sweep`, which the consumer runs every minute: emails that are due, campaigns
+that nobody is sending, and waiting back-in-stock requests for sizes that are back.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from shop.alerts.tasks import send_back_in_stock_task, send_due_alerts
 from shop.extensions import db
 from shop.mail import services as mail
 from shop.models import utcnow
@@ -30,7 +32,7 @@ from shop.newsletter.models import Subscriber
 from shop.newsletter.tasks import send_campaign
 from shop.queue import app_context, huey
 
-__all__ = ["huey", "send_campaign", "send_signup_email", "sweep"]
+__all__ = ["huey", "send_back_in_stock_task", "send_campaign", "send_signup_email", "sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,14 @@ def sweep() -> None:
                 send_campaign(campaign_id)
             except Exception:
                 logger.exception("Could not queue campaign %s", campaign_id)
+        try:
+            alerts_sent = send_due_alerts()
+        except Exception:
+            logger.exception("Could not send back-in-stock emails")
+            db.session.rollback()
+        else:
+            if alerts_sent:
+                logger.info("Swept back-in-stock requests: %s emailed", alerts_sent)
         mail.purge_old_emails(utcnow(), config["MAIL_KEEP_DAYS"])
 
 
