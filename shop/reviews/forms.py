@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional
 
 from shop.reviews.models import MAX_WEEKS, SKIN_TYPES
 
 RATING_CHOICES = [
-    (5, "5 stars: excellent"),
-    (4, "4 stars: good"),
-    (3, "3 stars: all right"),
-    (2, "2 stars: disappointing"),
-    (1, "1 star: poor"),
+    SelectChoice(5, "5 stars: excellent"),
+    SelectChoice(4, "4 stars: good"),
+    SelectChoice(3, "3 stars: all right"),
+    SelectChoice(2, "2 stars: disappointing"),
+    SelectChoice(1, "1 star: poor"),
 ]
 
 
@@ -33,7 +40,10 @@ class ReviewForm(FlaskForm):
     author_name = StringField("Name shown beside your review", filters=[_strip])
     skin_type = SelectField(
         "Skin type (optional)",
-        choices=[("", "Rather not say"), *SKIN_TYPES.items()],
+        choices=[
+            SelectChoice("", "Rather not say"),
+            *(SelectChoice(value, label) for value, label in SKIN_TYPES.items()),
+        ],
         filters=[_none_if_empty],
         validate_choice=False,
     )

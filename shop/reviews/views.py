@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from shop.catalogue.models import Product, SkinConcern
 from shop.extensions import csrf, db, limiter
@@ -43,9 +44,9 @@ def _private(response):
 # Writing a review -----------------------------------------------------------------------
 
 
-def _concern_choices() -> list[tuple[str, str]]:
+def _concern_choices() -> list[SelectChoice]:
     concerns = db.session.scalars(select(SkinConcern).order_by(SkinConcern.position))
-    return [("", "None in particular"), *((str(c.id), c.name) for c in concerns)]
+    return [SelectChoice("", "None in particular"), *(SelectChoice(c.id, c.name) for c in concerns)]
 
 
 def _review_data(form: ReviewForm) -> services.ReviewData:

@@ -21,7 +21,9 @@ CONFIRM_LINK = re.compile(r"http://shop\.test(/alerts/confirm/[A-Za-z0-9_-]+)")
 UNSUBSCRIBE_LINK = re.compile(r"http://shop\.test(/alerts/unsubscribe/[A-Za-z0-9_.-]+)")
 
 
-def shipped_order(shop: Shop, items: dict[int, int], *, days_ago: int = 11, email="ada@example.com"):
+def shipped_order(
+    shop: Shop, items: dict[int, int], *, days_ago: int = 11, email="ada@example.com"
+):
     """A paid order bought through the shop, shipped by staff in the back office (its
     shipping email received and forgotten), then dated `days_ago` days back."""
     order_id = shop.buy(items, email=email)

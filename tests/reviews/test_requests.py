@@ -92,7 +92,10 @@ def test_one_click_stops_review_requests_for_the_address(shop):
     shown = client.get(opt_out)
     assert shown.status_code == 200
     assert shown.headers["Cache-Control"] == "no-store"
-    assert page(shown).select_one("form.review-opt-out button").get_text(strip=True) == "Stop review requests"
+    assert (
+        page(shown).select_one("form.review-opt-out button").get_text(strip=True)
+        == "Stop review requests"
+    )
     with shop.app.app_context():
         assert db.session.scalar(select(ReviewOptOut)) is None
 
