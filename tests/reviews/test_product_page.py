@@ -140,7 +140,13 @@ def test_filters_sorts_and_pages(app, client, serum):
     helpful = client.get(f"/products/{SLUG}?review_sort=helpful")
     assert titles(helpful)[:2] == ["Review 5", "Review 2"]
     # Nonsense is ignored, never an error.
-    for query in ("stars=9", "stars=x", "concern=no-such-concern", "review_sort=best", "review_page=-1"):
+    for query in (
+        "stars=9",
+        "stars=x",
+        "concern=no-such-concern",
+        "review_sort=best",
+        "review_page=-1",
+    ):
         assert client.get(f"/products/{SLUG}?{query}").status_code == 200, query
 
 
