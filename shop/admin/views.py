@@ -33,6 +33,7 @@ from shop.admin.forms import (
     StaffCreateForm,
 )
 from shop.admin.models import StaffUser
+from shop.alerts.services import most_wanted_sold_out
 from shop.backoffice.access import (
     area_required,
     current_staff,
@@ -180,6 +181,8 @@ def logout():
 
 # Dashboard ----------------------------------------------------------------------
 
+MOST_WANTED_LIMIT = 10
+
 
 @bp.get("/")
 def dashboard():
@@ -192,6 +195,7 @@ def dashboard():
         low_stock=services.low_stock(threshold, low_stock_limit),
         low_stock_limit=low_stock_limit,
         threshold=threshold,
+        most_wanted=most_wanted_sold_out(MOST_WANTED_LIMIT),
     )
 
 
