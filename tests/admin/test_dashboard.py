@@ -117,4 +117,4 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, login, count_
     with count_queries() as many:
         assert client.get("/admin/").status_code == 200
     assert len(many) == len(few)
-    assert len(few) <= 5
+    assert len(few) <= 6  # the most wanted sold-out sizes are one query of their own
