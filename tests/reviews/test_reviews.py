@@ -4,6 +4,7 @@ reply; audited), which the product page and its figures follow."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,8 +15,10 @@ from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.models import utcnow
 from shop.reviews.models import ReviewInvite
+from tests.alerts.conftest import ask, sell_out
 from tests.factories import SkinConcernFactory
 from tests.helpers import json_ld, page
+from tests.helpers.accounts import CustomerActions
 from tests.helpers.checkout import flashes, follow
 from tests.helpers.reviews import REVIEW_LINK, links, review_form, reviews, shipped_order
 from tests.helpers.staff import AuthActions
@@ -247,3 +250,21 @@ def test_flashes_after_approval(shop):
     response = shop.staff.post(f"/admin/reviews/{review.id}/approve", data={"show": "pending"})
     assert "Approved the review by Ada L." in " ".join(flashes(follow(shop.staff, response)))
     assert shop.staff.post("/admin/reviews/999999/approve", data={}).status_code == 404
+
+
+def test_the_customers_data_download_holds_their_reviews_and_alerts(shop, smtp_server):
+    link = asked(shop)["Barrier Cream"]
+    shop.app.test_client().post(link, data=review_form(title="Soothing"))
+    capsules = shop.products.capsules
+    sell_out(shop.app, capsules)
+    ada = shop.app.test_client()
+    CustomerActions(shop.app, ada, smtp_server).sign_in("ada@example.com")
+    ask(ada, shop.app, product_slug(shop.app, capsules), capsules, "ada@example.com")
+
+    data = json.loads(ada.get("/account/export").get_data(as_text=True))
+    assert [(r["product"], r["title"], r["status"]) for r in data["reviews"]] == [
+        ("Barrier Cream", "Soothing", "pending")
+    ]
+    assert [(a["size"], a["status"]) for a in data["back_in_stock_requests"]] == [
+        ("60 capsules", "waiting")
+    ]
