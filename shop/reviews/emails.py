@@ -9,7 +9,8 @@ from datetime import datetime
 from flask import current_app, has_request_context
 
 from shop.extensions import db
-from shop.mail import send_email
+from shop.mail import register_delivery_check, send_email
+from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
 from shop.orders.models import Order
 from shop.reviews import services
@@ -75,3 +76,14 @@ def send_review_requests(days: int | None = None, now: datetime | None = None) -
             report["sent"] += 1
         db.session.commit()
     return report
+
+
+def _opted_out_since(email: OutgoingEmail) -> str | None:
+    """A request waiting in the outbox (the mail server was away) is not sent to an
+    address that opted out meanwhile."""
+    if services.is_opted_out(email.recipient):
+        return "The address opted out of review requests."
+    return None
+
+
+register_delivery_check(KIND, _opted_out_since)

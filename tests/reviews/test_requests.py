@@ -9,9 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from shop.extensions import db
+from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
 from shop.reviews.emails import send_review_requests
 from shop.reviews.models import ReviewInvite, ReviewOptOut, ReviewRequest
+from shop.reviews.services import opt_out_token
 from tests.helpers import page
 from tests.helpers.checkout import run_together
 from tests.helpers.queue import run_queue
@@ -136,3 +138,23 @@ def test_two_runs_at_once_send_one_request_per_order(shop):
     assert sorted(m.rcpt_tos[0] for m in shop.smtp.messages) == [
         f"buyer{n}@example.com" for n in range(3)
     ]
+
+
+def test_a_request_still_in_the_outbox_is_not_sent_after_opting_out(shop):
+    shipped_order(shop, {shop.products.cream: 1})
+    with shop.app.app_context():
+        assert send_review_requests()["sent"] == 1
+        opt_out = f"/reviews/opt-out/{opt_out_token('ada@example.com')}"
+    client = shop.app.test_client(run_queue=False)
+    done = client.post(opt_out, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    run_queue(shop.app)
+    assert shop.smtp.messages == []
+    with shop.app.app_context():
+        email = db.session.scalar(
+            select(OutgoingEmail).where(OutgoingEmail.kind == "review_request")
+        )
+        assert (email.status, email.last_error) == (
+            "cancelled",
+            "The address opted out of review requests.",
+        )
