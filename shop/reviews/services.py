@@ -26,6 +26,7 @@ from shop.backoffice.audit import record_audit
 from shop.catalogue.models import Product, SkinConcern, Variant
 from shop.extensions import db
 from shop.models import utcnow
+from shop.numbers import MAX_ID
 from shop.orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus
 from shop.reviews.models import (
     AUTHOR_MAX_LENGTH,
@@ -253,7 +254,9 @@ def checked_review(data: ReviewData) -> ReviewData:
         )
     if data.skin_type is not None and data.skin_type not in SKIN_TYPES:
         raise ReviewError("Choose a skin type from the list.", "skin_type")
-    if data.concern_id is not None and db.session.get(SkinConcern, data.concern_id) is None:
+    if data.concern_id is not None and (
+        not 0 < data.concern_id <= MAX_ID or db.session.get(SkinConcern, data.concern_id) is None
+    ):
         raise ReviewError("Choose a skin concern from the list.", "concern_id")
     if data.weeks_used is not None and not 1 <= data.weeks_used <= MAX_WEEKS:
         raise ReviewError(f"Say a number of weeks from 1 to {MAX_WEEKS}.", "weeks_used")

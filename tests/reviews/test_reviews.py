@@ -144,6 +144,7 @@ def test_links_last_ninety_days(shop):
         ({"author_name": "a@b.com"}, "author_name", "not an email"),
         ({"skin_type": "scaly"}, "skin_type", "Choose a skin type from the list."),
         ({"concern_id": "999"}, "concern_id", "Choose a skin concern from the list."),
+        ({"concern_id": "9" * 30}, "concern_id", "Choose a skin concern from the list."),
         ({"weeks_used": "500"}, "weeks_used", "Say a number from 1 to 104."),
         ({"weeks_used": "soon"}, "weeks_used", "Not a valid integer value."),
     ],
