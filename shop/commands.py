@@ -13,6 +13,7 @@ from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
 from shop.reports.demo import seed_demo_history
+from shop.reviews.demo import seed_demo_reviews
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -32,6 +33,7 @@ def seed_demo_command() -> None:
         created |= seed_demo_orders()  # a demo customer's earlier order
         created |= seed_demo_history()  # 90 days of history for the reports
     created |= seed_demo_consultations()
+    created |= seed_demo_reviews()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

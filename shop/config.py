@@ -174,6 +174,17 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "BOOKING_NOTES_KEEP_DAYS": _int(env.get("BOOKING_NOTES_KEEP_DAYS"), 90),
         # Slots one client address may hold (pick) in a while.
         "BOOKING_HOLD_IP_LIMIT": env.get("BOOKING_HOLD_IP_LIMIT") or "10 per 10 minutes;30 per day",
+        # Reviews: the request goes this many days after an order ships; its links
+        # work this long; helpful votes one client address may cast; reviews per page.
+        "REVIEW_REQUEST_DAYS": _int(env.get("REVIEW_REQUEST_DAYS"), 10),
+        "REVIEW_LINK_DAYS": _int(env.get("REVIEW_LINK_DAYS"), 90),
+        "REVIEW_VOTE_LIMIT": env.get("REVIEW_VOTE_LIMIT") or "10 per minute;60 per hour",
+        "REVIEWS_PER_PAGE": _int(env.get("REVIEWS_PER_PAGE"), 5),
+        # Back-in-stock alerts: how long a request waits, and how often one may be made
+        # from one client address and for one email address.
+        "STOCK_ALERT_DAYS": _int(env.get("STOCK_ALERT_DAYS"), 90),
+        "STOCK_ALERT_IP_LIMIT": env.get("STOCK_ALERT_IP_LIMIT") or "10 per minute;60 per hour",
+        "STOCK_ALERT_EMAIL_LIMIT": env.get("STOCK_ALERT_EMAIL_LIMIT") or "5 per hour",
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

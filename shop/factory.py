@@ -11,8 +11,11 @@ from shop import PROJECT_ROOT, pagecache, urls
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
+from shop.alerts import tasks as stock_alerts
+from shop.alerts.views import bp as alerts_bp
 from shop.cart.views import bp as cart_bp
 from shop.catalogue.admin.views import bp as catalogue_admin_bp
+from shop.catalogue.commands import adjust_stock_command
 from shop.catalogue.search_text import keep_search_text_current
 from shop.catalogue.services import navigation_shelves
 from shop.catalogue.views import bp as catalogue_bp
@@ -44,6 +47,9 @@ from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
 from shop.reports.admin.views import bp as reports_admin_bp
 from shop.reports.funnel import register_funnel
+from shop.reviews.admin.views import bp as reviews_admin_bp
+from shop.reviews.commands import send_review_requests_command
+from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
 
 
@@ -126,11 +132,12 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded; the payment provider's records of customers on
-    customer_changed and customer_erased; and the handlers of booking payments (a payment
-    purpose, shop.payments.purposes). Connecting is for the process, not one app, and
-    connecting again changes nothing."""
+    order_shipped and order_refunded; the back-in-stock emails on stock_available; the
+    payment provider's records of customers on customer_changed and customer_erased; and
+    the handlers of booking payments (a payment purpose, shop.payments.purposes).
+    Connecting is for the process, not one app, and connecting again changes nothing."""
     order_emails.subscribe()
+    stock_alerts.subscribe()
     payment_customers.subscribe()
     consultation_payments.subscribe()
 
@@ -159,6 +166,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_admin_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(consultations_admin_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(reviews_admin_bp)
+    app.register_blueprint(alerts_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -228,3 +238,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(release_expired_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(send_booking_reminders_command)
+    app.cli.add_command(send_review_requests_command)
+    app.cli.add_command(adjust_stock_command)

@@ -5,14 +5,16 @@
 (`make run` starts one in the background.) This module imports every feature's
 jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
 provider's records of customers (`shop.payments.customers`), newsletter campaigns
-(`shop.newsletter.tasks`), the funnel's counts (`shop.reports.funnel`) and the
-bookings' housekeeping (`shop.consultations.tasks`: lapsed holds, reminders, old
-health notes). The queue itself is `shop.queue`.
+(`shop.newsletter.tasks`), back-in-stock emails (`shop.alerts.tasks`), the funnel's
+counts (`shop.reports.funnel`) and the bookings' housekeeping
+(`shop.consultations.tasks`: lapsed holds, reminders, old health notes). The queue
+itself is `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
 `sweep`, which the consumer runs every minute: order emails that a process died
-before queuing, emails that are due and campaigns that nobody is sending.
+before queuing, emails that are due, campaigns that nobody is sending, and waiting
+back-in-stock requests for sizes that are back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from shop.alerts.tasks import send_back_in_stock_task, send_due_alerts
 from shop.consultations.tasks import booking_housekeeping
 from shop.extensions import db
 from shop.mail import services as mail
@@ -42,6 +45,7 @@ __all__ = [
     "fold_funnel_counts",
     "huey",
     "payment_customers",
+    "send_back_in_stock_task",
     "send_campaign",
     "send_signup_email",
     "sweep",
@@ -86,6 +90,14 @@ def sweep() -> None:
                 send_campaign(campaign_id)
             except Exception:
                 logger.exception("Could not queue campaign %s", campaign_id)
+        try:
+            alerts_sent = send_due_alerts()
+        except Exception:
+            logger.exception("Could not send back-in-stock emails")
+            db.session.rollback()
+        else:
+            if alerts_sent:
+                logger.info("Swept back-in-stock requests: %s emailed", alerts_sent)
         mail.purge_old_emails(utcnow(), config["MAIL_KEEP_DAYS"])
 
 

@@ -6,9 +6,13 @@ Knows no feature: catalogue, journal, newsletter, baskets and staff accounts all
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
+
+from flask import current_app
 
 # What `new_token` makes (43 characters) and anything a little longer: the shape a
 # basket, order or unsubscribe token has. Anything else names nothing, and is turned
@@ -41,3 +45,12 @@ def new_token() -> str:
 def is_token(value: str | None) -> bool:
     """True when `value` has the shape of a token `new_token` makes."""
     return bool(value) and TOKEN_PATTERN.fullmatch(value) is not None
+
+
+def token_hash(token: str, purpose: str) -> str:
+    """The stored form of a private link's token: an HMAC keyed from SECRET_KEY and
+    `purpose` (each kind of link its own), so a copy of the database opens no link.
+    Looked up by it, so there is no per-row salt."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    key = hmac.new(secret, f"token-hash:{purpose}".encode(), hashlib.sha256).digest()
+    return hmac.new(key, token.encode("utf-8", "replace"), hashlib.sha256).hexdigest()

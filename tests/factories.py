@@ -19,6 +19,8 @@ from shop.catalogue.models import (
 from shop.extensions import db
 from shop.journal.models import Article, ArticleProduct, Author, Reference, Tag
 from shop.models import utcnow
+from shop.reviews.models import Review
+from shop.reviews.services import refresh_rating
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -188,3 +190,27 @@ class ArticleProductFactory(BaseFactory):
     product = factory.SubFactory(ProductFactory)
     position = factory.Sequence(int)
     note = "Why it fits."
+
+
+class ReviewFactory(BaseFactory):
+    """An approved review (as if from an order and approved by staff); the product's
+    rating figures are refreshed as moderation does."""
+
+    class Meta:
+        model = Review
+
+    product = factory.SubFactory(ProductFactory)
+    rating = 5
+    title = factory.Sequence(lambda n: f"Review {n}")
+    body = "It helped."
+    author_name = factory.Sequence(lambda n: f"Buyer {n}")
+    status = "approved"
+    created_at = factory.Sequence(lambda n: utcnow() - timedelta(days=100 - n))
+    moderated_at = factory.LazyFunction(utcnow)
+    helpful_count = 0
+
+    @factory.post_generation
+    def rating_figures(self, create, extracted, **kwargs):
+        if create:
+            refresh_rating(self.product_id)
+            db.session.commit()

@@ -4,7 +4,7 @@ funnel_count: the funnel's counters, one per (event, Europe/London day, product)
 staff_user.role may also be 'analyst' (the reports, read only).
 
 Revision ID: 0012_reports
-Revises: 0010_accounts
+Revises: 0011_reviews_alerts
 Create Date: 2026-12-05 07:55:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_reports'
-down_revision = '0010_accounts'
+down_revision = '0011_reviews_alerts'
 branch_labels = None
 depends_on = None
 

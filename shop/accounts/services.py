@@ -24,6 +24,7 @@ from shop.accounts.models import (
     SignInCode,
     new_session_key,
 )
+from shop.alerts.models import StockAlert
 from shop.backoffice.audit import record_audit
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
@@ -33,6 +34,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderStatus
+from shop.reviews.models import Review
 from shop.signals import customer_changed, customer_erased, send_after_commit
 
 CODE_LIFETIME = timedelta(minutes=15)
@@ -421,6 +423,22 @@ def export_data(customer: Customer, now: datetime | None = None) -> dict:
     ).all()
     subscriber = newsletter_subscription(customer)
     basket = cart_services.find_cart_by_id(customer.cart_id) if customer.cart_id else None
+    reviews = (
+        db.session.scalars(
+            select(Review)
+            .where(Review.order_id.in_([order.id for order in orders]))
+            .order_by(Review.created_at)
+            .options(selectinload(Review.product))
+        ).all()
+        if orders
+        else []
+    )
+    alerts = db.session.scalars(
+        select(StockAlert)
+        .where(StockAlert.email == customer.email)
+        .order_by(StockAlert.requested_at)
+        .options(selectinload(StockAlert.variant))
+    ).all()
     data = {
         "exported_at": now.isoformat(),
         "account": {
@@ -476,6 +494,28 @@ def export_data(customer: Customer, now: datetime | None = None) -> dict:
                 "written_at": _iso(comment.created_at),
             }
             for comment in comments
+        ],
+        "reviews": [
+            {
+                "product": review.product.name,
+                "rating": review.rating,
+                "title": review.title,
+                "body": review.body,
+                "name_shown": review.author_name,
+                "status": review.status,
+                "written_at": _iso(review.created_at),
+            }
+            for review in reviews
+        ],
+        "back_in_stock_requests": [
+            {
+                "sku": alert.variant.sku,
+                "size": alert.variant.size_label,
+                "status": alert.status,
+                "requested_at": _iso(alert.requested_at),
+                "expires_at": _iso(alert.expires_at),
+            }
+            for alert in alerts
         ],
         "newsletter": None
         if subscriber is None

@@ -33,6 +33,7 @@ from shop.admin.forms import (
     StaffCreateForm,
 )
 from shop.admin.models import StaffUser
+from shop.alerts.services import most_wanted_sold_out
 from shop.backoffice.access import (
     area_required,
     current_staff,
@@ -181,6 +182,8 @@ def logout():
 
 # Dashboard ----------------------------------------------------------------------
 
+MOST_WANTED_LIMIT = 10
+
 
 @bp.get("/")
 def dashboard():
@@ -195,6 +198,7 @@ def dashboard():
         **report_headlines(current_user),
         low_stock_limit=low_stock_limit,
         threshold=threshold,
+        most_wanted=most_wanted_sold_out(MOST_WANTED_LIMIT),
     )
 
 

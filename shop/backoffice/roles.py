@@ -11,7 +11,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"  # every area, including staff accounts, mail and the audit log
-    EDITOR = "editor"  # catalogue, journal, newsletter
+    EDITOR = "editor"  # catalogue, journal, comments, reviews, newsletter
     FULFILMENT = "fulfilment"  # orders
     ANALYST = "analyst"  # the reports, read only
     MENTOR = "mentor"  # consultations: a Skin Mentor's own bookings and notes
@@ -51,6 +51,7 @@ AREAS: tuple[Area, ...] = (
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
     Area("consultations", "Consultations", "consultations_admin.calendar", MENTORS),
+    Area("reviews", "Reviews", "reviews_admin.review_list", EDITORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
     Area("reports", "Reports", "reports_admin.index", ANALYSTS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),

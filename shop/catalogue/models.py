@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     DDL,
@@ -124,6 +124,10 @@ class Product(ShownOnPages, db.Model):
     # What shop search looks in, lower-cased: name, descriptions, INCI names and strains.
     # Kept up to date on every flush by shop.catalogue.search_text.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Approved reviews, counted and averaged when staff moderate one (shop.reviews), so
+    # cards and the rating sort cost no query of their own.
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_average: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     # Whether a size showing sold out is held by an unpaid checkout whose payment window
     # has passed: read with the product for its page only (None elsewhere).
     has_lapsed_holds: Mapped[bool | None] = query_expression()
@@ -163,6 +167,13 @@ class Product(ShownOnPages, db.Model):
     @property
     def has_price_range(self) -> bool:
         return len({v.price_pence for v in self.active_variants}) > 1
+
+    @property
+    def rating(self) -> Decimal | None:
+        """The average rating as pages show it, to one decimal place (4.3), or None."""
+        if not self.review_count or self.rating_average is None:
+            return None
+        return self.rating_average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     @property
     def main_image(self) -> ProductImage | None:

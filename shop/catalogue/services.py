@@ -70,6 +70,7 @@ class Sort(StrEnum):
     PRICE_ASC = "price-asc"
     PRICE_DESC = "price-desc"
     NEWEST = "newest"
+    RATING = "rating"
 
     @property
     def label(self) -> str:
@@ -78,6 +79,7 @@ class Sort(StrEnum):
             "price-asc": "Price: low to high",
             "price-desc": "Price: high to low",
             "newest": "Newest",
+            "rating": "Customer rating",
         }[self.value]
 
 
@@ -212,6 +214,13 @@ def listing_statement(filters: ListingFilters, category: Category | None) -> Sel
         Sort.PRICE_ASC: (price.asc(), Product.name),
         Sort.PRICE_DESC: (price.desc(), Product.name),
         Sort.NEWEST: (Product.created_at.desc(), Product.name),
+        # Rated products first, best average first, more reviews first on a tie.
+        Sort.RATING: (
+            Product.rating_average.is_(None),
+            Product.rating_average.desc(),
+            Product.review_count.desc(),
+            Product.name,
+        ),
     }[filters.sort]
     return stmt.order_by(*order, Product.id).options(*card_loading_options())
 

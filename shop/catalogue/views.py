@@ -9,6 +9,7 @@ from shop.catalogue.models import Product, SlugRedirect
 from shop.extensions import db
 from shop.journal.services import articles_featuring
 from shop.orders.lifecycle import release_lapsed_reservations
+from shop.reviews import services as reviews
 from shop.urls import absolute_url, media_url
 
 bp = Blueprint("catalogue", __name__)
@@ -73,9 +74,25 @@ def product_detail(slug: str):
         low_threshold=threshold,
         brand=current_app.config["SHOP_NAME"],
     )
+    review_filters = reviews.parse_review_filters(request.args)
+    summary = review_page = None
+    if product.review_count:
+        # Two queries, whatever the number of reviews: the figures and one page.
+        summary = reviews.rating_summary(product.id)
+        review_page = reviews.reviews_page(
+            product.id, review_filters, current_app.config["REVIEWS_PER_PAGE"]
+        )
+    structured_data[0].update(
+        reviews.structured_data(product, review_page.items if review_page else [], page_url)
+    )
     return render_template(
         "catalogue/product.html",
         product=product,
+        rating_summary=summary,
+        review_page=review_page,
+        review_filters=review_filters,
+        review_sorts=list(reviews.ReviewSort),
+        sold_out=[v for v in product.active_variants if v.available <= 0],
         selected=selected,
         breadcrumbs=[(name, url_for(ep, **values)) for name, ep, values in breadcrumbs],
         structured_data=structured_data,

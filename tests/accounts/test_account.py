@@ -253,6 +253,7 @@ def test_the_customer_downloads_everything_held_about_them(acc_app, acc_client, 
     assert [o["number"] for o in data["orders"]] == [order.number]
     assert data["orders"][0]["ship_to"]["line1"] == "12 Example Street"
     assert data["comments"][0]["body"] == "Lovely"
+    assert data["reviews"] == [] and data["back_in_stock_requests"] == []
     with acc_app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "customer.export"))
         assert entry.entity_id == str(find_customer(acc_app, "ada@example.com").id)

@@ -95,6 +95,11 @@ ACCESS: dict[str, set[str] | str] = {
     "comments_admin.comment_delete": EDITORS,
     "comments_admin.customer_block": EDITORS,
     "comments_admin.customer_unblock": EDITORS,
+    # Review moderation (shop/reviews/admin/views.py)
+    "reviews_admin.review_list": EDITORS,
+    "reviews_admin.review_approve": EDITORS,
+    "reviews_admin.review_reject": EDITORS,
+    "reviews_admin.review_reply": EDITORS,
     # Journal articles and authors (shop/journal/admin/views.py)
     "journal_admin.article_list": EDITORS,
     "journal_admin.article_new": EDITORS,
@@ -282,7 +287,7 @@ def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
     login("editor")
     sections = page(client.get("/admin/")).select(".admin-sections li")
     labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
-    assert labels == ["Catalogue", "Journal", "Comments", "Newsletter"]
+    assert labels == ["Catalogue", "Journal", "Comments", "Reviews", "Newsletter"]
 
 
 def test_the_menu_marks_the_section_being_used(client, login):

@@ -12,6 +12,9 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.extensions import db
+from shop.reviews.models import Review
+from shop.reviews.services import refresh_rating
+from tests.helpers import page
 
 
 def add_products(start: int, stop: int) -> None:
@@ -61,7 +64,25 @@ def add_products(start: int, stop: int) -> None:
         product.nutrients = [
             Nutrient(position=i, name=f"Nutrient {i}", amount="1", unit="mg") for i in range(3)
         ]
+        # Approved reviews, more of them the further along: the product page shows
+        # one page of them, its histogram and concerns, in queries of their own.
         db.session.add(product)
+        db.session.flush()
+        db.session.add_all(
+            Review(
+                product_id=product.id,
+                rating=1 + (n + r) % 5,
+                title=f"Review {r}",
+                body="Calmer skin.",
+                author_name="A buyer",
+                concern_id=concerns[r % len(concerns)].id,
+                status="approved",
+                helpful_count=r,
+            )
+            for r in range(2 + n % 10)
+        )
+        db.session.flush()
+        refresh_rating(product.id)
     db.session.commit()
 
 
@@ -72,7 +93,9 @@ PAGES = [
     "/shop/serums?concern=concern-0&free_from=flag-0&sort=price-desc",
     "/shop?q=serum&page=2",
     "/shop?q=serum&page=99",  # past the end: the last page
+    "/shop?sort=rating",
     "/products/serum-3",
+    "/products/serum-9?stars=4&concern=concern-1&review_sort=helpful",
     "/sitemap.xml",
 ]
 
@@ -102,3 +125,6 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     listings = [path for path in PAGES if path.startswith("/shop") and "page=99" not in path]
     assert large["/shop?q=serum&page=99"] == large["/shop?q=serum&page=2"] + 2, large
     assert max(large[path] for path in listings) <= 9, large
+    # The product pages counted show reviews (two queries: the figures and one page).
+    shown = page(app.test_client().get("/products/serum-9?stars=4&concern=concern-1"))
+    assert shown.select(".review") and shown.select(".reviews__histogram")

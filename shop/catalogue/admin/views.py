@@ -22,6 +22,7 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
+from shop.alerts import services as stock_alerts
 from shop.backoffice.access import current_staff, protect_back_office, request_ip
 from shop.backoffice.exports import csv_response
 from shop.backoffice.lists import page_of, read_filters
@@ -291,9 +292,10 @@ def product_variants(product_id: int):
                 url_for("catalogue_admin.product_variants", product_id=product_id), code=303
             )
         product = _product_or_404(product_id)
-    return render_template("admin/catalogue/variants.html", product=product, form=form), (
-        400 if form.is_submitted() else 200
-    )
+    waiting = stock_alerts.waiting_counts(variant.id for variant in product.variants)
+    return render_template(
+        "admin/catalogue/variants.html", product=product, form=form, waiting=waiting
+    ), (400 if form.is_submitted() else 200)
 
 
 def _variant_or_404(variant_id: int) -> Variant:

@@ -1,0 +1,1 @@
+"""Back-in-stock alerts: "Email me when it's back" on a sold-out size."""
