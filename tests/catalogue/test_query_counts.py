@@ -120,8 +120,10 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     large = queries_per_page(app, count_queries)
     assert small == large, (small, large)
     # And the numbers stay small: a listing is its shelves, filters and one page with
-    # its count; only a page past the end counts again and then reads the last page.
-    assert max(large.values()) <= 12, large
+    # its count; only a page past the end counts again and then reads the last page. A
+    # product page has its reviews (two) and, without Redis, the funnel's count of the
+    # view (one upsert after the response; with Redis it is no SQL).
+    assert max(large.values()) <= 13, large
     listings = [path for path in PAGES if path.startswith("/shop") and "page=99" not in path]
     assert large["/shop?q=serum&page=99"] == large["/shop?q=serum&page=2"] + 2, large
     assert max(large[path] for path in listings) <= 9, large
