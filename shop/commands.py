@@ -10,6 +10,7 @@ from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
+from shop.promotions.demo import DEMO_CODES, seed_demo_promotions
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -24,9 +25,15 @@ def seed_demo_command() -> None:
     created = seed_demo_catalogue(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_journal(current_app.config["MEDIA_ROOT"])
     created |= seed_demo_comments()
+    created |= seed_demo_promotions()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
+    click.echo(
+        "Demo promo codes: "
+        + ", ".join(f"{code} ({name.lower()})" for code, name, *_ in DEMO_CODES)
+        + "; FREESHIP from £20."
+    )
     if current_app.config["SHOP_ENV"] == "development":
         ensure_demo_admin(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         db.session.commit()

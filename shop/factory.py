@@ -35,6 +35,10 @@ from shop.pagecache import register_page_cache
 from shop.pages.views import bp as pages_bp
 from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
+from shop.promotions import subscribers as promotion_subscribers
+from shop.promotions.admin.views import bp as promotions_admin_bp
+from shop.promotions.commands import create_promo_command
+from shop.promotions.views import bp as promotions_bp
 from shop.security import register_security_headers
 
 
@@ -105,9 +109,10 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded. Connecting is for the process, not one app, and
-    connecting again changes nothing."""
+    order_shipped and order_refunded; a paid order's promo code use made final.
+    Connecting is for the process, not one app, and connecting again changes nothing."""
     order_emails.subscribe()
+    promotion_subscribers.subscribe()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -131,6 +136,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(newsletter_admin_bp)
     app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(promotions_bp)
+    app.register_blueprint(promotions_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -198,3 +205,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(release_expired_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(create_promo_command)

@@ -42,6 +42,7 @@ AREAS: tuple[Area, ...] = (
     Area("orders", "Orders", "orders_admin.order_list", FULFILMENT),
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
+    Area("promotions", "Promotions", "promotions_admin.promotion_list", EDITORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),
     Area("staff", "Staff", "admin.staff_list", ADMINS),

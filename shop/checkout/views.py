@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from shop.cart.views import current_cart
+from shop.cart.services import remove_code
+from shop.cart.views import current_cart, current_shopper
 from shop.checkout import services
 from shop.checkout.forms import CheckoutForm
 from shop.extensions import db, limiter
@@ -34,13 +35,20 @@ def checkout():
     if cart is None:
         flash("Your basket is empty.", "error")
         return redirect(url_for("cart.view_cart"), code=303)
+    shopper = current_shopper()
     try:
-        services.end_earlier_checkouts(cart)
-        order = services.place_order(cart, client_address=request.remote_addr)
+        services.end_earlier_checkouts(cart, shopper)
+        order = services.place_order(cart, client_address=request.remote_addr, shopper=shopper)
         db.session.commit()
     except services.EarlierCheckoutPaid as exc:
         flash(str(exc), "success")
         return redirect(url_for("orders.order_status", token=exc.order.access_token), code=303)
+    except services.CodeRefused as exc:
+        db.session.rollback()
+        remove_code(cart)
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for("cart.view_cart"), code=303)
     except services.CheckoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -48,7 +56,7 @@ def checkout():
     except IntegrityError:
         # The same basket is already being checked out (a double click).
         db.session.rollback()
-        order = services.order_being_checked_out(cart)
+        order = services.order_being_checked_out(cart, shopper)
         if order is None:
             raise
     if order.status != OrderStatus.PENDING:
