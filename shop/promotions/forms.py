@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shop.journal.admin.times import datetime_local_value, uk_to_utc
@@ -60,7 +67,7 @@ class PromotionForm(FlaskForm):
         filters=[_strip],
     )
     kind = SelectField(
-        "What it gives", choices=[(kind.value, kind.label) for kind in PromotionKind]
+        "What it gives", choices=[SelectChoice(kind.value, kind.label) for kind in PromotionKind]
     )
     percent_off = WholeNumberField(
         "Percentage off", validators=[Optional(), NumberRange(1, 100, "From 1 to 100.")]
@@ -160,8 +167,8 @@ def promotion_form(products, categories, promotion: Promotion | None = None, **k
             category_ids=[category.id for category in promotion.categories],
         )
     form = PromotionForm(**kwargs)
-    form.product_ids.choices = [(p.id, p.name) for p in products]
-    form.category_ids.choices = [(c.id, c.name) for c in categories]
+    form.product_ids.choices = [SelectChoice(p.id, p.name) for p in products]
+    form.category_ids.choices = [SelectChoice(c.id, c.name) for c in categories]
     return form
 
 
@@ -176,10 +183,10 @@ class FilterForm(FlaskForm):
     show = SelectField(
         "Show",
         choices=[
-            ("", "Codes"),
-            ("active", "Active codes"),
-            ("inactive", "Switched off"),
-            ("welcome", "Newsletter welcome codes"),
+            SelectChoice("", "Codes"),
+            SelectChoice("active", "Active codes"),
+            SelectChoice("inactive", "Switched off"),
+            SelectChoice("welcome", "Newsletter welcome codes"),
         ],
         default="",
     )

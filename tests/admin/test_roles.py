@@ -77,6 +77,11 @@ ACCESS: dict[str, set[str] | str] = {
     "comments_admin.comment_delete": EDITORS,
     "comments_admin.customer_block": EDITORS,
     "comments_admin.customer_unblock": EDITORS,
+    "promotions_admin.promotion_list": EDITORS,
+    "promotions_admin.promotion_new": EDITORS,
+    "promotions_admin.promotion_edit": EDITORS,
+    "promotions_admin.promotion_active": EDITORS,
+    "promotions_admin.promotion_uses_csv": EDITORS,
     # Journal articles and authors (shop/journal/admin/views.py)
     "journal_admin.article_list": EDITORS,
     "journal_admin.article_new": EDITORS,
