@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -461,7 +461,7 @@ def summarise(cart: Cart | None, shopper: Shopper = GUEST) -> CartSummary:
     selected = next(c for c in choices if c.selected)
     summary = CartSummary(cart=cart, lines=lines, shipping=selected, shipping_choices=choices)
     if cart.promotion is not None:
-        _apply_promotion(summary, cart.promotion, shopper)
+        _apply_promotion(summary, cart.promotion, replace(shopper, cart_id=cart.id))
     return summary
 
 
@@ -500,6 +500,7 @@ def apply_code(cart: Cart, code: str | None, shopper: Shopper = GUEST) -> CartSu
     """
     promotion = find_promotion(code)
     summary = summarise(cart)
+    shopper = replace(shopper, cart_id=cart.id)
     if not summary.lines:
         check_dates_and_uses(promotion)
     else:

@@ -48,7 +48,7 @@ from shop.orders.models import (
     Refund,
 )
 from shop.orders.services import record_event
-from shop.promotions.uses import release_use
+from shop.promotions.uses import give_back_use, release_use
 from shop.signals import order_paid, order_refunded, order_shipped, send_after_commit
 
 if TYPE_CHECKING:
@@ -463,6 +463,17 @@ def record_provider_refunds(order: Order, refunded_total: int) -> bool:
     db.session.refresh(order)
     if refunded >= refund_cap_pence(order):
         move_status(order, OrderStatus.REFUNDED, from_states=OrderStatus.PAID)
+        if (
+            order.promo_code
+            and order.fulfilment_status == FulfilmentStatus.UNFULFILLED
+            and give_back_use(order.id)
+        ):
+            record_event(
+                order,
+                "promo_released",
+                f"Code {order.promo_code}: its use given back (refunded in full before "
+                "shipping, at Stripe).",
+            )
     record_event(order, "refunded", f"Refunded at Stripe: {refunded} pence in total.")
     db.session.flush()
     db.session.refresh(order)

@@ -80,10 +80,12 @@ class PromoRefused(Exception):
 
 @dataclass(frozen=True)
 class Shopper:
-    """Who is shopping, as far as per-customer limits need to know."""
+    """Who is shopping, as far as per-customer limits need to know, and the basket they
+    shop with (whose own unpaid checkout may be holding a use of the code)."""
 
     customer_id: int | None = None
     email: str = ""
+    cart_id: int | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -123,9 +125,31 @@ def _when(moment: datetime) -> str:
     return format_uk(moment)
 
 
-def check_dates_and_uses(promotion: Promotion | None, now: datetime | None = None) -> Promotion:
+def held_by_basket(promotion: Promotion, cart_id: int | None) -> int:
+    """Uses of the promotion held by the basket's own unpaid checkouts: the shopper's,
+    not taken from them (a double click, or coming back to the basket mid-payment)."""
+    limited = promotion.max_uses is not None or promotion.max_uses_per_customer is not None
+    if cart_id is None or not limited or not promotion.uses_reserved:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(PromotionUse)
+        .join(Order, Order.id == PromotionUse.order_id)
+        .where(
+            PromotionUse.promotion_id == promotion.id,
+            PromotionUse.status == str(UseStatus.RESERVED),
+            Order.cart_id == cart_id,
+            Order.status == str(OrderStatus.PENDING),
+        )
+    )
+
+
+def check_dates_and_uses(
+    promotion: Promotion | None, now: datetime | None = None, held: int = 0
+) -> Promotion:
     """Refuse a code that is unknown, switched off, not started, over or used up: the
-    checks that do not depend on the basket."""
+    checks that do not depend on the basket. `held`: uses the shopper's own checkout
+    holds, which do not count against them."""
     now = now or utcnow()
     if promotion is None:
         raise PromoRefused(
@@ -144,7 +168,7 @@ def check_dates_and_uses(promotion: Promotion | None, now: datetime | None = Non
         raise PromoRefused(
             Refusal.EXPIRED, f"The code {code} expired on {_when(promotion.ends_at)}.", code
         )
-    if promotion.max_uses is not None and promotion.uses_live >= promotion.max_uses:
+    if promotion.max_uses is not None and promotion.uses_live - held >= promotion.max_uses:
         raise PromoRefused(Refusal.USED_UP, f"Sorry, the code {code} has been used up.", code)
     return promotion
 
@@ -169,7 +193,7 @@ def _has_paid_order(email: str) -> bool:
     )
 
 
-def _check_shopper(promotion: Promotion, shopper: Shopper) -> None:
+def _check_shopper(promotion: Promotion, shopper: Shopper, held: int) -> None:
     code = promotion.code
     per_customer = promotion.max_uses_per_customer is not None
     if not (per_customer or promotion.first_order_only):
@@ -182,7 +206,8 @@ def _check_shopper(promotion: Promotion, shopper: Shopper) -> None:
             code,
         )
     if per_customer and (
-        uses_by(promotion.id, shopper.customer_id, shopper.email) >= promotion.max_uses_per_customer
+        uses_by(promotion.id, shopper.customer_id, shopper.email) - held
+        >= promotion.max_uses_per_customer
     ):
         raise PromoRefused(Refusal.USED_BY_YOU, f"You have already used the code {code}.", code)
     if promotion.first_order_only and _has_paid_order(shopper.email):
@@ -209,7 +234,8 @@ def evaluate(
 
     The minimum spend is on the lines the code applies to, before the discount.
     """
-    promotion = check_dates_and_uses(promotion, now)
+    held = held_by_basket(promotion, shopper.cart_id) if promotion is not None else 0
+    promotion = check_dates_and_uses(promotion, now, held)
     code = promotion.code
     eligible = eligible_lines(promotion, lines)
     eligible_pence = sum(line.total_pence for line in eligible)
@@ -228,7 +254,7 @@ def evaluate(
             f"The code {code} needs a spend of {spend}{on}: add {short} more to use it.",
             code,
         )
-    _check_shopper(promotion, shopper)
+    _check_shopper(promotion, shopper, held)
     discount = discount_for(promotion, eligible_pence)
     shares = pricing.allocate(discount, [line.total_pence for line in eligible])
     return AppliedPromotion(

@@ -245,7 +245,7 @@ def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
     login("editor")
     sections = page(client.get("/admin/")).select(".admin-sections li")
     labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
-    assert labels == ["Catalogue", "Journal", "Comments", "Newsletter"]
+    assert labels == ["Catalogue", "Journal", "Comments", "Promotions", "Newsletter"]
 
 
 def test_the_menu_marks_the_section_being_used(client, login):

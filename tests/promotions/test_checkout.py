@@ -25,6 +25,7 @@ from tests.helpers.checkout import (
     session_id_from,
     update_order,
 )
+from tests.helpers.mail import ADDRESS
 from tests.helpers.promotions import apply_code, make_promotion, promotion, totals, uses
 from tests.helpers.staff import AuthActions
 
@@ -184,3 +185,39 @@ def test_a_full_refund_before_shipping_gives_the_use_back_and_says_so(
     detail = page(staff.get(f"/admin/orders/{order.id}"))
     assert detail.select_one("[data-promo-use]").get_text(strip=True) == "(Given back (refunded))"
     assert "its use was given back (refunded in full before shipping)" in detail.get_text(" ")
+
+
+def test_the_shoppers_own_held_use_is_not_counted_against_them(stripe_app, shopper, products, fake):
+    promotion_id = make_promotion(stripe_app, "LAST", max_uses=1, max_uses_per_customer=None)
+    session_id = checkout_with_code(stripe_app, shopper, products, "LAST")
+    (order,) = orders(stripe_app)
+
+    # Back at the basket while paying: the code still applies...
+    html = page(shopper.get("/cart"))
+    assert html.select_one("[data-promo-problem]") is None
+    assert html.select_one("[data-discount]") is not None
+    # ... and checking out again carries on with the same checkout.
+    assert session_id_from(post_checkout(shopper)) == session_id
+    assert [o.id for o in orders(stripe_app)] == [order.id]
+    assert uses(stripe_app, promotion_id) == [(order.id, "reserved")]
+
+
+def test_the_demo_provider_shows_and_takes_the_same_total(app, client):
+    with app.app_context():
+        variant_id = ProductFactory(variants__price_pence=2450).variants[0].id
+    promotion_id = make_promotion(app, "SPRING10")
+    add_to_cart(client, variant_id, 2)
+    apply_code(client, "SPRING10")
+    payment_page = client.post("/checkout").headers["Location"]
+    html = page(client.get(payment_page))
+    assert html.select_one("[data-discount]").get_text(" ", strip=True) == "Code SPRING10 −£4.90"
+    order = only_order(app)
+    assert html.select_one("tfoot td").get_text(strip=True) == "£44.10"  # free delivery from £40
+    assert order.total_pence == 4410
+
+    paid = client.post(payment_page, data={"action": "pay", "email": "ada@example.com", **ADDRESS})
+    client.get(paid.headers["Location"].removeprefix("http://shop.test"))
+
+    order = only_order(app)
+    assert (order.status, order.amount_paid_pence) == (OrderStatus.PAID, 4410)
+    assert uses(app, promotion_id) == [(order.id, "final")]
