@@ -29,7 +29,13 @@ from shop.extensions import db, limiter
 from shop.money import format_money
 from shop.pagecache import VisitorValue, not_on_cached_pages
 from shop.pages.services import safe_local_path
-from shop.promotions.services import GUEST, PromoRefused, Shopper
+from shop.promotions.services import (
+    GUEST,
+    PromoRefused,
+    Shopper,
+    check_dates_and_uses,
+    find_promotion,
+)
 
 bp = Blueprint("cart", __name__)
 
@@ -130,9 +136,12 @@ def view_cart():
 
 def apply_code_from_link(code: str) -> tuple[str, str]:
     """Apply a code from a link (/cart?code=, /promo/<code>), making a basket for it if
-    there is none; a message for the shopper and its category."""
-    cart = current_cart(create=True, pictures=False)
+    there is none (only for a code that is current); a message for the shopper and its
+    category."""
     try:
+        if current_cart(pictures=False) is None:
+            check_dates_and_uses(find_promotion(code))
+        cart = current_cart(create=True, pictures=False)
         summary = services.apply_code(cart, code, current_shopper())
     except PromoRefused as exc:
         db.session.rollback()
@@ -147,11 +156,8 @@ def _applied_message(summary) -> str:
     applied = summary.promotion
     if applied.free_shipping:
         return f"The code {applied.code} is applied: {applied.name}, free delivery."
-    return f"The code {applied.code} is applied: {applied.name}, {_money(applied)} off."
-
-
-def _money(applied) -> str:
-    return format_money(applied.discount_pence)
+    off = format_money(applied.discount_pence)
+    return f"The code {applied.code} is applied: {applied.name}, {off} off."
 
 
 @bp.post("/cart/promo")

@@ -239,9 +239,15 @@ def test_links_apply_a_code_and_land_where_asked(app, client, items):
     # Only paths on this site.
     other = app.test_client()
     assert other.get("/promo/SPRING10?next=//evil.example/").headers["Location"] == "/cart"
-    response = other.get("/cart?code=NOPE1")
+    third = app.test_client()
+    response = third.get("/cart?code=NOPE1")
     assert response.headers["Location"] == "/cart"
-    assert "We don't recognise that code." in " ".join(flashes(follow(other, response)))
+    assert "We don't recognise that code." in " ".join(flashes(follow(third, response)))
+    with app.app_context():
+        from shop.cart.models import Cart
+
+        # A code that does not apply makes no basket for a visitor who had none.
+        assert db.session.scalar(db.select(db.func.count()).select_from(Cart)) == 2
 
 
 def test_the_basket_page_makes_as_many_queries_with_a_code_at_any_size(
