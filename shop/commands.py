@@ -10,7 +10,7 @@ from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
-from shop.promotions.demo import DEMO_CODES, seed_demo_promotions
+from shop.promotions.demo import demo_codes_text, seed_demo_promotions
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -29,11 +29,7 @@ def seed_demo_command() -> None:
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
-    click.echo(
-        "Demo promo codes: "
-        + ", ".join(f"{code} ({name.lower()})" for code, name, *_ in DEMO_CODES)
-        + "; FREESHIP from £20."
-    )
+    click.echo(f"Demo promo codes: {demo_codes_text()}")
     if current_app.config["SHOP_ENV"] == "development":
         ensure_demo_admin(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         db.session.commit()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from shop.extensions import db
 from shop.promotions.models import Promotion, PromotionKind
+from shop.promotions.services import describe
 
 DEMO_CODES = (
     ("WELCOME10", "Welcome: 10% off", PromotionKind.PERCENT, {"percent_off": 10}),
@@ -30,3 +31,12 @@ def seed_demo_promotions() -> dict[str, int]:
         made += 1
     db.session.flush()
     return {"promo codes": made} if made else {}
+
+
+def demo_codes_text() -> str:
+    """'WELCOME10 (10% off), FREESHIP (Free delivery when you spend £20.00)', as they are now."""
+    codes = [code for code, *_ in DEMO_CODES]
+    found = {
+        p.code: p for p in db.session.scalars(select(Promotion).where(Promotion.code.in_(codes)))
+    }
+    return ", ".join(f"{code} ({describe(found[code])})" for code in codes if code in found)

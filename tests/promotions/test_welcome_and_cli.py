@@ -110,3 +110,18 @@ def test_create_promo_makes_codes_and_refuses_bad_arguments(app):
         assert message in result.output, result.output
     taken = runner.invoke(args=["create-promo", "SPRING10", "--amount-off", "500"])
     assert taken.exit_code == 1
+
+
+def test_seed_demo_makes_the_demo_codes_once_and_prints_them(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "Demo promo codes: WELCOME10 (10% off), FREESHIP (Free delivery when you spend £20.00)"
+        in (first.output)
+    )
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        codes = db.session.scalars(select(Promotion.code).order_by(Promotion.code)).all()
+    assert codes == ["FREESHIP", "WELCOME10"]
