@@ -30,7 +30,18 @@ def _iso(_ctx, param, value: str | None) -> datetime | None:
         ) from None
 
 
-@click.command("create-promo")
+class _ExitOneOnBadArguments(click.Command):
+    """A command that ends with exit code 1 (not click's 2) on arguments it cannot take,
+    as on a taken code: scripts check one code for "not created"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise click.ClickException(exc.format_message()) from exc
+
+
+@click.command("create-promo", cls=_ExitOneOnBadArguments)
 @click.argument("code")
 @click.option("--percent", type=click.IntRange(1, 100), help="Percentage off (1 to 100).")
 @click.option("--amount-off", type=click.IntRange(min=1), help="Amount off, in pence.")
@@ -67,7 +78,9 @@ def create_promo_command(
         if given
     ]
     if len(chosen) != 1:
-        raise click.UsageError("Give exactly one of --percent, --amount-off or --free-shipping.")
+        raise click.ClickException(
+            "Give exactly one of --percent, --amount-off or --free-shipping."
+        )
     data = PromotionData(
         code=code,
         name=name,

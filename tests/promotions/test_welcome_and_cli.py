@@ -105,8 +105,7 @@ def test_create_promo_makes_codes_and_refuses_bad_arguments(app):
         (["create-promo", "LATE", "--percent", "5", "--starts", "soon"], "ISO 8601"),
     ]:
         result = runner.invoke(args=args)
-        assert result.exit_code != 0, args
-        assert result.exit_code in (1, 2)
+        assert result.exit_code == 1, (args, result.output)
         assert message in result.output, result.output
     taken = runner.invoke(args=["create-promo", "SPRING10", "--amount-off", "500"])
     assert taken.exit_code == 1
