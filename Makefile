@@ -34,6 +34,7 @@ run: seed
 	@echo ""
 	@echo "  The shop is at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	@echo "  Emails and campaigns go out through the task queue (huey_consumer, started beside it)"
+	@echo "  Demo promo codes: WELCOME10 (10% off), FREESHIP (free delivery from £20)"
 	@echo ""
 	@export SHOP_ENV=development SHOP_BASE_URL="$${SHOP_BASE_URL:-http://$(HOST):$(PORT)}"; \
 	$(BIN)/huey_consumer shop.tasks.huey --workers 2 --max-delay 1 & \

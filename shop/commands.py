@@ -12,6 +12,7 @@ from shop.consultations.demo import seed_demo_consultations
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
+from shop.promotions.demo import demo_codes_text, seed_demo_promotions
 from shop.reports.demo import seed_demo_history
 from shop.reviews.demo import seed_demo_reviews
 
@@ -34,9 +35,11 @@ def seed_demo_command() -> None:
         created |= seed_demo_history()  # 90 days of history for the reports
     created |= seed_demo_consultations()
     created |= seed_demo_reviews()
+    created |= seed_demo_promotions()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")
+    click.echo(f"Demo promo codes: {demo_codes_text()}")
     if current_app.config["SHOP_ENV"] == "development":
         ensure_demo_admin(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         db.session.commit()

@@ -190,6 +190,8 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
         # A mailbox someone reads, offered as a second way to unsubscribe (mailto:).
         "NEWSLETTER_UNSUBSCRIBE_MAILTO": env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
+        # The welcome code's percentage off, in the email after confirming (0: none).
+        "NEWSLETTER_WELCOME_PERCENT": _int(env.get("NEWSLETTER_WELCOME_PERCENT"), 10),
         "NEWSLETTER_CONFIRM_MAX_AGE": _int(env.get("NEWSLETTER_CONFIRM_MAX_AGE"), 7 * 86400),
         "NEWSLETTER_MIN_FILL_SECONDS": _int(env.get("NEWSLETTER_MIN_FILL_SECONDS"), 3),
         "NEWSLETTER_FORM_MAX_AGE": _int(env.get("NEWSLETTER_FORM_MAX_AGE"), 86400),

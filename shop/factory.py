@@ -45,6 +45,10 @@ from shop.pages.views import bp as pages_bp
 from shop.payments import customers as payment_customers
 from shop.payments.providers import uses_demo_payments
 from shop.payments.views import bp as payments_bp
+from shop.promotions import subscribers as promotion_subscribers
+from shop.promotions.admin.views import bp as promotions_admin_bp
+from shop.promotions.commands import create_promo_command
+from shop.promotions.views import bp as promotions_bp
 from shop.reports.admin.views import bp as reports_admin_bp
 from shop.reports.funnel import register_funnel
 from shop.reviews.admin.views import bp as reviews_admin_bp
@@ -132,11 +136,13 @@ def cache_settings(config) -> dict:
 
 def register_subscribers() -> None:
     """What acts on the shop's signals (shop.signals): the order emails on order_paid,
-    order_shipped and order_refunded; the back-in-stock emails on stock_available; the
-    payment provider's records of customers on customer_changed and customer_erased; and
-    the handlers of booking payments (a payment purpose, shop.payments.purposes).
-    Connecting is for the process, not one app, and connecting again changes nothing."""
+    order_shipped and order_refunded; a paid order's promo code use made final; the
+    back-in-stock emails on stock_available; the payment provider's records of customers
+    on customer_changed and customer_erased; and the handlers of booking payments (a
+    payment purpose, shop.payments.purposes). Connecting is for the process, not one
+    app, and connecting again changes nothing."""
     order_emails.subscribe()
+    promotion_subscribers.subscribe()
     stock_alerts.subscribe()
     payment_customers.subscribe()
     consultation_payments.subscribe()
@@ -169,6 +175,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(reviews_admin_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(promotions_bp)
+    app.register_blueprint(promotions_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -240,3 +248,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send_booking_reminders_command)
     app.cli.add_command(send_review_requests_command)
     app.cli.add_command(adjust_stock_command)
+    app.cli.add_command(create_promo_command)

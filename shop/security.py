@@ -34,6 +34,7 @@ PRIVATE_PATH_PREFIXES = (
     "/account",
     "/cart",
     "/checkout",
+    "/promo/",
     "/orders/",
     "/bookings/",
     "/reviews/new/",

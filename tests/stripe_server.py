@@ -698,6 +698,13 @@ _ROUTES: list[_Route] = [
         "_retrieve_shipping_rate",
         ("stripe.params", "ShippingRateRetrieveParams"),
     ),
+    ("POST", re.compile(r"/v1/coupons"), "_create_coupon", ("stripe.params", "CouponCreateParams")),
+    (
+        "GET",
+        re.compile(r"/v1/coupons/(?P<obj_id>[^/]+)"),
+        "_retrieve_coupon",
+        ("stripe.params", "CouponRetrieveParams"),
+    ),
 ]
 
 
@@ -720,6 +727,7 @@ class FakeStripe:
         self.charges: dict[str, dict[str, Any]] = {}
         self.shipping_rates: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
+        self.coupons: dict[str, dict[str, Any]] = {}
         # Price objects referenced by ``line_items[N][price]`` (tests may register some).
         self.prices: dict[str, dict[str, Any]] = {}
         self.fail_next: int | None = None
@@ -775,6 +783,7 @@ class FakeStripe:
             self.charges.clear()
             self.shipping_rates.clear()
             self.customers.clear()
+            self.coupons.clear()
             self.prices.clear()
             self._line_items.clear()
             self._session_params.clear()
@@ -869,6 +878,7 @@ class FakeStripe:
                 }
             )
             self.payment_intents[pi_id] = pi
+            self._redeem_discounts(session)
             if paid:
                 charge = _sample("charge")
                 charge.update(
@@ -1317,6 +1327,8 @@ class FakeStripe:
                 {"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]}
             )
         shipping_amount = shipping_options[0]["shipping_amount"] if shipping_options else 0
+        discounts, discount = self._discounts_for(params.get("discounts") or [], subtotal, currency)
+        self._share_discount(line_items, discount)
 
         session_id = _new_id("cs_test")
         session = _sample("checkout.session")
@@ -1329,7 +1341,7 @@ class FakeStripe:
                 "after_expiration": params.get("after_expiration"),
                 "allow_promotion_codes": params.get("allow_promotion_codes"),
                 "amount_subtotal": subtotal if has_amounts else None,
-                "amount_total": subtotal + shipping_amount if has_amounts else None,
+                "amount_total": subtotal - discount + shipping_amount if has_amounts else None,
                 "automatic_tax": {
                     "enabled": bool(params.get("automatic_tax", {}).get("enabled", False)),
                     "liability": None,
@@ -1372,7 +1384,7 @@ class FakeStripe:
                     else None
                 ),
                 "customer_email": params.get("customer_email"),
-                "discounts": [],
+                "discounts": discounts,
                 "expires_at": expires_at,
                 "invoice": None,
                 "invoice_creation": (
@@ -1426,7 +1438,7 @@ class FakeStripe:
                 "subscription": None,
                 "success_url": params.get("success_url"),
                 "total_details": {
-                    "amount_discount": 0,
+                    "amount_discount": discount,
                     "amount_shipping": shipping_amount,
                     "amount_tax": 0,
                 },
@@ -1438,6 +1450,135 @@ class FakeStripe:
         self._line_items[session_id] = line_items
         self._session_params[session_id] = params
         return 200, copy.deepcopy(session)
+
+    # ----------------------------------------------------------------- coupons
+
+    def _create_coupon(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST /v1/coupons: ``amount_off`` (with ``currency``) or ``percent_off``."""
+        has_amount, has_percent = "amount_off" in params, "percent_off" in params
+        if has_amount == has_percent:
+            raise StripeParamError(
+                "You must pass exactly one of `amount_off` or `percent_off`.",
+                param="amount_off",
+            )
+        if has_amount and "currency" not in params:
+            raise StripeParamError(
+                "You must pass currency when passing amount_off.", param="currency"
+            )
+        if has_amount and params["amount_off"] < 1:
+            raise StripeParamError("Invalid positive integer", param="amount_off")
+        if has_percent and not 0 < float(params["percent_off"]) <= 100:
+            raise StripeParamError(
+                "percent_off must be greater than 0 and at most 100.", param="percent_off"
+            )
+        duration = params.get("duration", "once")
+        if duration == "repeating" and "duration_in_months" not in params:
+            raise StripeParamError(
+                "You must pass duration_in_months when duration is repeating.",
+                param="duration_in_months",
+            )
+        max_redemptions = params.get("max_redemptions")
+        if max_redemptions is not None and max_redemptions < 1:
+            raise StripeParamError("Invalid positive integer", param="max_redemptions")
+        coupon_id = params.get("id") or _new_id("co")[3:11].upper()
+        if coupon_id in self.coupons:
+            raise StripeParamError(
+                "Coupon already exists.", param="id", code="resource_already_exists"
+            )
+        coupon = {
+            "id": coupon_id,
+            "object": "coupon",
+            "amount_off": params.get("amount_off"),
+            "applies_to": None,
+            "created": int(time.time()),
+            "currency": params["currency"].lower() if has_amount else None,
+            "duration": duration,
+            "duration_in_months": params.get("duration_in_months"),
+            "livemode": False,
+            "max_redemptions": max_redemptions,
+            "metadata": dict(params.get("metadata", {})),
+            "name": params.get("name"),
+            "percent_off": float(params["percent_off"]) if has_percent else None,
+            "redeem_by": params.get("redeem_by"),
+            "times_redeemed": 0,
+            "valid": True,
+        }
+        self.coupons[coupon_id] = coupon
+        return 200, copy.deepcopy(coupon)
+
+    def _retrieve_coupon(self, params: dict[str, Any], obj_id: str):
+        return 200, copy.deepcopy(self._get(self.coupons, "coupon", obj_id, "coupon"))
+
+    def _discounts_for(
+        self, wanted: list[dict[str, Any]], subtotal: int, currency: str | None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A session's ``discounts``: Checkout takes one, a coupon or a promotion code.
+        The coupon's amount comes off the line items (never shipping), at most their
+        subtotal; a percentage is rounded to the nearest unit."""
+        if not wanted:
+            return [], 0
+        if len(wanted) > 1:
+            raise StripeParamError(
+                "You may only specify one discount for a Checkout Session.", param="discounts"
+            )
+        entry = wanted[0]
+        coupon_id = entry.get("coupon")
+        if coupon_id is None:
+            raise StripeParamError(
+                "You must specify either `coupon` or `promotion_code` in `discounts[0]`.",
+                param="discounts[0]",
+            )
+        coupon = self._get(self.coupons, "coupon", coupon_id, "discounts[0][coupon]")
+        if not coupon["valid"]:
+            raise StripeParamError(
+                f"This coupon is not valid: '{coupon_id}'", param="discounts[0][coupon]"
+            )
+        limit = coupon.get("max_redemptions")
+        if limit is not None and coupon["times_redeemed"] >= limit:
+            raise StripeParamError(
+                f"This coupon has reached its maximum redemptions: '{coupon_id}'",
+                param="discounts[0][coupon]",
+            )
+        if coupon["amount_off"] is not None:
+            if currency and coupon["currency"] != currency:
+                raise StripeParamError(
+                    f"The coupon's currency ({coupon['currency']}) must match the Checkout "
+                    f"Session currency ({currency}).",
+                    param="discounts[0][coupon]",
+                )
+            amount = min(coupon["amount_off"], subtotal)
+        else:
+            amount = int(
+                (
+                    decimal.Decimal(subtotal) * decimal.Decimal(str(coupon["percent_off"])) / 100
+                ).to_integral_value(decimal.ROUND_HALF_UP)
+            )
+        return [{"coupon": coupon_id, "promotion_code": None}], amount
+
+    def _redeem_discounts(self, session: dict[str, Any]) -> None:
+        """A paid session redeems its coupon: counted, and spent at its limit."""
+        for entry in session.get("discounts") or []:
+            coupon = self.coupons.get(entry.get("coupon") or "")
+            if coupon is None:
+                continue
+            coupon["times_redeemed"] += 1
+            limit = coupon.get("max_redemptions")
+            if limit is not None and coupon["times_redeemed"] >= limit:
+                coupon["valid"] = False
+
+    @staticmethod
+    def _share_discount(line_items: list[dict[str, Any]], discount: int) -> None:
+        """Spread a session's discount over its line items in proportion to their
+        amounts (the remainder to the first lines), as each line's ``amount_discount``."""
+        whole = sum(line["amount_subtotal"] for line in line_items)
+        if not discount or not whole:
+            return
+        shares = [discount * line["amount_subtotal"] // whole for line in line_items]
+        for index in range(discount - sum(shares)):
+            shares[index % len(shares)] += 1
+        for line, share in zip(line_items, shares, strict=True):
+            line["amount_discount"] = share
+            line["amount_total"] = line["amount_subtotal"] - share
 
     @staticmethod
     def _check_metadata(path: str, metadata: dict[str, Any] | None) -> None:

@@ -27,7 +27,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.local import LocalProxy
 
 from shop.accounts.models import Customer
-from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
+from shop.cart.models import SESSION_KEY as CART_SESSION_KEY
 from shop.extensions import db
 from shop.models import utcnow
 

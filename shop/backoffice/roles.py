@@ -52,6 +52,7 @@ AREAS: tuple[Area, ...] = (
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
     Area("consultations", "Consultations", "consultations_admin.calendar", MENTORS),
     Area("reviews", "Reviews", "reviews_admin.review_list", EDITORS),
+    Area("promotions", "Promotions", "promotions_admin.promotion_list", EDITORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
     Area("reports", "Reports", "reports_admin.index", ANALYSTS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),

@@ -1,8 +1,8 @@
 """Basket forms. Prices never come from the browser: only ids and quantities do."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import HiddenField, RadioField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from shop.cart.services import MAX_QUANTITY
 from shop.numbers import IdField, WholeNumberField
@@ -44,3 +44,18 @@ class RemoveLineForm(FlaskForm):
 
 class ShippingForm(FlaskForm):
     shipping = RadioField("Delivery", validators=[DataRequired()], validate_choice=False)
+
+
+class PromoCodeForm(FlaskForm):
+    code = StringField(
+        "Promo code",
+        validators=[
+            InputRequired(message="Please enter a code."),
+            Length(max=40, message="We don't recognise that code. Please check it and try again."),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+class RemovePromoForm(FlaskForm):
+    """The button that takes the code off the basket."""

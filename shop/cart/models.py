@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.models import UTCDateTime, utcnow
+from shop.promotions.models import Promotion
+
+# Where the basket's token is kept in the signed session cookie.
+SESSION_KEY = "cart"
 
 
 class Cart(db.Model):
@@ -19,6 +23,11 @@ class Cart(db.Model):
     # Bumped whenever a checkout of this basket ends unpaid, so trying again
     # starts a new order instead of finding the old one.
     checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # The promo code the shopper applied (one per basket), checked again whenever the
+    # basket is shown or checked out.
+    promotion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promotion.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
@@ -27,6 +36,7 @@ class Cart(db.Model):
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"
     )
+    promotion: Mapped[Promotion | None] = relationship()
 
 
 class CartLine(db.Model):

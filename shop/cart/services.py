@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +17,17 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.lifecycle import release_lapsed_reservations
+from shop.promotions.models import Promotion
+from shop.promotions.services import (
+    GUEST,
+    AppliedPromotion,
+    PricedLine,
+    PromoRefused,
+    Shopper,
+    check_dates_and_uses,
+    evaluate,
+    find_promotion,
+)
 from shop.signals import added_to_basket, send_after_commit
 from shop.text import is_token, new_token
 
@@ -36,17 +47,24 @@ def new_cart() -> Cart:
     return cart
 
 
+def _promotion_loaded():
+    """The basket's promo code in the basket's own statement, and its products and
+    categories in one more each, only when the basket has a code."""
+    promotion = joinedload(Cart.promotion)
+    return promotion.selectinload(Promotion.products), promotion.selectinload(Promotion.categories)
+
+
 def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
-    """The basket with this token: its lines, sizes and products in one statement, and
-    the products' pictures in a second unless `pictures` is false (changing the basket
-    shows none of them)."""
+    """The basket with this token: its lines, sizes and products (and its promo code) in
+    one statement, and the products' pictures in a second unless `pictures` is false
+    (changing the basket shows none of them)."""
     if not is_token(token):
         return None
     products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
     products = products.options(*without_long_texts())
     if pictures:
         products = products.selectinload(Product.images)
-    stmt = select(Cart).where(Cart.token == token).options(products)
+    stmt = select(Cart).where(Cart.token == token).options(products, *_promotion_loaded())
     return db.session.scalars(stmt).unique().one_or_none()
 
 
@@ -55,7 +73,11 @@ def find_cart_by_id(cart_id: int | None) -> Cart | None:
     if cart_id is None:
         return None
     products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
-    stmt = select(Cart).where(Cart.id == cart_id).options(products.options(*without_long_texts()))
+    stmt = (
+        select(Cart)
+        .where(Cart.id == cart_id)
+        .options(products.options(*without_long_texts()), *_promotion_loaded())
+    )
     return db.session.scalars(stmt).unique().one_or_none()
 
 
@@ -299,6 +321,7 @@ class LineSummary:
     available: int
     most_per_order: int
     problem: str | None
+    discount_pence: int = 0  # this line's share of the promo code's discount
 
     @property
     def total_pence(self) -> int:
@@ -319,6 +342,10 @@ class CartSummary:
     shipping: ShippingChoice | None = None
     shipping_choices: list[ShippingChoice] = field(default_factory=list)
     currency: str = "gbp"
+    # The basket's promo code when it applies, or why it does not (promo_problem).
+    promotion: AppliedPromotion | None = None
+    promo_code: str | None = None
+    promo_problem: PromoRefused | None = None
 
     @property
     def item_count(self) -> int:
@@ -329,12 +356,28 @@ class CartSummary:
         return sum(line.total_pence for line in self.lines)
 
     @property
-    def shipping_pence(self) -> int:
+    def discount_pence(self) -> int:
+        return self.promotion.discount_pence if self.promotion else 0
+
+    @property
+    def free_shipping(self) -> bool:
+        return bool(self.promotion and self.promotion.free_shipping)
+
+    @property
+    def shipping_before_discount_pence(self) -> int:
         return self.shipping.price_pence if self.shipping and self.lines else 0
 
     @property
+    def shipping_discount_pence(self) -> int:
+        return self.shipping_before_discount_pence if self.free_shipping else 0
+
+    @property
+    def shipping_pence(self) -> int:
+        return self.shipping_before_discount_pence - self.shipping_discount_pence
+
+    @property
     def total_pence(self) -> int:
-        return self.subtotal_pence + self.shipping_pence
+        return self.subtotal_pence - self.discount_pence + self.shipping_pence
 
     @property
     def vat_pence(self) -> int:
@@ -389,8 +432,13 @@ def free_lapsed_stock_for(cart: Cart | None) -> bool:
     return free_lapsed_stock(short)
 
 
-def summarise(cart: Cart | None) -> CartSummary:
-    """Lines, prices from the database, delivery and totals for a basket."""
+def summarise(cart: Cart | None, shopper: Shopper = GUEST) -> CartSummary:
+    """Lines, prices from the database, the promo code, delivery and totals for a basket.
+
+    The basket's code is checked again each time, for `shopper` (per-customer limits):
+    when it no longer applies the summary has no discount and `promo_problem` says why.
+    Delivery's free-from threshold is on the subtotal before any discount.
+    """
     if cart is None:
         return CartSummary(cart=None)
     lines = [
@@ -413,4 +461,60 @@ def summarise(cart: Cart | None) -> CartSummary:
         for o in shipping_options()
     ]
     selected = next(c for c in choices if c.selected)
-    return CartSummary(cart=cart, lines=lines, shipping=selected, shipping_choices=choices)
+    summary = CartSummary(cart=cart, lines=lines, shipping=selected, shipping_choices=choices)
+    if cart.promotion is not None:
+        _apply_promotion(summary, cart.promotion, replace(shopper, cart_id=cart.id))
+    return summary
+
+
+def priced_lines(summary: CartSummary) -> list[PricedLine]:
+    return [
+        PricedLine(
+            key=line.line.id,
+            product_id=line.product.id,
+            category_id=line.product.category_id,
+            total_pence=line.total_pence,
+        )
+        for line in summary.lines
+    ]
+
+
+def _apply_promotion(summary: CartSummary, promotion: Promotion, shopper: Shopper) -> None:
+    summary.promo_code = promotion.code
+    if not summary.lines:
+        return
+    try:
+        applied = evaluate(promotion, priced_lines(summary), shopper)
+    except PromoRefused as refused:
+        summary.promo_problem = refused
+        return
+    summary.promotion = applied
+    for line in summary.lines:
+        line.discount_pence = applied.line_discounts.get(line.line.id, 0)
+
+
+def apply_code(cart: Cart, code: str | None, shopper: Shopper = GUEST) -> CartSummary:
+    """Put a promo code on the basket if it applies to the basket as it stands (flushes).
+
+    Raises PromoRefused, with the basket unchanged, when it does not. An empty basket
+    takes any code that is current (a link from an article applies it before anything
+    is added); the rest is checked once there is something to check it against.
+    """
+    promotion = find_promotion(code)
+    summary = summarise(cart)
+    shopper = replace(shopper, cart_id=cart.id)
+    if not summary.lines:
+        check_dates_and_uses(promotion)
+    else:
+        evaluate(promotion, priced_lines(summary), shopper)
+    cart.promotion = promotion
+    db.session.flush()
+    return summarise(cart, shopper)
+
+
+def remove_code(cart: Cart) -> str | None:
+    """Take the promo code off the basket (flushes); the code it had, if any."""
+    code = cart.promotion.code if cart.promotion is not None else None
+    cart.promotion = None
+    db.session.flush()
+    return code

@@ -14,16 +14,33 @@ from flask import (
     url_for,
 )
 
+from shop.accounts.session import current_customer
 from shop.cart import services
-from shop.cart.forms import AddToCartForm, RemoveLineForm, ShippingForm, UpdateLineForm
+from shop.cart.forms import (
+    AddToCartForm,
+    PromoCodeForm,
+    RemoveLineForm,
+    RemovePromoForm,
+    ShippingForm,
+    UpdateLineForm,
+)
+from shop.cart.models import SESSION_KEY as CART_SESSION_KEY
 from shop.extensions import db, limiter
+from shop.money import format_money
 from shop.pagecache import VisitorValue, not_on_cached_pages
 from shop.pages.services import safe_local_path
+from shop.promotions.services import (
+    GUEST,
+    PromoRefused,
+    Shopper,
+    check_dates_and_uses,
+    find_promotion,
+)
 
 bp = Blueprint("cart", __name__)
 
 
-SESSION_KEY = "cart"
+SESSION_KEY = CART_SESSION_KEY
 
 
 def current_cart(create: bool = False, pictures: bool = True):
@@ -37,6 +54,14 @@ def current_cart(create: bool = False, pictures: bool = True):
         session[SESSION_KEY] = g.cart.token
         session.permanent = True  # keep the basket for CART_LIFETIME_DAYS
     return g.cart
+
+
+def current_shopper() -> Shopper:
+    """Who is shopping, for codes limited per customer: the signed-in account, or a guest."""
+    customer = current_customer()
+    if customer is None:
+        return GUEST
+    return Shopper(customer_id=customer.id, email=customer.email)
 
 
 def cart_item_count() -> int:
@@ -83,8 +108,22 @@ def _respond(message: str, category: str = "success", status: int = 200, back: s
     return redirect(back or url_for("cart.view_cart"), code=303)
 
 
+def _render_cart(summary, *, errors=None, promo_form=None, status: int = 200):
+    if promo_form is None:
+        promo_form = PromoCodeForm(formdata=None)
+    return render_template(
+        "cart/cart.html", summary=summary, errors=errors or {}, promo_form=promo_form
+    ), status
+
+
 @bp.get("/cart")
 def view_cart():
+    if "code" in request.args:
+        # A link that applies a code (/cart?code=SPRING10): apply it, then show the
+        # basket at its own address.
+        message, category = apply_code_from_link(request.args.get("code", "")[:100])
+        flash(message, category)
+        return redirect(url_for("cart.view_cart"), code=303)
     cart = current_cart()
     if services.free_lapsed_stock_for(cart):
         # Stock a lapsed checkout held is free again: commit that, and read the basket
@@ -92,8 +131,75 @@ def view_cart():
         db.session.commit()
         g.pop("cart", None)
         cart = current_cart()
-    summary = services.summarise(cart)
-    return render_template("cart/cart.html", summary=summary, errors={})
+    return _render_cart(services.summarise(cart, current_shopper()))
+
+
+def apply_code_from_link(code: str) -> tuple[str, str]:
+    """Apply a code from a link (/cart?code=, /promo/<code>), making a basket for it if
+    there is none (only for a code that is current); a message for the shopper and its
+    category."""
+    try:
+        if current_cart(pictures=False) is None:
+            check_dates_and_uses(find_promotion(code))
+        cart = current_cart(create=True, pictures=False)
+        summary = services.apply_code(cart, code, current_shopper())
+    except PromoRefused as exc:
+        db.session.rollback()
+        return str(exc), "error"
+    _commit_change()
+    return _applied_message(summary), "success"
+
+
+def _applied_message(summary) -> str:
+    if summary.promotion is None:
+        return f"The code {summary.promo_code} will apply to your basket."
+    applied = summary.promotion
+    if applied.free_shipping:
+        return f"The code {applied.code} is applied: {applied.name}, free delivery."
+    off = format_money(applied.discount_pence)
+    return f"The code {applied.code} is applied: {applied.name}, {off} off."
+
+
+@bp.post("/cart/promo")
+@limiter.limit("20 per minute;100 per hour")
+def apply_promo():
+    """The basket's code field. A refused code leaves the basket as it was and says why
+    next to the field."""
+    form = PromoCodeForm()
+    cart = current_cart()
+    if not form.validate():
+        summary = services.summarise(cart, current_shopper())
+        return _promo_refused(summary, form, form.code.errors[0])
+    if cart is None or not cart.lines:
+        return _promo_refused(services.summarise(cart), form, "Your basket is empty.")
+    try:
+        summary = services.apply_code(cart, form.code.data, current_shopper())
+    except PromoRefused as exc:
+        db.session.rollback()
+        g.pop("cart", None)
+        return _promo_refused(services.summarise(current_cart(), current_shopper()), form, str(exc))
+    message = _applied_message(summary)
+    _commit_change()
+    return _respond(message)
+
+
+def _promo_refused(summary, form, message: str):
+    if _wants_json():
+        return jsonify(ok=False, message=message, count=cart_item_count()), 400
+    form.code.errors = [message]
+    return _render_cart(summary, promo_form=form, status=400)
+
+
+@bp.post("/cart/promo/remove")
+def remove_promo():
+    if not RemovePromoForm().validate():
+        return _respond("Your form had expired. Please try again.", "error", 400)
+    cart = current_cart(pictures=False)
+    code = services.remove_code(cart) if cart is not None else None
+    if code is None:
+        return _respond("There is no code on your basket.", "info")
+    _commit_change()
+    return _respond(f"The code {code} is removed.")
 
 
 @bp.post("/cart/add")
@@ -133,8 +239,7 @@ def update():
         errors = {
             form.line_id.data: {"message": message, "value": request.form.get("quantity", "")[:10]}
         }
-        summary = services.summarise(cart)
-        return render_template("cart/cart.html", summary=summary, errors=errors), 400
+        return _render_cart(services.summarise(cart, current_shopper()), errors=errors, status=400)
     try:
         message = services.update_quantity(cart, form.line_id.data, form.quantity.data)
     except services.CartError as exc:

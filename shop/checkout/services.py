@@ -33,6 +33,8 @@ from shop.payments.customers import paying_customer
 from shop.payments.gateway import CheckoutRequest, PaymentError
 from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
+from shop.promotions.services import GUEST, Shopper
+from shop.promotions.uses import Reserved, reserve_use
 from shop.signals import checkout_started, send_after_commit
 from shop.text import new_token
 
@@ -52,10 +54,17 @@ class SoldOut(CheckoutError):
     pass
 
 
+class CodeRefused(CheckoutError):
+    """The basket's promo code cannot be used (used up meanwhile, say): the shopper gets
+    the basket back without it."""
+
+
 def checkout_key(cart: Cart, summary) -> str:
     """The same basket checked out twice (a double click) gives the same key."""
     parts = [cart.token, str(cart.checkout_attempt), summary.shipping.option.code]
     parts += [f"{ln.variant.id}x{ln.quantity}@{ln.unit_price_pence}" for ln in summary.lines]
+    if summary.promotion is not None:
+        parts.append(f"code:{summary.promotion.code}-{summary.discount_pence}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -63,10 +72,10 @@ def existing_order(key: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.checkout_key == key))
 
 
-def order_being_checked_out(cart: Cart) -> Order | None:
+def order_being_checked_out(cart: Cart, shopper: Shopper = GUEST) -> Order | None:
     """The order the basket, as it stands, is being checked out as (a double click that
     lost the race to place it finds it here)."""
-    return existing_order(checkout_key(cart, summarise(cart)))
+    return existing_order(checkout_key(cart, summarise(cart, shopper)))
 
 
 class EarlierCheckoutPaid(CheckoutError):
@@ -98,7 +107,7 @@ def _resumable(order: Order) -> bool:
     return order.status == OrderStatus.PENDING and order.payment_expires_at > utcnow()
 
 
-def end_earlier_checkouts(cart: Cart) -> None:
+def end_earlier_checkouts(cart: Cart, shopper: Shopper = GUEST) -> None:
     """End the basket's unpaid checkouts other than the one a double click would carry
     on, so a basket holds stock for one checkout at a time (commits).
 
@@ -115,7 +124,7 @@ def end_earlier_checkouts(cart: Cart) -> None:
     ).all()
     if not pending:
         return
-    summary = summarise(cart)
+    summary = summarise(cart, shopper)
     key = checkout_key(cart, summary) if summary.lines else None
     cutoff = utcnow() - LAPSE_GRACE
     for order in pending:
@@ -193,7 +202,9 @@ def _check_open_checkouts(order: Order) -> None:
         )
 
 
-def place_order(cart: Cart, email: str = "", client_address: str | None = None) -> Order:
+def place_order(
+    cart: Cart, email: str = "", client_address: str | None = None, shopper: Shopper = GUEST
+) -> Order:
     """Create a pending order from the basket and reserve its stock (flushes, no commit).
 
     `email` is a signed-in customer's verified address (the order is then theirs, and
@@ -206,11 +217,18 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
 
     Raises CheckoutError when the basket can't be bought as it stands, SoldOut when
     stock ran out, and TooManyCheckouts when `client_address` already has its share of
-    open checkouts; the caller rolls back and the basket is unchanged.
+    open checkouts; the caller rolls back and the basket is unchanged. The basket's
+    promo code is checked for `shopper` and one of its uses held with the stock;
+    CodeRefused when it no longer applies or none is left (the caller takes it off).
     """
-    summary = summarise(cart)
+    summary = summarise(cart, shopper)
     if not summary.lines:
         raise CheckoutError("Your basket is empty.")
+    if summary.promo_problem is not None:
+        raise CodeRefused(
+            f"{summary.promo_problem} We have taken it off your basket: please check the "
+            "total and check out again."
+        )
     key = checkout_key(cart, summary)
     already = existing_order(key)
     while already is not None and already.status != OrderStatus.PENDING:
@@ -224,7 +242,7 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
         return already
     short = [line.variant for line in summary.lines if line.quantity > line.available]
     if short and free_lapsed_stock(short):
-        summary = summarise(cart)
+        summary = summarise(cart, shopper)
     if summary.problems:
         raise basket_problem(summary.problems)
     option = summary.shipping.option
@@ -236,6 +254,8 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
         currency=summary.currency,
         subtotal_pence=summary.subtotal_pence,
         shipping_pence=summary.shipping_pence,
+        promo_code=summary.promotion.code if summary.promotion else None,
+        discount_pence=summary.discount_pence,
         total_pence=summary.total_pence,
         shipping_code=option.code,
         shipping_name=option.name,
@@ -251,6 +271,7 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
             sku=line.variant.sku,
             unit_price_pence=line.unit_price_pence,
             quantity=line.quantity,
+            discount_pence=line.discount_pence,
         )
         for line in summary.lines
     ]
@@ -268,7 +289,34 @@ def place_order(cart: Cart, email: str = "", client_address: str | None = None) 
             + " while you were checking out. Your basket is as you left it: please lower "
             "the quantity or remove the item."
         )
+    if summary.promotion is not None:
+        hold_code(order, summary, shopper)
     return order
+
+
+def hold_code(order: Order, summary, shopper: Shopper) -> None:
+    """Hold one use of the basket's code for the order, as its stock is held (flushes);
+    CodeRefused when there is none left for this shopper."""
+    applied = summary.promotion
+    held = reserve_use(
+        applied.promotion,
+        order.id,
+        customer_id=shopper.customer_id,
+        email=shopper.email,
+        discount_pence=applied.discount_pence,
+        shipping_discount_pence=summary.shipping_discount_pence,
+    )
+    if held == Reserved.USED_BY_YOU:
+        raise CodeRefused(
+            f"You have already used the code {applied.code}, so we have taken it off your "
+            "basket: please check the total and check out again."
+        )
+    if held != Reserved.OK:
+        raise CodeRefused(
+            f"Sorry, the code {applied.code} has just been used up, so we have taken it off "
+            "your basket: please check the total and check out again."
+        )
+    record_event(order, "promo_held", f"Code {applied.code}: one use held for this checkout.")
 
 
 def basket_problem(problems) -> CheckoutError:

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.session import current_customer
-from shop.cart.views import current_cart
+from shop.cart.services import remove_code
+from shop.cart.views import current_cart, current_shopper
 from shop.checkout import services
 from shop.checkout.forms import CheckoutForm
 from shop.extensions import db, limiter
@@ -37,13 +38,22 @@ def checkout():
         return redirect(url_for("cart.view_cart"), code=303)
     account = current_customer()
     email = account.email if account is not None else ""
+    shopper = current_shopper()
     try:
-        services.end_earlier_checkouts(cart)
-        order = services.place_order(cart, email=email, client_address=request.remote_addr)
+        services.end_earlier_checkouts(cart, shopper)
+        order = services.place_order(
+            cart, email=email, client_address=request.remote_addr, shopper=shopper
+        )
         db.session.commit()
     except services.EarlierCheckoutPaid as exc:
         flash(str(exc), "success")
         return redirect(url_for("orders.order_status", token=exc.order.access_token), code=303)
+    except services.CodeRefused as exc:
+        db.session.rollback()
+        remove_code(cart)
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for("cart.view_cart"), code=303)
     except services.CheckoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -51,7 +61,7 @@ def checkout():
     except IntegrityError:
         # The same basket is already being checked out (a double click).
         db.session.rollback()
-        order = services.order_being_checked_out(cart)
+        order = services.order_being_checked_out(cart, shopper)
         if order is None:
             raise
     if order.status != OrderStatus.PENDING:

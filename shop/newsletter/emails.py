@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context
 
+from shop.journal.admin.times import format_uk
 from shop.journal.rendering import SHORTCODE, render_body
 from shop.journal.services import products_for_cards
 from shop.mail import send_email, send_now
@@ -109,6 +110,27 @@ def send_confirmation(subscriber: Subscriber) -> None:
             confirm_url=absolute_url("newsletter.confirm", token=token),
             topics=[TOPICS[name] for name in subscriber.topic_names],
             valid_days=max(1, max_age // 86400),
+        )
+
+
+WELCOME = "newsletter_welcome"
+
+
+def send_welcome(subscriber: Subscriber, promotion) -> None:
+    """Queue the welcome email of a newly confirmed subscriber, with their personal code."""
+    with _url_context():
+        send_email(
+            subscriber.email,
+            f"Welcome: {promotion.percent_off}% off your next order",
+            "email/newsletter_welcome",
+            sender=_sender(),
+            kind=WELCOME,
+            label="Newsletter welcome",
+            code=promotion.code,
+            percent=promotion.percent_off,
+            ends=format_uk(promotion.ends_at),
+            shop_url=absolute_url("cart.view_cart", code=promotion.code),
+            preferences_url=unsubscribe_url(subscriber.unsubscribe_token),
         )
 
 

@@ -49,6 +49,7 @@ from shop.newsletter.models import (
     SubscriberTopic,
 )
 from shop.newsletter.tokens import ConfirmationClaim, read_confirmation_token
+from shop.promotions.welcome import issue_welcome_code
 from shop.text import is_token, new_token, normalise_email
 
 logger = logging.getLogger(__name__)
@@ -213,7 +214,10 @@ def subscriber_to_confirm(token: str, max_age: int) -> ConfirmationLookup:
 
 
 def confirm_subscription(subscriber: Subscriber, now: datetime | None = None) -> bool:
-    """Make a pending subscriber confirmed. False when there was nothing to do."""
+    """Make a pending subscriber confirmed, and send the welcome email with their
+    personal welcome code when one is made for them (shop.promotions.welcome: one per
+    address ever, none when NEWSLETTER_WELCOME_PERCENT is 0). False when there was
+    nothing to do."""
     if subscriber.status != SubscriberStatus.PENDING:
         return False
     subscriber.status = SubscriberStatus.CONFIRMED
@@ -221,6 +225,9 @@ def confirm_subscription(subscriber: Subscriber, now: datetime | None = None) ->
     subscriber.unsubscribed_at = None
     subscriber.unsubscribe_method = None
     db.session.flush()
+    welcome = issue_welcome_code(subscriber.email)
+    if welcome is not None:
+        emails.send_welcome(subscriber, welcome)
     return True
 
 

@@ -48,6 +48,7 @@ from shop.orders.models import (
     Refund,
 )
 from shop.orders.services import record_event
+from shop.promotions.uses import give_back_use, release_use
 from shop.signals import order_paid, order_refunded, order_shipped, send_after_commit
 
 if TYPE_CHECKING:
@@ -279,6 +280,14 @@ def _record_payment_details(order: Order, payment: PaymentSession) -> None:
     record_event(order, "paid", f"Payment received ({payment.payment_intent_id}).")
     if order.cart_id is not None:
         db.session.execute(delete(CartLine).where(CartLine.cart_id == order.cart_id))
+        if order.promo_code:
+            # The code went with this order; the next one starts without it.
+            db.session.execute(
+                update(Cart)
+                .where(Cart.id == order.cart_id)
+                .values(promotion_id=None)
+                .execution_options(synchronize_session=False)
+            )
         # What the shopper puts in the basket next is a new order, even the same items.
         _start_new_checkout(order.cart_id)
 
@@ -313,6 +322,8 @@ def release_unpaid(order: Order, new_status: OrderStatus, reason: str) -> bool:
     if not move_status(order, new_status, from_states=OrderStatus.PENDING):
         return False
     _release_reserved(order)
+    if release_use(order.id):
+        record_event(order, "promo_released", f"Code {order.promo_code}: its use given back.")
     _start_new_checkout(order.cart_id)
     record_event(order, str(new_status), reason)
     db.session.flush()
@@ -455,6 +466,17 @@ def record_provider_refunds(order: Order, refunded_total: int) -> bool:
     db.session.refresh(order)
     if refunded >= refund_cap_pence(order):
         move_status(order, OrderStatus.REFUNDED, from_states=OrderStatus.PAID)
+        if (
+            order.promo_code
+            and order.fulfilment_status == FulfilmentStatus.UNFULFILLED
+            and give_back_use(order.id)
+        ):
+            record_event(
+                order,
+                "promo_released",
+                f"Code {order.promo_code}: its use given back (refunded in full before "
+                "shipping, at Stripe).",
+            )
     record_event(order, "refunded", f"Refunded at Stripe: {refunded} pence in total.")
     db.session.flush()
     db.session.refresh(order)

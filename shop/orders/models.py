@@ -51,6 +51,7 @@ class Order(db.Model):
     __tablename__ = "shop_order"  # "order" is an SQL keyword
     __table_args__ = (
         CheckConstraint("total_pence >= 0", name="total_not_negative"),
+        CheckConstraint("discount_pence >= 0", name="discount_not_negative"),
         CheckConstraint("refunded_pence >= 0 AND refunded_pence <= total_pence", name="refund"),
     )
 
@@ -67,6 +68,10 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="gbp")
     subtotal_pence: Mapped[int] = mapped_column(Integer)
     shipping_pence: Mapped[int] = mapped_column(Integer)
+    # The promo code used, if any, and what it took off the goods (the sum of the
+    # lines' discount_pence); a free-delivery code shows as shipping_pence 0.
+    promo_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    discount_pence: Mapped[int] = mapped_column(Integer, default=0)
     total_pence: Mapped[int] = mapped_column(Integer)
     refunded_pence: Mapped[int] = mapped_column(Integer, default=0)
     shipping_code: Mapped[str] = mapped_column(String(40))
@@ -147,12 +152,32 @@ class OrderLine(db.Model):
     sku: Mapped[str] = mapped_column(String(64))
     unit_price_pence: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    # This line's share of the order's promo discount (shop.promotions.pricing.allocate).
+    discount_pence: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
     @property
     def total_pence(self) -> int:
         return self.unit_price_pence * self.quantity
+
+    @property
+    def paid_pence(self) -> int:
+        """What the line came to after its share of the discount."""
+        return self.total_pence - self.discount_pence
+
+    def paid_for_units(self, units: int, already: int = 0) -> int:
+        """What `units` more of this line were paid, after the discount, when `already`
+        units have been refunded: the line's paid amount shared over its units, the odd
+        pence going to the first units, so refunding the units in any number of steps
+        gives back exactly the line's paid amount."""
+
+        def first(count: int) -> int:
+            count = max(0, min(count, self.quantity))
+            each, odd = divmod(self.paid_pence, self.quantity)
+            return each * count + min(count, odd)
+
+        return first(already + units) - first(already)
 
 
 class OrderEvent(db.Model):

@@ -40,10 +40,18 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import format_money
 from shop.orders.lifecycle import record_refund, refund_cap_pence
-from shop.orders.models import Order, OrderStatus, Refund, RefundLine, RefundStatus
+from shop.orders.models import (
+    FulfilmentStatus,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundLine,
+    RefundStatus,
+)
 from shop.orders.services import record_event
 from shop.payments.gateway import PaymentError
 from shop.payments.providers import get_gateway
+from shop.promotions.uses import give_back_use
 
 REQUEST_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REASON_MAX_LENGTH = 500
@@ -247,6 +255,7 @@ def refund_order(order: Order, request: RefundRequest, actor, ip: str | None = N
     refund.status = RefundStatus.SUCCEEDED
     refund.provider_refund_id = result.id
     restocked = record_refund(order, refund, restock)
+    code_note = _code_after_refund(order)
     after = {
         **refund_snapshot(order),
         "refund_id": refund.id,
@@ -258,6 +267,9 @@ def refund_order(order: Order, request: RefundRequest, actor, ip: str | None = N
     message = f"Refunded {amount} ({result.id})."
     if restocked:
         message += " Back in stock: " + ", ".join(f"{q} × {s}" for s, q in restocked.items()) + "."
+    if code_note:
+        after["promo_code_use"] = code_note
+        message += f" {code_note}"
     if refund.reason:
         message += f" Reason: {refund.reason}"
     record_event(order, "refunded", message, actor=actor.email)
@@ -274,6 +286,22 @@ def refund_order(order: Order, request: RefundRequest, actor, ip: str | None = N
     )
     db.session.commit()
     return refund
+
+
+def _code_after_refund(order: Order) -> str:
+    """Give back the order's promo code use when it has been refunded in full before
+    shipping; say what happened to the use ("" for an order without a code)."""
+    if not order.promo_code:
+        return ""
+    if order.status != OrderStatus.REFUNDED:
+        return f"Code {order.promo_code}: its use is kept (refunded in part)."
+    if order.fulfilment_status != FulfilmentStatus.UNFULFILLED:
+        return f"Code {order.promo_code}: its use is kept (the order had been shipped)."
+    if give_back_use(order.id):
+        return (
+            f"Code {order.promo_code}: its use was given back (refunded in full before shipping)."
+        )
+    return f"Code {order.promo_code}: its use had already been given back."
 
 
 def _forget(refund_id: int) -> None:

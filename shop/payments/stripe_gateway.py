@@ -116,6 +116,8 @@ class StripeGateway:
         elif order.email:
             params["customer_email"] = order.email
         try:
+            if order.discount_pence:
+                params["discounts"] = [{"coupon": self._coupon_for(order, request)}]
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": request.idempotency_key}
             )
@@ -195,6 +197,22 @@ class StripeGateway:
             log.warning("Stripe refused a checkout session for %s: %s", request.reference, exc)
             raise PaymentError(CANNOT_START) from exc
         return self._session(session)
+
+    def _coupon_for(self, order, request: CheckoutRequest) -> str:
+        """A Stripe coupon for this order's promo discount alone: the amount in pence, once,
+        redeemable once, so Stripe's page shows the code and its total is the order's."""
+        coupon = self.client.v1.coupons.create(
+            params={
+                "amount_off": order.discount_pence,
+                "currency": order.currency,
+                "duration": "once",
+                "max_redemptions": 1,
+                "name": (order.promo_code or "Discount")[:40],
+                "metadata": {"order_id": str(order.id), "promo_code": order.promo_code or ""},
+            },
+            options={"idempotency_key": f"{request.idempotency_key}-coupon"},
+        )
+        return coupon.id
 
     def retrieve_session(self, session_id: str) -> PaymentSession:
         try:

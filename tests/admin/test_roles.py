@@ -100,6 +100,11 @@ ACCESS: dict[str, set[str] | str] = {
     "reviews_admin.review_approve": EDITORS,
     "reviews_admin.review_reject": EDITORS,
     "reviews_admin.review_reply": EDITORS,
+    "promotions_admin.promotion_list": EDITORS,
+    "promotions_admin.promotion_new": EDITORS,
+    "promotions_admin.promotion_edit": EDITORS,
+    "promotions_admin.promotion_active": EDITORS,
+    "promotions_admin.promotion_uses_csv": EDITORS,
     # Journal articles and authors (shop/journal/admin/views.py)
     "journal_admin.article_list": EDITORS,
     "journal_admin.article_new": EDITORS,
@@ -287,7 +292,7 @@ def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
     login("editor")
     sections = page(client.get("/admin/")).select(".admin-sections li")
     labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
-    assert labels == ["Catalogue", "Journal", "Comments", "Reviews", "Newsletter"]
+    assert labels == ["Catalogue", "Journal", "Comments", "Reviews", "Promotions", "Newsletter"]
 
 
 def test_the_menu_marks_the_section_being_used(client, login):

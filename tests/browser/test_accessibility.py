@@ -145,6 +145,30 @@ def test_basket_quantity_error_is_announced(a11y_page):
     check_both_themes(page, "the basket with a quantity error")
 
 
+def test_promo_codes_in_the_basket_and_on_the_payment_page(a11y_page):
+    page = a11y_page
+    add_to_basket(page, "probiotic-moisturiser", "100 ml")
+    page.goto("/cart")
+    code = page.get_by_label("Promo code")
+    code.fill("NOPE1")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    refused = "We don't recognise that code. Please check it and try again."
+    expect(page.locator("[data-promo-error]")).to_have_text(refused)
+    code = page.get_by_label("Promo code")
+    expect(code).to_have_value("NOPE1")
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(code).to_have_accessible_description(refused)
+    check_both_themes(page, "the basket with a refused code")
+
+    code.fill("welcome10")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.locator("[data-discount]")).to_contain_text("Code WELCOME10")
+    check_both_themes(page, "the basket with a code")
+    page.get_by_role("button", name="Check out securely").click()
+    expect(page.locator("[data-discount]")).to_contain_text("Code WELCOME10")
+    check_both_themes(page, "the demo payment page with a code")
+
+
 def test_added_to_basket_is_announced(page):
     add_to_basket(page, "niacinamide-serum")
     live = page.locator("[data-live-region]")
@@ -164,6 +188,13 @@ def test_back_office_pages(a11y_page, admin_email):
     page.get_by_role("navigation", name="Back office").get_by_role("link", name="Staff").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff")
     check_both_themes(page, "the staff list")
+    menu = page.get_by_role("navigation", name="Back office")
+    menu.get_by_role("link", name="Promotions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Promotions")
+    check_both_themes(page, "the promotions list")
+    page.get_by_role("link", name="WELCOME10").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Code WELCOME10")
+    check_both_themes(page, "a promotion's page")
 
 
 def test_dark_theme_from_the_cookie(new_page):

@@ -9,6 +9,7 @@ from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.promotions import make_promotion
 
 
 @pytest.fixture
@@ -309,6 +310,15 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, count_queri
     assert len(many_lines) <= 4, many_lines
     assert not any("sum(cart_line.quantity)" in statement for statement in many_lines)
     assert soup.select_one("[data-cart-count]").text == "12"
+
+    # With a promo code: read with the basket, its products and categories in one
+    # statement each, however many lines the code applies to.
+    make_promotion(app, "SPRING10")
+    assert client.post("/cart/promo", data={"code": "spring10"}).status_code == 303
+    with count_queries() as with_code:
+        soup = page(client.get("/cart"))
+    assert soup.select_one("[data-discount]") is not None
+    assert len(with_code) == len(many_lines) + 2, with_code
 
 
 def test_changing_the_basket_reads_no_pictures_and_counts_without_a_query(

@@ -104,11 +104,16 @@ def test_a_link_from_before_unsubscribing_does_not_resubscribe(nl_app, nl_client
         record.last_confirmation_sent_at = utcnow() - timedelta(hours=2)
         db.session.commit()
     sign_up(nl_client, nl_app, "changeable@example.com")
-    new_link = confirm_path(smtp_server.wait_for(2)[1])
+    # The first confirmation, the welcome email with its code, the new confirmation.
+    new_link = confirm_path(smtp_server.wait_for(3)[2])
     assert new_link != old_link
     assert_problem_page(nl_client.post(old_link), 400, "This link does not work")
     assert nl_client.post(new_link).status_code == 200
     assert subscriber(nl_app, "changeable@example.com").status == "confirmed"
+    # Confirming again after leaving mints no second welcome code.
+    assert [m.message["Subject"] for m in smtp_server.messages].count(
+        "Welcome: 10% off your next order"
+    ) == 1
 
 
 def test_an_erased_subscriber_link_does_not_work(app, client, pending):

@@ -128,8 +128,10 @@ def test_signup_sends_a_confirmation_and_only_the_button_confirms(nl_app, nl_cli
     record = subscriber(nl_app, "reader@example.com")
     assert record.status == "confirmed"
     assert record.confirmed_at >= record.requested_at
-    # Nothing else was mailed.
-    assert len(smtp_server.messages) == 1
+    # Nothing else was mailed but the welcome email with its code.
+    confirmation, welcome = smtp_server.wait_for(2)
+    assert welcome.message["Subject"] == "Welcome: 10% off your next order"
+    assert len(smtp_server.messages) == 2
 
 
 def test_without_a_mail_server_the_confirmation_lands_in_the_outbox(app, client, tmp_path):
@@ -413,11 +415,16 @@ def test_the_signup_email_waits_in_the_outbox_and_goes_only_if_it_still_applies(
 
     run_queue(nl_app)
 
-    (mail,) = smtp_server.wait_for(1)
-    assert mail.rcpt_tos == ["keen@example.com"]
+    mails = smtp_server.wait_for(2)
+    # keen's confirmation, and quick's welcome email (quick confirmed meanwhile).
+    assert sorted((m.rcpt_tos[0], m.message["Subject"]) for m in mails) == [
+        ("keen@example.com", "Please confirm your subscription"),
+        ("quick@example.com", "Welcome: 10% off your next order"),
+    ]
     with nl_app.app_context():
         rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
         assert [(row.recipient, row.status, row.last_error) for row in rows] == [
             ("keen@example.com", "sent", None),
             ("quick@example.com", "cancelled", "Confirmed before it went."),
+            ("quick@example.com", "sent", None),
         ]  # nothing is kept of the erased address

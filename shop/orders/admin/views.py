@@ -17,6 +17,7 @@ from shop.orders.admin.forms import (
 )
 from shop.orders.models import Order
 from shop.orders.services import OrderFilters, order_for_staff, order_search
+from shop.promotions.uses import use_of_order
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/admin/orders")
 protect_back_office(bp, area="orders")
@@ -41,6 +42,9 @@ EVENT_LABELS = {
     "shipped": "Shipped",
     "refunded": "Refunded",
     "refund_failed": "Refund refused",
+    "promo_held": "Code held",
+    "promo_released": "Code given back",
+    "promo_final": "Code used",
 }
 
 
@@ -87,6 +91,7 @@ def _render_order(
         event_labels=EVENT_LABELS,
         ship_problem=ship_problem,
         refund_problem=refund_problem,
+        promo_use=use_of_order(order.id) if order.promo_code else None,
     ), status
 
 

@@ -1,0 +1,2 @@
+"""Promotions: promo codes (percentage or amount off, free delivery), their use limits,
+and the newsletter's personal welcome codes."""
