@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
@@ -50,6 +60,9 @@ class FulfilmentStatus(StrEnum):
 class Order(db.Model):
     __tablename__ = "shop_order"  # "order" is an SQL keyword
     __table_args__ = (
+        # A customer's orders are found by their address, whatever its case (accounts,
+        # the demo page's last address, per-customer promo code limits).
+        Index("ix_shop_order_email_lower", func.lower(text("email"))),
         CheckConstraint("total_pence >= 0", name="total_not_negative"),
         CheckConstraint("discount_pence >= 0", name="discount_not_negative"),
         CheckConstraint("refunded_pence >= 0 AND refunded_pence <= total_pence", name="refund"),
