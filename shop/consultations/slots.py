@@ -17,7 +17,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
@@ -32,8 +31,9 @@ from shop.consultations.models import (
 )
 from shop.extensions import db
 from shop.numbers import MAX_ID
+from shop.times import UK
 
-CLINIC_TZ = ZoneInfo("Europe/London")
+CLINIC_TZ = UK  # the clinic keeps UK hours
 STEP_MINUTES = 15
 _SLOT_KEY = re.compile(r"([1-9][0-9]{0,9})-([0-9]{8}T[0-9]{4})Z")
 

@@ -20,13 +20,13 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context
 
-from shop.journal.admin.times import format_uk
 from shop.journal.rendering import SHORTCODE, render_body
 from shop.journal.services import products_for_cards
 from shop.mail import send_email, send_now
 from shop.money import format_money
 from shop.newsletter.models import TOPICS, Campaign, Subscriber, SubscriberStatus
 from shop.newsletter.tokens import confirmation_token
+from shop.times import format_uk
 from shop.urls import absolute_url, media_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"

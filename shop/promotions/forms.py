@@ -16,11 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from shop.journal.admin.times import datetime_local_value, uk_to_utc
 from shop.money import PoundsError, parse_pounds
 from shop.numbers import WholeNumberField
 from shop.promotions.models import CODE_MAX_LENGTH, Promotion, PromotionKind
 from shop.promotions.services import PromotionData
+from shop.times import datetime_local_value, uk_to_utc
 
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 

@@ -21,7 +21,6 @@ from sqlalchemy.orm import selectinload
 from shop.backoffice.audit import changed_values, record_audit
 from shop.catalogue.models import Category, Product
 from shop.extensions import db
-from shop.journal.admin.times import format_uk
 from shop.models import utcnow
 from shop.money import format_money
 from shop.orders.models import Order, OrderStatus
@@ -34,6 +33,7 @@ from shop.promotions.models import (
     UseStatus,
 )
 from shop.promotions.uses import uses_by
+from shop.times import format_uk
 
 CODE_PATTERN = re.compile(rf"[A-Z0-9][A-Z0-9_-]{{2,{CODE_MAX_LENGTH - 1}}}")
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, bindparam, column, text
 
 from shop.models import UTCDateTime, utcnow
+from shop.times import UK
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = UK  # the shop's days are London days
 # A custom range longer than this is refused (a report of two years is already long).
 MAX_RANGE_DAYS = 731
 

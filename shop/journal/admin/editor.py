@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from shop.catalogue.models import Product, SkinConcern
 from shop.extensions import db
 from shop.journal.admin.states import ArticleState, article_state
-from shop.journal.admin.times import datetime_local_value
 from shop.journal.models import Article, ArticleProduct, Author, Reference, Tag
+from shop.times import datetime_local_value
 
 
 def article_for_editor(article_id: int) -> Article | None:

@@ -39,9 +39,9 @@ from shop.journal.admin.editor import (
 )
 from shop.journal.admin.hero import HERO_RULES, HeroImageError, read_hero_image
 from shop.journal.admin.states import ArticleState
-from shop.journal.admin.times import uk_to_utc
 from shop.models import utcnow
 from shop.text import slugify
+from shop.times import uk_to_utc
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens, like gut-skin-axis."
 ORDER_MESSAGE = "Use a number from 1 to 999."

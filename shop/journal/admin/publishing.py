@@ -6,10 +6,10 @@ from datetime import datetime
 
 from shop.backoffice.audit import record_audit
 from shop.journal.admin.errors import JournalError
-from shop.journal.admin.times import format_uk
 from shop.journal.models import Article, ArticleStatus
 from shop.journal.services import is_public
 from shop.models import utcnow
+from shop.times import format_uk
 
 
 def _publishing(article: Article) -> dict:

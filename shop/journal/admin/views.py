@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
+from shop import times
 from shop.backoffice.access import current_staff, protect_back_office, request_ip
 from shop.backoffice.lists import page_of, read_filters
 from shop.catalogue.images import remove_files
@@ -23,7 +24,6 @@ from shop.journal.admin import (
     publishing,
     saving,
     states,
-    times,
 )
 from shop.journal.admin.article_list import ArticleFilters, article_list_query, state_counts
 from shop.journal.admin.errors import JournalError

@@ -1,4 +1,6 @@
-"""Times as staff in the UK read and type them (Europe/London), stored in UTC."""
+"""Times as people in the UK read and type them (Europe/London), stored in UTC: the one
+place the shop names its time zone (journal scheduling, promotions, emails, bookings,
+reports)."""
 
 from __future__ import annotations
 
