@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +22,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
+from shop.paging import window_page
 
 MAX_QUERY_LENGTH = 200
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -263,28 +263,16 @@ class ListingPage:
 def list_products(filters: ListingFilters, category: Category | None, per_page: int) -> ListingPage:
     """One page of a listing. A page past the end shows the last page.
 
-    The page and the total come from one statement (a window count); only a page past
-    the end costs more: a count to find the last page, then that page."""
-    stmt = listing_statement(filters, category)
-    page = filters.page
-    rows = db.session.execute(
-        stmt.add_columns(func.count().over().label("total"))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(math.ceil(total / per_page), 1)
-    if page > pages:
-        page = pages
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    filters.page = page
-    items = [row[0] for row in rows]
-    return ListingPage(items=items, total=total, page=page, pages=pages, per_page=per_page)
+    The page and the total come from one statement (shop.paging.window_page)."""
+    found = window_page(listing_statement(filters, category), filters.page, per_page)
+    filters.page = found.page
+    return ListingPage(
+        items=[row[0] for row in found.rows],
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        per_page=per_page,
+    )
 
 
 def featured_products(limit: int = 6) -> list[Product]:

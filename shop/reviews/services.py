@@ -9,7 +9,6 @@ rating figures being refreshed.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.numbers import MAX_ID
 from shop.orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus
+from shop.paging import window_page
 from shop.reviews.models import (
     AUTHOR_MAX_LENGTH,
     BODY_MAX_LENGTH,
@@ -437,24 +437,9 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
     stmt = stmt.order_by(*_REVIEW_ORDER[filters.sort], Review.id.desc()).options(
         joinedload(Review.concern)
     )
-    page = filters.page
-    rows = db.session.execute(
-        stmt.add_columns(func.count().over().label("total"))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(math.ceil(total / per_page), 1)
-    if page > pages:
-        page = pages
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    filters.page = page
-    return ReviewPage([row[0] for row in rows], total, page, pages)
+    found = window_page(stmt, filters.page, per_page)
+    filters.page = found.page
+    return ReviewPage([row[0] for row in found.rows], found.total, found.page, found.pages)
 
 
 # Reviews in the product's JSON-LD: as many as the page's first reviews, no more.
