@@ -106,13 +106,33 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closing(app):
+    """The app with every response read and closed before it is written.
+
+    werkzeug's development server closes a response only after draining the socket; when
+    the browser drops a connection mid-answer (it navigates on while pictures load) that
+    draining fails first, the picture's open file is left to the garbage collector, and
+    its ResourceWarning fails whichever test is running. Reading each response whole
+    closes it on every path (what production servers do after a dropped connection)."""
+
+    def serve(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return serve
+
+
 class LiveServer:
     """The shop served from a background thread at `url` (http://127.0.0.1:<port>)."""
 
     def __init__(self, app):
         self.app = app
         self._server = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1", 0, _closing(app), threaded=True, request_handler=_QuietHandler
         )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         app.config["SHOP_BASE_URL"] = self.url
