@@ -36,6 +36,7 @@ from sqlalchemy import inspect, select
 from shop.catalogue.demo_data import CATEGORIES, CONCERNS, FREE_FROM, PRODUCTS
 from shop.catalogue.images import draw_product_illustration, image_path, save_image_sizes
 from shop.catalogue.models import (
+    MAX_PER_ORDER_CEILING,
     Category,
     FreeFromFlag,
     Ingredient,
@@ -218,6 +219,9 @@ def _product(n: int, template: dict, rng: random.Random, refs: tuple, picture: d
         warnings=template["warnings"],
         serving_size=template["serving_size"],
         featured_rank=n + 1 if n < 8 else None,
+        # The most staff may allow, so add to cart's benchmark (256 lines) measures adds
+        # that succeed rather than the 409 at a line's cap of the default 10.
+        max_per_order=MAX_PER_ORDER_CEILING,
         is_active=True,
         created_at=created,
         updated_at=created,
