@@ -1,6 +1,6 @@
 """Security headers on every response, and no-store on pages holding personal data."""
 
-from flask import Flask, abort, request
+from flask import Flask, abort, make_response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,6 +48,17 @@ PRIVATE_PATH_PREFIXES = (
 def is_private_path(path: str) -> bool:
     """Whether the page at `path` holds personal data (see PRIVATE_PATH_PREFIXES)."""
     return path.startswith(PRIVATE_PATH_PREFIXES)
+
+
+def personal_link_page(response):
+    """A page reached by a personal link (a token in its address: newsletter confirmation,
+    review links, back-in-stock confirmation and unsubscribe): never stored, never
+    indexed, and the token never sent on to another site as the Referer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _has_nul(values) -> bool:

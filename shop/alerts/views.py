@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -25,6 +24,7 @@ from shop.catalogue import services as catalogue
 from shop.extensions import csrf, db, limiter
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
+from shop.security import personal_link_page
 from shop.text import normalise_email
 
 bp = Blueprint("alerts", __name__)
@@ -53,14 +53,6 @@ def _email_key() -> str:
     """The rate-limit key for the address asked for (hashed, never kept as typed)."""
     email = normalise_email(request.form.get("email"))[:320]
     return "stock-alert-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
-
-
-def _private(response):
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @bp.post("/products/<slug>/notify")
@@ -149,7 +141,7 @@ def confirm(token: str):
         form=form,
         confirmed=confirmed or alert.status == "waiting",
     )
-    return _private(page)
+    return personal_link_page(page)
 
 
 # Unsubscribing ----------------------------------------------------------------------
@@ -166,7 +158,7 @@ def _email_or_404(token: str) -> str:
 def unsubscribe(token: str):
     """The link in every back-in-stock email: one button."""
     email = _email_or_404(token)
-    return _private(render_template("alerts/unsubscribe.html", email=email, done=False))
+    return personal_link_page(render_template("alerts/unsubscribe.html", email=email, done=False))
 
 
 @bp.post("/alerts/unsubscribe/<token>")
@@ -179,4 +171,4 @@ def one_click_unsubscribe(token: str):
         abort(400, description=f"Expected a one-click request: {emails.ONE_CLICK}.")
     services.unsubscribe(email)
     db.session.commit()
-    return _private(render_template("alerts/unsubscribe.html", email=email, done=True))
+    return personal_link_page(render_template("alerts/unsubscribe.html", email=email, done=True))

@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -25,6 +24,7 @@ from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, Signu
 from shop.newsletter.models import TOPICS, SignupSource, Subscriber, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
+from shop.security import personal_link_page
 from shop.text import normalise_email
 
 bp = Blueprint("newsletter", __name__)
@@ -77,15 +77,6 @@ def _email_key() -> str:
     """The rate-limit key for the address being signed up (hashed, never stored as typed)."""
     email = normalise_email(request.form.get("email"))[:320]
     return "newsletter-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
-
-
-def _private(response):
-    """Pages reached by a token: not cached, not indexed, the token not sent on as Referer."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 # Signing up ---------------------------------------------------------------------
@@ -170,7 +161,7 @@ def _confirmation_problem(problem: str):
         problem=problem,
         signup=signup_form(SignupSource.PAGE),
     )
-    return _private((page, status))
+    return personal_link_page((page, status))
 
 
 @bp.route("/newsletter/confirm/<token>", methods=["GET", "POST"])
@@ -184,9 +175,11 @@ def confirm(token: str):
     if lookup.problem is None and request.method == "POST" and form.validate():
         services.confirm_subscription(subscriber)
         db.session.commit()
-        return _private(render_template("newsletter/confirmed.html", subscriber=subscriber))
+        return personal_link_page(
+            render_template("newsletter/confirmed.html", subscriber=subscriber)
+        )
     if lookup.problem == "confirmed":
-        return _private(
+        return personal_link_page(
             render_template("newsletter/confirmed.html", subscriber=subscriber, already=True)
         )
     wording = (
@@ -194,7 +187,7 @@ def confirm(token: str):
         if consent.is_known(subscriber.consent_version)
         else None
     )
-    return _private(
+    return personal_link_page(
         render_template(
             "newsletter/confirm.html",
             subscriber=subscriber,
@@ -223,7 +216,7 @@ def _preferences_page(subscriber, form: PreferencesForm, status: int = 200):
         leave_form=LeaveForm(),
         topics=TOPICS,
     )
-    return _private((page, status))
+    return personal_link_page((page, status))
 
 
 @bp.get("/newsletter/unsubscribe/<token>")
@@ -244,7 +237,9 @@ def one_click_unsubscribe(token: str):
         abort(400, description=f"Expected a one-click unsubscribe request: {ONE_CLICK}.")
     services.unsubscribe(subscriber, UnsubscribeMethod.ONE_CLICK)
     db.session.commit()
-    return _private(render_template("newsletter/unsubscribed.html", subscriber=subscriber))
+    return personal_link_page(
+        render_template("newsletter/unsubscribed.html", subscriber=subscriber)
+    )
 
 
 @bp.post("/newsletter/preferences/<token>")

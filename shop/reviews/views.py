@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -24,21 +23,13 @@ from shop.reviews import services
 from shop.reviews.emails import ONE_CLICK
 from shop.reviews.forms import ReviewForm, VoteForm
 from shop.reviews.models import Review
+from shop.security import personal_link_page
 from shop.text import new_token
 
 bp = Blueprint("reviews", __name__)
 
 VOTER_SESSION_KEY = "review_voter"
 VOTE_LIMIT_MESSAGE = "Too many votes from your network. Please wait a few minutes."
-
-
-def _private(response):
-    """Pages reached by a personal link: not cached, not indexed, no Referer sent on."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 # Writing a review -----------------------------------------------------------------------
@@ -91,12 +82,12 @@ def new_review(token: str):
     page = render_template(
         "reviews/new.html", form=form, product=invite.product, order=invite.order
     )
-    return _private((page, status))
+    return personal_link_page((page, status))
 
 
 @bp.get("/reviews/thanks")
 def thanks():
-    return _private(render_template("reviews/thanks.html"))
+    return personal_link_page(render_template("reviews/thanks.html"))
 
 
 # Opting out of review requests ----------------------------------------------------------
@@ -114,7 +105,9 @@ def opt_out(token: str):
     """The link in every review request: one button (a scanner's GET changes nothing)."""
     email = _email_or_404(token)
     opted_out = services.is_opted_out(email)
-    return _private(render_template("reviews/opt_out.html", email=email, opted_out=opted_out))
+    return personal_link_page(
+        render_template("reviews/opt_out.html", email=email, opted_out=opted_out)
+    )
 
 
 @bp.post("/reviews/opt-out/<token>")
@@ -128,7 +121,7 @@ def one_click_opt_out(token: str):
         abort(400, description=f"Expected a one-click request: {ONE_CLICK}.")
     services.opt_out(email)
     db.session.commit()
-    return _private(render_template("reviews/opt_out.html", email=email, opted_out=True))
+    return personal_link_page(render_template("reviews/opt_out.html", email=email, opted_out=True))
 
 
 # Helpful votes ----------------------------------------------------------------------------

@@ -98,6 +98,9 @@ def test_a_sold_out_size_shows_the_form_and_an_address_confirms_by_email(shop):
     (confirm,) = links(CONFIRM_LINK, newer)
     shown = visitor.get(confirm)
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    # A personal link: not indexed, its token never sent on as the Referer.
+    assert shown.headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert shown.headers["Referrer-Policy"] == "no-referrer"
     assert page(shown).select_one("form.stock-alert-confirm button").get_text() == "Yes, email me"
     assert [a.status for a in alerts(shop.app)] == ["unconfirmed", "unconfirmed"]
     done = visitor.post(confirm)
