@@ -1,6 +1,11 @@
 """Security headers on every response, and no-store on pages holding personal data."""
 
+import hashlib
+from collections.abc import Callable
+
 from flask import Flask, abort, make_response, request
+
+from shop.text import normalise_email
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,6 +53,18 @@ PRIVATE_PATH_PREFIXES = (
 def is_private_path(path: str) -> bool:
     """Whether the page at `path` holds personal data (see PRIVATE_PATH_PREFIXES)."""
     return path.startswith(PRIVATE_PATH_PREFIXES)
+
+
+def typed_email_key(scope: str) -> Callable[[], str]:
+    """A Flask-Limiter key for the email address typed in the request's form, per `scope`
+    (sign-in codes, newsletter sign-ups, back-in-stock requests): normalised and hashed,
+    never kept as typed."""
+
+    def key() -> str:
+        email = normalise_email(request.form.get("email"))[:320]
+        return f"{scope}:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+
+    return key
 
 
 def personal_link_page(response):

@@ -36,6 +36,7 @@ from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderStatus
 from shop.reviews.models import Review
 from shop.signals import customer_changed, customer_erased, send_after_commit
+from shop.text import normalise_email
 
 CODE_LIFETIME = timedelta(minutes=15)
 NAME_MAX_LENGTH = 120
@@ -46,11 +47,6 @@ PLACED = (OrderStatus.PAID, OrderStatus.REFUNDED)
 
 class AccountError(ValueError):
     """A change the account's rules refuse; the message says why, for the customer."""
-
-
-def normalise_email(email: str | None) -> str:
-    """How an address is stored and compared: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 # One-time codes -------------------------------------------------------------------

@@ -4,7 +4,6 @@ with Cache-Control: no-store (shop.security)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import (
@@ -45,6 +44,7 @@ from shop.newsletter.emails import unsubscribe_url
 from shop.numbers import page_number
 from shop.pagecache import VisitorValue, not_on_cached_pages
 from shop.pages.services import safe_local_path
+from shop.security import typed_email_key
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -65,18 +65,12 @@ DEAD_CODE = (
 )
 
 
-def _email_key() -> str:
-    """The rate-limit key for the address a code is asked for (hashed, never kept as typed)."""
-    email = services.normalise_email(request.form.get("email"))[:320]
-    return "account-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
-
-
 def _send_limits(view):
     """Codes are sent at most so often per client address and per email address."""
     config = lambda name: lambda: current_app.config[name]  # noqa: E731
     view = limiter.limit(
         config("ACCOUNT_CODE_EMAIL_LIMIT"),
-        key_func=_email_key,
+        key_func=typed_email_key("account-email"),
         methods=["POST"],
         error_message=SEND_EMAIL_LIMIT_MESSAGE,
     )(view)

@@ -3,7 +3,6 @@ button: mail scanners follow links) and the one-click unsubscribe."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from flask import (
@@ -24,7 +23,7 @@ from shop.catalogue import services as catalogue
 from shop.extensions import csrf, db, limiter
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
-from shop.security import personal_link_page
+from shop.security import personal_link_page, typed_email_key
 from shop.text import normalise_email
 
 bp = Blueprint("alerts", __name__)
@@ -49,17 +48,11 @@ def stock_alert_stamp() -> str:
     return stamp_for_form()
 
 
-def _email_key() -> str:
-    """The rate-limit key for the address asked for (hashed, never kept as typed)."""
-    email = normalise_email(request.form.get("email"))[:320]
-    return "stock-alert-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
-
-
 @bp.post("/products/<slug>/notify")
 @limiter.limit(lambda: current_app.config["STOCK_ALERT_IP_LIMIT"], error_message=IP_LIMIT_MESSAGE)
 @limiter.limit(
     lambda: current_app.config["STOCK_ALERT_EMAIL_LIMIT"],
-    key_func=_email_key,
+    key_func=typed_email_key("stock-alert-email"),
     error_message=EMAIL_LIMIT_MESSAGE,
 )
 def notify(slug: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 
@@ -24,8 +23,7 @@ from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, Signu
 from shop.newsletter.models import TOPICS, SignupSource, Subscriber, UnsubscribeMethod
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
-from shop.security import personal_link_page
-from shop.text import normalise_email
+from shop.security import personal_link_page, typed_email_key
 
 bp = Blueprint("newsletter", __name__)
 
@@ -73,12 +71,6 @@ def _posted_source(value: str | None) -> str:
     return value if value in set(SignupSource) else SignupSource.PAGE
 
 
-def _email_key() -> str:
-    """The rate-limit key for the address being signed up (hashed, never stored as typed)."""
-    email = normalise_email(request.form.get("email"))[:320]
-    return "newsletter-email:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
-
-
 # Signing up ---------------------------------------------------------------------
 
 
@@ -90,7 +82,7 @@ def _email_key() -> str:
 )
 @limiter.limit(
     lambda: current_app.config["NEWSLETTER_SIGNUP_EMAIL_LIMIT"],
-    key_func=_email_key,
+    key_func=typed_email_key("newsletter-email"),
     methods=["POST"],
     error_message=EMAIL_LIMIT_MESSAGE,
 )

@@ -13,6 +13,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments.gateway import Address, PaymentSession
 from shop.payments.models import DemoPaymentSession
 from shop.payments.providers import get_gateway
+from shop.text import normalise_email
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def last_address_for(email: str) -> Address | None:
     """The address the most recent paid order placed with `email` (a signed-in
     customer's verified address, nobody else's) was delivered to, for the demo payment
     page to fill in; None when there is none."""
-    email = (email or "").strip().lower()
+    email = normalise_email(email)
     if not email:
         return None
     order = db.session.scalar(
