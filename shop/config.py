@@ -153,6 +153,8 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         # Staff sessions end after this long without a request, or this long after signing in.
         "STAFF_IDLE_MINUTES": _int(env.get("STAFF_IDLE_MINUTES"), 30),
         "STAFF_SESSION_HOURS": _int(env.get("STAFF_SESSION_HOURS"), 12),
+        # Days staff sign-in attempts (email typed, client address, time) are kept.
+        "SIGN_IN_ATTEMPTS_KEEP_DAYS": _int(env.get("SIGN_IN_ATTEMPTS_KEEP_DAYS"), 90),
         # Customer accounts: how long a sign-in lasts, and how often codes may be asked
         # for (per client address, per email address) and typed (per client address).
         "CUSTOMER_SESSION_DAYS": _int(env.get("CUSTOMER_SESSION_DAYS"), 30),

@@ -7,8 +7,9 @@ jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
 provider's records of customers (`shop.payments.customers`), newsletter campaigns
 (`shop.newsletter.tasks`), back-in-stock emails (`shop.alerts.tasks`), the funnel's
 counts (`shop.reports.funnel`) and the bookings' housekeeping
-(`shop.consultations.tasks`: lapsed holds, reminders, old health notes). The queue
-itself is `shop.queue`.
+(`shop.consultations.tasks`: lapsed holds, reminders, old health notes), and the
+sign-in records no longer needed (`sign_in_housekeeping`). The queue itself is
+`shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
 that could not be queued (Redis down) or whose consumer died is found again by
@@ -26,6 +27,8 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
+from shop.accounts.services import forget_spent_codes
+from shop.admin.auth import forget_old_sign_in_attempts
 from shop.alerts.tasks import send_back_in_stock_task, send_due_alerts
 from shop.consultations.tasks import booking_housekeeping
 from shop.extensions import db
@@ -48,6 +51,7 @@ __all__ = [
     "send_back_in_stock_task",
     "send_campaign",
     "send_signup_email",
+    "sign_in_housekeeping",
     "sweep",
 ]
 
@@ -109,6 +113,27 @@ def fold_funnel_counts() -> None:
         moved = funnel.fold_redis_counts()
         if moved:
             logger.info("Folded %s funnel counts from Redis into the database", moved)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def sign_in_housekeeping() -> None:
+    """Every hour: delete customers' sign-in codes that can no longer be used (spent,
+    expired or guessed at too often) and staff sign-in attempts older than
+    SIGN_IN_ATTEMPTS_KEEP_DAYS. Safe on many consumers (plain DELETEs)."""
+    with app_context():
+        now = utcnow()
+        codes = forget_spent_codes(now)
+        attempts, locks = forget_old_sign_in_attempts(
+            now, current_app.config["SIGN_IN_ATTEMPTS_KEEP_DAYS"]
+        )
+        db.session.commit()
+        if codes or attempts or locks:
+            logger.info(
+                "Sign-ins: %s dead codes, %s old staff attempts, %s idle locks forgotten",
+                codes,
+                attempts,
+                locks,
+            )
 
 
 # Kept here, under the name an earlier release queued it by ---------------------------

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.admin.models import LoginAttempt, SignInLock, StaffUser
@@ -268,3 +268,21 @@ def authenticate(email: str, password: str, ip: str | None, now: datetime | None
         user.last_login_at = now
     db.session.flush()
     return SignIn(user=user if succeeded else None)
+
+
+def forget_old_sign_in_attempts(now: datetime, keep_days: int) -> tuple[int, int]:
+    """Delete staff sign-in attempts older than `keep_days`, and the per-email turn rows
+    nobody has used for a day (flushes); returns how many of each went.
+
+    Old attempts can no longer hold anyone back: a hold ends at most THROTTLE_MAX_WAIT
+    after the last failure, and a run of guesses long enough to matter stays at the
+    longest wait on the failures still kept. Each member of staff's last sign-in stays
+    on their account (StaffUser.last_login_at).
+    """
+    attempts = db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=max(keep_days, 1)))
+    ).rowcount
+    locks = db.session.execute(
+        delete(SignInLock).where(SignInLock.last_attempt_at < now - timedelta(days=1))
+    ).rowcount
+    return attempts, locks
