@@ -391,6 +391,9 @@ def _line_items(request: CheckoutRequest) -> list[dict]:
         # A recurring line is billed on the first invoice too: the one-off delivery
         # line is what the first delivery costs beyond a renewal's.
         once = order.shipping_pence - terms.shipping_pence
+        if once < 0:
+            # The first invoice would charge more than the order's total.
+            raise ValueError("A renewal's delivery costs more than the first delivery's.")
         for amount, every, name in (
             (once, None, order.shipping_name),
             (terms.shipping_pence, terms.interval_months, "Delivery"),

@@ -226,6 +226,8 @@ def invoice_event(event: WebhookEvent) -> str:
     if invoice.subscription_id is None:
         return "not a subscription's invoice"
     if event.type == "invoice.payment_failed":
+        if invoice.status == "paid":
+            return "invoice paid since"  # a late report of an attempt a retry made good
         return registered.renewal_failed(invoice, event.provider_event)
     if invoice.status != "paid":
         return f"invoice {invoice.status}"
