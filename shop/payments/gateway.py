@@ -129,6 +129,11 @@ class CheckoutRequest:
 # Subscriptions as the provider keeps them ---------------------------------------------
 
 
+# The SKU of a subscription's delivery line at the provider (Stripe takes shipping rates
+# in payment mode only, so a subscription's delivery is an item of its own).
+SHIPPING_SKU = "shipping"
+
+
 def local_subscription_id(metadata: dict[str, str]) -> int | None:
     """The shop's subscription a provider's metadata names (`subscription_id`), if any."""
     value = metadata.get("subscription_id", "")

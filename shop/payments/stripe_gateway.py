@@ -10,6 +10,7 @@ import stripe
 from flask import Flask
 
 from shop.payments.gateway import (
+    SHIPPING_SKU,
     Address,
     CheckoutRequest,
     PayingCustomer,
@@ -409,10 +410,6 @@ def _line_items(request: CheckoutRequest) -> list[dict]:
                 price_data["recurring"] = {"interval": "month", "interval_count": every}
             items.append({"quantity": 1, "price_data": price_data})
     return items
-
-
-# The SKU of the delivery line of a subscription's checkout and renewals.
-SHIPPING_SKU = "shipping"
 
 
 def _shipping_option(order, delivery_days: tuple[int, int]) -> dict:

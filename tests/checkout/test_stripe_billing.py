@@ -14,6 +14,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments import recurring
 from shop.payments.demo import DemoGateway
 from shop.payments.gateway import (
+    SHIPPING_SKU,
     PaymentError,
     ProviderInvoice,
     ProviderSubscription,
@@ -21,7 +22,6 @@ from shop.payments.gateway import (
 )
 from shop.payments.models import DemoPaymentSession
 from shop.payments.providers import get_gateway
-from shop.payments.stripe_gateway import SHIPPING_SKU
 from tests.helpers.billing import (
     SUBSCRIBE_PRICE,
     checkout_request,
