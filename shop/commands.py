@@ -9,6 +9,7 @@ from shop.catalogue.demo import seed_demo_catalogue
 from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
 from shop.consultations.demo import seed_demo_consultations
+from shop.contact.demo import seed_demo_messages
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
@@ -34,6 +35,7 @@ def seed_demo_command() -> None:
         # Orders that were never paid for: the embedded default and development only.
         created |= seed_demo_orders()  # a demo customer's earlier order
         created |= seed_demo_history()  # 90 days of history for the reports
+        created |= seed_demo_messages()  # customers' messages to answer
     created |= seed_demo_consultations()
     created |= seed_demo_reviews()
     created |= seed_demo_promotions()

@@ -102,6 +102,12 @@ def all_pages() -> dict[str, SitePage]:
     return {page.slug: page for page in db.session.scalars(select(SitePage))}
 
 
+def sitemap_pages() -> list[tuple[str, object]]:
+    """(slug, updated_at) of every written page, in the footer's order."""
+    saved = all_pages()
+    return [(kind.slug, saved[kind.slug].updated_at) for kind in PAGES if kind.slug in saved]
+
+
 def kind_of(slug: str) -> PageKind | None:
     return next((kind for kind in PAGES if kind.slug == slug), None)
 

@@ -294,3 +294,10 @@ def test_order_emails_carry_the_company_details(app_factory, smtp_server):
     assert "Company number 09876543" in text and "VAT number GB 987 6543 21" in text
     html = BeautifulSoup(mail.html_part(), "html.parser")
     assert "Quince Skin Ltd" in html.select_one("[data-company]").get_text()
+
+
+def test_written_pages_are_in_the_sitemap(app, client):
+    write(app, "about", "Hello", title="About us")
+    text = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "http://shop.test/pages/about</loc>" in text
+    assert "/pages/cookies" not in text, "a page not written yet is not listed"
