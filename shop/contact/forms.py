@@ -16,6 +16,17 @@ CONTACT_STAMP_SALT = "contact-form"
 ORDER_NUMBER = re.compile(r"(?:FB)?-?\s*(\d{6,9})", re.IGNORECASE)
 
 
+# Control characters (NUL, which PostgreSQL cannot store, among them); tabs and line
+# breaks are allowed where a field takes several lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field) -> None:
+    """A WTForms validator: refuse control characters, saying so."""
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError("Please remove the unusual characters from this field.")
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -30,6 +41,7 @@ class ContactForm(FlaskForm):
         filters=[_one_line],
         validators=[
             DataRequired(message="Please tell us your name."),
+            plain_text,
             Length(max=120, message="Please keep your name to 120 characters."),
         ],
     )
@@ -52,6 +64,7 @@ class ContactForm(FlaskForm):
         filters=[_strip],
         validators=[
             DataRequired(message="Please write your message."),
+            plain_text,
             Length(min=10, max=5000, message="Please write between 10 and 5,000 characters."),
         ],
     )
@@ -87,6 +100,7 @@ class ReplyForm(FlaskForm):
         filters=[_strip],
         validators=[
             DataRequired(message="Write the reply."),
+            plain_text,
             Length(max=10_000, message="Keep the reply to 10,000 characters."),
         ],
         description="Emailed to the customer as plain text, signed with the shop's name.",

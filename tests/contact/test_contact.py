@@ -317,3 +317,11 @@ def test_old_answered_messages_are_forgotten_new_ones_kept(app, client):
         left = [m.email for m in db.session.scalars(select(ContactMessage))]
         assert sorted(left) == ["b@example.com", "c@example.com"]
         assert db.session.scalars(select(ContactReply)).all() == []
+
+
+@pytest.mark.parametrize("field", ["name", "message", "order_number", "email", "topic"])
+def test_control_characters_are_refused_cleanly(app, client, field):
+    """PostgreSQL cannot store NUL: a message carrying one is refused, never a 500."""
+    response = send(client, app, **{field: "Hello there\x00 friend"})
+    assert response.status_code == 400
+    assert messages(app) == []

@@ -301,3 +301,12 @@ def test_written_pages_are_in_the_sitemap(app, client):
     text = client.get("/sitemap.xml").get_data(as_text=True)
     assert "http://shop.test/pages/about</loc>" in text
     assert "/pages/cookies" not in text, "a page not written yet is not listed"
+
+
+def test_control_characters_in_a_page_are_refused_cleanly(app, client, login):
+    login("editor")
+    for field in ("title", "summary", "body"):
+        data = {"title": "About", "summary": "", "body": "Hello"} | {field: "Bad\x00text"}
+        response = client.post("/admin/pages/about", data=data)
+        assert response.status_code == 400, field
+    assert client.get("/pages/about").status_code == 404
