@@ -108,3 +108,17 @@ def test_the_contact_form_works_without_javascript(new_page, smtp_server):
     form.get_by_role("button", name="Send").click()
     expect(page).to_have_url(re.compile(r"/contact/thanks$"))
     smtp_server.wait_for(2)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_back_office_screens_pass_axe(new_page, live_server, theme):
+    staff = new_page(theme=theme, bypass_csp=True)
+    sign_in(staff, make_staff(live_server.app, f"pages-{theme}@example.com", "admin"))
+    for path in ("/admin/messages/", "/admin/pages/", "/admin/pages/delivery"):
+        staff.goto(path)
+        expect(staff.get_by_role("heading", level=1)).to_be_visible()
+        no_violations(staff, f"{path} ({theme})")
+    staff.goto("/admin/messages/")
+    staff.locator("[data-messages] tbody a").first.click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Message M")
+    no_violations(staff, f"a message ({theme})")
