@@ -9,12 +9,14 @@ from shop.catalogue.demo import seed_demo_catalogue
 from shop.checkout.services import release_expired_orders
 from shop.comments.demo import seed_demo_comments
 from shop.consultations.demo import seed_demo_consultations
+from shop.contact.demo import seed_demo_messages
 from shop.extensions import db
 from shop.journal.demo import seed_demo_journal
 from shop.orders.demo import seed_demo_orders
 from shop.promotions.demo import demo_codes_text, seed_demo_promotions
 from shop.reports.demo import seed_demo_history
 from shop.reviews.demo import seed_demo_reviews
+from shop.sitepages.demo import seed_demo_pages
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -33,9 +35,11 @@ def seed_demo_command() -> None:
         # Orders that were never paid for: the embedded default and development only.
         created |= seed_demo_orders()  # a demo customer's earlier order
         created |= seed_demo_history()  # 90 days of history for the reports
+        created |= seed_demo_messages()  # customers' messages to answer
     created |= seed_demo_consultations()
     created |= seed_demo_reviews()
     created |= seed_demo_promotions()
+    created |= seed_demo_pages()
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

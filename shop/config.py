@@ -110,6 +110,17 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SHOP_BASE_URL": (env.get("SHOP_BASE_URL") or "").rstrip("/")
         or (None if production else DEVELOPMENT_BASE_URL),
         "SHOP_NAME": env.get("SHOP_NAME") or "Flora & Barrier",
+        # The business behind the shop, as UK law asks a shop to show it (footer, terms of
+        # sale, order emails). The defaults are a demo's: set the real ones.
+        "COMPANY_LEGAL_NAME": env.get("COMPANY_LEGAL_NAME") or "Flora & Barrier Ltd",
+        # One line per part of the address; "|" separates lines in the variable.
+        "COMPANY_ADDRESS": env.get("COMPANY_ADDRESS")
+        or "Unit 4, Example Business Park|Oxford Road|Manchester|M1 1AA",
+        "COMPANY_NUMBER": env.get("COMPANY_NUMBER") or "01234567",  # Companies House
+        "COMPANY_REGISTERED_IN": env.get("COMPANY_REGISTERED_IN") or "England and Wales",
+        "COMPANY_VAT_NUMBER": env.get("COMPANY_VAT_NUMBER") or "GB 123 4567 89",
+        # Where customers write to, and where the contact form's messages are sent.
+        "CONTACT_EMAIL": env.get("CONTACT_EMAIL") or "hello@example.com",
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
         "STOCK_LEAD_DAYS": _int(env.get("STOCK_LEAD_DAYS"), 21),
@@ -187,6 +198,12 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "STOCK_ALERT_DAYS": _int(env.get("STOCK_ALERT_DAYS"), 90),
         "STOCK_ALERT_IP_LIMIT": env.get("STOCK_ALERT_IP_LIMIT") or "10 per minute;60 per hour",
         "STOCK_ALERT_EMAIL_LIMIT": env.get("STOCK_ALERT_EMAIL_LIMIT") or "5 per hour",
+        # The contact form: messages one client address and one email address may send
+        # (its bot checks are the newsletter's: NEWSLETTER_MIN_FILL_SECONDS, _FORM_MAX_AGE),
+        # and days a message is kept after it was last answered or closed (0: for ever).
+        "CONTACT_IP_LIMIT": env.get("CONTACT_IP_LIMIT") or "5 per minute;20 per hour",
+        "CONTACT_EMAIL_LIMIT": env.get("CONTACT_EMAIL_LIMIT") or "5 per hour",
+        "CONTACT_KEEP_DAYS": _int(env.get("CONTACT_KEEP_DAYS"), 365),
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

@@ -28,6 +28,8 @@ from shop.consultations.admin.views import bp as consultations_admin_bp
 from shop.consultations.commands import send_booking_reminders_command
 from shop.consultations.slots import format_clinic_time
 from shop.consultations.views import bp as consultations_bp
+from shop.contact.admin.views import bp as contact_admin_bp
+from shop.contact.views import bp as contact_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 from shop.formatting import format_amount, format_cfu, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
@@ -55,6 +57,9 @@ from shop.reviews.admin.views import bp as reviews_admin_bp
 from shop.reviews.commands import send_review_requests_command
 from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
+from shop.sitepages.admin.views import bp as sitepages_admin_bp
+from shop.sitepages.facts import company_details
+from shop.sitepages.views import bp as sitepages_bp
 
 
 def assemble(app: Flask) -> None:
@@ -177,6 +182,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(promotions_bp)
     app.register_blueprint(promotions_admin_bp)
+    app.register_blueprint(sitepages_bp)
+    app.register_blueprint(sitepages_admin_bp)
+    app.register_blueprint(contact_bp)
+    app.register_blueprint(contact_admin_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -188,6 +197,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
+    # Footer, terms of sale and order emails (settings: the same for every page).
+    app.jinja_env.globals["company"] = company_details(app.config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -74,6 +74,7 @@ CACHED_ENDPOINTS = frozenset(
         "catalogue.product_detail",
         "journal.index",
         "journal.article",
+        "sitepages.page",
     }
 )
 

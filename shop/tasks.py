@@ -7,8 +7,9 @@ jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
 provider's records of customers (`shop.payments.customers`), newsletter campaigns
 (`shop.newsletter.tasks`), back-in-stock emails (`shop.alerts.tasks`), the funnel's
 counts (`shop.reports.funnel`) and the bookings' housekeeping
-(`shop.consultations.tasks`: lapsed holds, reminders, old health notes), and the
-sign-in records no longer needed (`sign_in_housekeeping`). The queue itself is
+(`shop.consultations.tasks`: lapsed holds, reminders, old health notes), old contact
+messages (`shop.contact.tasks`), and the sign-in records no longer needed
+(`sign_in_housekeeping`). The queue itself is
 `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
@@ -31,6 +32,7 @@ from shop.accounts.services import forget_spent_codes
 from shop.admin.auth import forget_old_sign_in_attempts
 from shop.alerts.tasks import send_back_in_stock_task, send_due_alerts
 from shop.consultations.tasks import booking_housekeeping
+from shop.contact.tasks import contact_housekeeping
 from shop.extensions import db
 from shop.mail import services as mail
 from shop.models import utcnow
@@ -45,6 +47,7 @@ from shop.reports import funnel
 
 __all__ = [
     "booking_housekeeping",
+    "contact_housekeeping",
     "fold_funnel_counts",
     "huey",
     "payment_customers",

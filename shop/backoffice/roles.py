@@ -11,8 +11,8 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"  # every area, including staff accounts, mail and the audit log
-    EDITOR = "editor"  # catalogue, journal, comments, reviews, newsletter
-    FULFILMENT = "fulfilment"  # orders
+    EDITOR = "editor"  # catalogue, journal, comments, reviews, newsletter, shop pages
+    FULFILMENT = "fulfilment"  # orders, customers' messages
     ANALYST = "analyst"  # the reports, read only
     MENTOR = "mentor"  # consultations: a Skin Mentor's own bookings and notes
 
@@ -54,6 +54,9 @@ AREAS: tuple[Area, ...] = (
     Area("reviews", "Reviews", "reviews_admin.review_list", EDITORS),
     Area("promotions", "Promotions", "promotions_admin.promotion_list", EDITORS),
     Area("newsletter", "Newsletter", "newsletter_admin.campaign_list", EDITORS),
+    Area("pages", "Pages", "sitepages_admin.page_list", EDITORS),
+    # Customers' messages: the people who answer about orders, deliveries and returns.
+    Area("messages", "Messages", "contact_admin.message_list", FULFILMENT),
     Area("reports", "Reports", "reports_admin.index", ANALYSTS),
     Area("mail", "Mail", "mail_admin.message_list", ADMINS),
     Area("staff", "Staff", "admin.staff_list", ADMINS),

@@ -140,10 +140,16 @@ def reading_minutes(markdown: str) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
+def markdown_html(markdown: str) -> str:
+    """Markdown as safe HTML: raw HTML off, citations linked, cleaned by nh3. The one
+    Markdown pipeline for text staff write (articles, the shop's own pages)."""
+    return sanitise(_MD.render(_link_citations(markdown or "")))
+
+
 @lru_cache(maxsize=512)
 def render_body(markdown: str) -> RenderedBody:
     """Render an article body once per distinct text (the result depends on nothing else)."""
-    html = sanitise(_MD.render(_link_citations(markdown or "")))
+    html = markdown_html(markdown)
     parts: list[BodyPart] = []
     slugs: list[str] = []
     services: list[str] = []

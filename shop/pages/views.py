@@ -17,6 +17,7 @@ from shop.catalogue import services as catalogue
 from shop.comments import services as comment_services
 from shop.journal import services as journal
 from shop.pages.services import database_is_reachable, safe_local_path
+from shop.sitepages import services as sitepages
 from shop.urls import absolute_url
 
 bp = Blueprint("pages", __name__)
@@ -94,6 +95,8 @@ def sitemap():
     for slug, updated in catalogue.sitemap_products():
         pages.append((absolute_url("catalogue.product_detail", slug=slug), updated))
     pages.append((absolute_url("journal.index"), None))
+    for slug, updated in sitepages.sitemap_pages():
+        pages.append((absolute_url("sitepages.page", slug=slug), updated))
     for slug, updated in journal.sitemap_articles():
         pages.append((absolute_url("journal.article", slug=slug), updated))
     xml = render_template("pages/sitemap.xml", pages=pages)

@@ -22,6 +22,7 @@ EDITORS = {"admin", "editor"}
 EVERY_ROLE = {"admin", "editor", "fulfilment", "analyst", "mentor"}
 ANALYSTS = {"admin", "analyst"}
 MENTORS = {"admin", "mentor"}
+FULFILMENT_STAFF = {"admin", "fulfilment"}
 
 ACCESS: dict[str, set[str] | str] = {
     "admin.login": PUBLIC,
@@ -124,6 +125,14 @@ ACCESS: dict[str, set[str] | str] = {
     "reports_admin.customers_csv": ANALYSTS,
     "reports_admin.funnel": ANALYSTS,
     "reports_admin.funnel_csv": ANALYSTS,
+    # The shop's own pages (shop/sitepages/admin/views.py)
+    "sitepages_admin.page_list": EDITORS,
+    "sitepages_admin.page_edit": EDITORS,
+    # Customers' messages (shop/contact/admin/views.py): whoever answers about orders
+    "contact_admin.message_list": FULFILMENT_STAFF,
+    "contact_admin.message_detail": FULFILMENT_STAFF,
+    "contact_admin.message_reply": FULFILMENT_STAFF,
+    "contact_admin.message_status": FULFILMENT_STAFF,
 }
 
 
@@ -292,7 +301,15 @@ def test_the_dashboard_lists_the_sections_a_role_may_open(client, login):
     login("editor")
     sections = page(client.get("/admin/")).select(".admin-sections li")
     labels = [li.get_text(" ", strip=True).removesuffix(" (coming soon)") for li in sections]
-    assert labels == ["Catalogue", "Journal", "Comments", "Reviews", "Promotions", "Newsletter"]
+    assert labels == [
+        "Catalogue",
+        "Journal",
+        "Comments",
+        "Reviews",
+        "Promotions",
+        "Newsletter",
+        "Pages",
+    ]
 
 
 def test_the_menu_marks_the_section_being_used(client, login):

@@ -1,0 +1,1 @@
+"""Customer messages in the back office: /admin/messages."""
