@@ -65,9 +65,7 @@ def _cart_statement(pictures: bool) -> Select:
     if pictures:
         products = products.selectinload(Product.images)
     return (
-        select(Cart)
-        .where(Cart.token == bindparam("token"))
-        .options(products, *_promotion_loaded())
+        select(Cart).where(Cart.token == bindparam("token")).options(products, *_promotion_loaded())
     )
 
 
