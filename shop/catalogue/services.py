@@ -177,12 +177,14 @@ def _long_text_columns() -> tuple:
     )
 
 
+@cache
 def without_long_texts() -> tuple:
     """Loader options that leave Product's long text columns in the database, for
     pages that never show them (cards, the basket).
 
     A plain defer rather than a raising one: other code (the search text kept up to
-    date on flush, say) may still read them from a product loaded this way."""
+    date on flush, say) may still read them from a product loaded this way. Made once
+    per process: loader options are immutable, and building them costs every request."""
     return tuple(defer(column) for column in _long_text_columns())
 
 
