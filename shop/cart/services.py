@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 
-from sqlalchemy import case, delete, func, inspect, select, update
+from sqlalchemy import Integer, Select, bindparam, case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -54,18 +55,28 @@ def _promotion_loaded():
     return promotion.selectinload(Promotion.products), promotion.selectinload(Promotion.categories)
 
 
+@cache
+def _cart_statement(pictures: bool) -> Select:
+    """find_cart's statement, built once per process with the token as a parameter:
+    building it with its loader options, and its cache key, cost more CPU than running
+    it, and the same statement object keeps its cache key."""
+    products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+    products = products.options(*without_long_texts())
+    if pictures:
+        products = products.selectinload(Product.images)
+    return (
+        select(Cart).where(Cart.token == bindparam("token")).options(products, *_promotion_loaded())
+    )
+
+
 def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
     """The basket with this token: its lines, sizes and products (and its promo code) in
     one statement, and the products' pictures in a second unless `pictures` is false
     (changing the basket shows none of them)."""
     if not is_token(token):
         return None
-    products = joinedload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
-    products = products.options(*without_long_texts())
-    if pictures:
-        products = products.selectinload(Product.images)
-    stmt = select(Cart).where(Cart.token == token).options(products, *_promotion_loaded())
-    return db.session.scalars(stmt).unique().one_or_none()
+    found = db.session.scalars(_cart_statement(bool(pictures)), {"token": token})
+    return found.unique().one_or_none()
 
 
 def find_cart_by_id(cart_id: int | None) -> Cart | None:
@@ -90,19 +101,29 @@ def loaded_item_count(cart: Cart) -> int | None:
     return sum(line.quantity for line in cart.lines)
 
 
+@cache
+def _item_count_statement() -> Select:
+    return (
+        select(func.coalesce(func.sum(CartLine.quantity), 0))
+        .join(Cart)
+        .where(Cart.token == bindparam("token"))
+    )
+
+
 def item_count(token: str | None) -> int:
     """How many items a basket holds, for the header."""
     if not is_token(token):
         return 0
-    stmt = (
-        select(func.coalesce(func.sum(CartLine.quantity), 0)).join(Cart).where(Cart.token == token)
-    )
-    return int(db.session.scalar(stmt) or 0)
+    return int(db.session.scalar(_item_count_statement(), {"token": token}) or 0)
+
+
+@cache
+def _with_its_product():
+    return joinedload(Variant.product).options(*without_long_texts())
 
 
 def _sellable_variant(variant_id: int) -> Variant:
-    product = joinedload(Variant.product).options(*without_long_texts())
-    variant = db.session.get(Variant, variant_id, options=[product])
+    variant = db.session.get(Variant, variant_id, options=[_with_its_product()])
     if variant is None or not variant.is_active or not variant.product.is_active:
         raise CartError("Sorry, that product is no longer available.")
     return variant
@@ -132,6 +153,30 @@ def free_lapsed_stock(variants: list[Variant]) -> bool:
     return True
 
 
+@cache
+def _add_to_line_statement(dialect: str):
+    """_add_to_line's statement, built once per process and database kind, its values
+    as parameters (building it and its cache key cost more CPU than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    limit = bindparam("line_limit", type_=Integer)
+    added = CartLine.quantity + bindparam("adding", type_=Integer)
+    return (
+        insert(CartLine)
+        .values(
+            cart_id=bindparam("line_cart"),
+            variant_id=bindparam("line_variant"),
+            quantity=bindparam("first_quantity"),
+            added_at=bindparam("line_added_at"),
+        )
+        .on_conflict_do_update(
+            index_elements=[CartLine.cart_id, CartLine.variant_id],
+            set_={"quantity": case((added > limit, limit), else_=added)},
+            where=CartLine.quantity < limit,
+        )
+        .returning(CartLine)
+    )
+
+
 def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> CartLine | None:
     """Add `quantity` to the basket's line for `variant` in one statement, never taking
     it past `limit`, and return the line as stored; None when it already held `limit`.
@@ -142,22 +187,17 @@ def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> Car
     line or writes over another's quantity. The line object in this session (and the
     basket's list of lines) are brought up to date without another query.
     """
-    dialect = db.session.get_bind(CartLine).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    added = CartLine.quantity + quantity
-    stmt = (
-        insert(CartLine)
-        .values(
-            cart_id=cart.id, variant_id=variant.id, quantity=min(quantity, limit), added_at=utcnow()
-        )
-        .on_conflict_do_update(
-            index_elements=[CartLine.cart_id, CartLine.variant_id],
-            set_={"quantity": case((added > limit, limit), else_=added)},
-            where=CartLine.quantity < limit,
-        )
-        .returning(CartLine)
-    )
-    line = db.session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
+    stmt = _add_to_line_statement(db.session.get_bind(CartLine).dialect.name)
+    parameters = {
+        "line_cart": cart.id,
+        "line_variant": variant.id,
+        "first_quantity": min(quantity, limit),
+        "line_added_at": utcnow(),
+        "adding": quantity,
+        "line_limit": limit,
+    }
+    found = db.session.scalars(stmt, parameters, execution_options={"populate_existing": True})
+    line = found.one_or_none()
     if line is not None and line not in cart.lines:
         set_committed_value(line, "variant", variant)
         set_committed_value(cart, "lines", [*cart.lines, line])

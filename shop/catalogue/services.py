@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Select, Text, exists, func, inspect, select
+from sqlalchemy import Select, Text, bindparam, exists, func, inspect, select
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -177,12 +177,14 @@ def _long_text_columns() -> tuple:
     )
 
 
+@cache
 def without_long_texts() -> tuple:
     """Loader options that leave Product's long text columns in the database, for
     pages that never show them (cards, the basket).
 
     A plain defer rather than a raising one: other code (the search text kept up to
-    date on flush, say) may still read them from a product loaded this way."""
+    date on flush, say) may still read them from a product loaded this way. Made once
+    per process: loader options are immutable, and building them costs every request."""
     return tuple(defer(column) for column in _long_text_columns())
 
 
@@ -286,15 +288,20 @@ def featured_products(limit: int = 6) -> list[Product]:
     return list(db.session.scalars(stmt))
 
 
-def top_categories() -> list[Category]:
-    """The top-level shelves with their children, for navigation."""
-    stmt = (
+@cache
+def _top_categories_statement() -> Select:
+    return (
         select(Category)
         .where(Category.parent_id.is_(None))
         .order_by(Category.position, Category.name)
         .options(selectinload(Category.children))
     )
-    return list(db.session.scalars(stmt))
+
+
+def top_categories() -> list[Category]:
+    """The top-level shelves with their children, for navigation (the statement is
+    built once per process, like the product page's)."""
+    return list(db.session.scalars(_top_categories_statement()))
 
 
 @dataclass(frozen=True)
@@ -334,12 +341,17 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(stmt)
 
 
+@cache
+def _ordered_by_position(model) -> Select:
+    return select(model).order_by(model.position)
+
+
 def all_concerns() -> list[SkinConcern]:
-    return list(db.session.scalars(select(SkinConcern).order_by(SkinConcern.position)))
+    return list(db.session.scalars(_ordered_by_position(SkinConcern)))
 
 
 def all_free_from_flags() -> list[FreeFromFlag]:
-    return list(db.session.scalars(select(FreeFromFlag).order_by(FreeFromFlag.position)))
+    return list(db.session.scalars(_ordered_by_position(FreeFromFlag)))
 
 
 # What a product page shows that a product may well not have: a cream has no strains
@@ -351,7 +363,8 @@ _PAGE_PARTS = ("images", "ingredients", "strains", "nutrients", "concerns", "fre
 def _lapsed_holds():
     """Whether one of the product's sizes shows sold out while an unpaid checkout whose
     payment window has passed holds units of it. Orders are looked at only for a size
-    that is sold out by reservations, so a product in stock costs nothing more."""
+    that is sold out by reservations, so a product in stock costs nothing more. The
+    moment a payment window must have ended before is the `lapsed_before` parameter."""
     held = aliased(Variant)
     return exists().where(
         held.product_id == Product.id,
@@ -361,7 +374,26 @@ def _lapsed_holds():
         OrderLine.variant_id == held.id,
         Order.id == OrderLine.order_id,
         Order.status == OrderStatus.PENDING,
-        Order.payment_expires_at < utcnow() - LAPSE_GRACE,
+        Order.payment_expires_at < bindparam("lapsed_before"),
+    )
+
+
+@cache
+def _product_page_statement() -> Select:
+    """The product page's first statement, built once per process: the slug and the
+    moment payment windows lapsed are parameters. Building an ORM statement with its
+    loader options and working out its cache key cost more CPU than running it; the
+    same statement object keeps its cache key, so SQLAlchemy finds its compiled form
+    at once."""
+    return (
+        on_sale()
+        .where(Product.slug == bindparam("slug"))
+        .add_columns(*(getattr(Product, name).any() for name in _PAGE_PARTS))
+        .options(
+            joinedload(Product.category).joinedload(Category.parent),
+            joinedload(Product.variants),
+            with_expression(Product.has_lapsed_holds, _lapsed_holds()),
+        )
     )
 
 
@@ -373,17 +405,8 @@ def product_for_page(slug: str) -> Product | None:
     statement each (a skincare product skips strains and nutrients)."""
     if not is_slug(slug):
         return None
-    stmt = (
-        on_sale()
-        .where(Product.slug == slug)
-        .add_columns(*(getattr(Product, name).any() for name in _PAGE_PARTS))
-        .options(
-            joinedload(Product.category).joinedload(Category.parent),
-            joinedload(Product.variants),
-            with_expression(Product.has_lapsed_holds, _lapsed_holds()),
-        )
-    )
-    row = db.session.execute(stmt).unique().one_or_none()
+    parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
+    row = db.session.execute(_product_page_statement(), parameters).unique().one_or_none()
     if row is None:
         return None
     product, *present = row

@@ -6,8 +6,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
@@ -30,8 +31,11 @@ def is_public(article: Article, now: datetime | None = None) -> bool:
     )
 
 
-def public_articles(now: datetime | None = None) -> Select:
-    now = now or utcnow()
+def public_articles(now=None) -> Select:
+    """Public articles at `now` (a moment, or a bound parameter for a statement built
+    once and run with the moment as a value; the current moment when None)."""
+    if now is None:
+        now = utcnow()
     return select(Article).where(
         Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
         Article.published_at.is_not(None),
@@ -147,17 +151,23 @@ def related_articles(article: Article, limit: int = 3) -> list[Article]:
     return list(db.session.scalars(stmt))
 
 
-def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
-    """Public articles that recommend a product, for its page's "Featured in": one
-    statement, without the bodies (the page shows titles and standfirsts)."""
-    stmt = (
-        public_articles()
-        .where(Article.featured.any(ArticleProduct.product_id == product_id))
+@cache
+def _featuring_statement(limit: int) -> Select:
+    return (
+        public_articles(bindparam("now"))
+        .where(Article.featured.any(ArticleProduct.product_id == bindparam("product_id")))
         .order_by(Article.published_at.desc())
         .limit(limit)
         .options(defer(Article.body))
     )
-    return list(db.session.scalars(stmt))
+
+
+def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
+    """Public articles that recommend a product, for its page's "Featured in": one
+    statement, without the bodies (the page shows titles and standfirsts), built once
+    per process like the article page's."""
+    parameters = {"now": utcnow(), "product_id": product_id}
+    return list(db.session.scalars(_featuring_statement(limit), parameters))
 
 
 def sitemap_articles() -> list[tuple[str, datetime]]:
