@@ -185,6 +185,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "STOCK_ALERT_DAYS": _int(env.get("STOCK_ALERT_DAYS"), 90),
         "STOCK_ALERT_IP_LIMIT": env.get("STOCK_ALERT_IP_LIMIT") or "10 per minute;60 per hour",
         "STOCK_ALERT_EMAIL_LIMIT": env.get("STOCK_ALERT_EMAIL_LIMIT") or "5 per hour",
+        # Subscribe & save: the discount on subscribed deliveries when a product sets
+        # none, and how many days before a renewal its reminder email goes.
+        "SUBSCRIBE_DISCOUNT_PERCENT": _int(env.get("SUBSCRIBE_DISCOUNT_PERCENT"), 15),
+        "SUBSCRIPTION_REMINDER_DAYS": _int(env.get("SUBSCRIPTION_REMINDER_DAYS"), 3),
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER
