@@ -79,6 +79,7 @@ def upgrade():
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('unit_price_pence', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('provider_item_id', sa.String(length=255), nullable=True),
     sa.CheckConstraint('quantity >= 1', name=op.f('ck_subscription_item_quantity_positive')),
     sa.ForeignKeyConstraint(['subscription_id'], ['subscription.id'], name=op.f('fk_subscription_item_subscription_id_subscription'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['variant_id'], ['variant.id'], name=op.f('fk_subscription_item_variant_id_variant'), ondelete='SET NULL'),

@@ -123,6 +123,8 @@ class SubscriptionItem(db.Model):
     # The subscribe & save price of one unit, fixed when the customer subscribed.
     unit_price_pence: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    # The provider's item (Stripe's si_...), for changing its quantity.
+    provider_item_id: Mapped[str | None] = mapped_column(String(255))
 
     subscription: Mapped[Subscription] = relationship(back_populates="items")
 
