@@ -21,9 +21,23 @@ from shop.payments.gateway import (
     PaymentError,
     PaymentRequest,
     PaymentSession,
+    ProviderInvoice,
+    ProviderSubscription,
     Refund,
+    SubscriptionChange,
 )
 from shop.payments.models import DemoPaymentSession
+
+NO_SUBSCRIPTIONS = (
+    "The demo payment provider keeps no subscriptions: the shop's record is the truth."
+)
+
+
+def _subscription_metadata(request: CheckoutRequest) -> dict[str, str]:
+    """The shop's subscription a checkout starts, named as Stripe's metadata names it."""
+    if request.subscription is None:
+        return {}
+    return {"subscription_id": str(request.subscription.subscription_id)}
 
 
 class DemoGateway:
@@ -31,6 +45,9 @@ class DemoGateway:
     # The demo provider keeps no customers: its page fills in a signed-in customer's
     # last address from the shop's own orders (shop.payments.services.last_address_for).
     keeps_customers = False
+    # Nor subscriptions: the shop's own record is the truth, and the shop bills demo
+    # renewals itself (flask --app shop renew-subscriptions).
+    keeps_subscriptions = False
 
     def create_customer(self, customer: PayingCustomer, idempotency_key: str) -> str | None:
         return None
@@ -62,6 +79,7 @@ class DemoGateway:
             cancel_url=request.cancel_url,
             customer_email=order.email,
             expires_at=order.payment_expires_at,
+            metadata_=_subscription_metadata(request),
         )
         db.session.add(session)
         db.session.flush()
@@ -152,6 +170,27 @@ class DemoGateway:
         session.amount_refunded += amount
         db.session.flush()
         return Refund(id=f"demo_re_{secrets.token_urlsafe(12)}", amount=amount, status="succeeded")
+
+    # Subscriptions live in the shop's own records with this provider.
+
+    def retrieve_subscription(self, subscription_id: str) -> ProviderSubscription:
+        raise PaymentError(NO_SUBSCRIPTIONS)
+
+    def update_subscription(
+        self, subscription_id: str, change: SubscriptionChange, idempotency_key: str
+    ) -> ProviderSubscription:
+        raise PaymentError(NO_SUBSCRIPTIONS)
+
+    def cancel_subscription(
+        self, subscription_id: str, idempotency_key: str
+    ) -> ProviderSubscription:
+        raise PaymentError(NO_SUBSCRIPTIONS)
+
+    def retrieve_invoice(self, invoice_id: str) -> ProviderInvoice:
+        raise PaymentError(NO_SUBSCRIPTIONS)
+
+    def billing_portal_url(self, provider_customer_id: str, return_url: str) -> str | None:
+        return None
 
     @staticmethod
     def _session(session: DemoPaymentSession, url: str | None = None) -> PaymentSession:

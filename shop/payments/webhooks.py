@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments.models import PaymentEvent
 from shop.payments.providers import get_gateway
 from shop.payments.purposes import purpose_of
+from shop.payments.recurring import ProviderEvent, handlers
 from shop.payments.services import find_order_for_session, record_paid_session
 
 WEBHOOK_EVENTS = {
@@ -29,7 +31,13 @@ WEBHOOK_EVENTS = {
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
 }
+INVOICE_EVENTS = {"invoice.paid", "invoice.payment_failed"}
+SUBSCRIPTION_EVENTS = {"customer.subscription.updated", "customer.subscription.deleted"}
 SESSION_EVENTS = {event for event in WEBHOOK_EVENTS if event.startswith("checkout.session.")}
 # Stripe's ids are letters, digits and underscores, its event types the same with dots;
 # anything else (a NUL, say, which PostgreSQL cannot store) is not one.
@@ -49,6 +57,11 @@ class WebhookEvent:
     id: str
     type: str
     object: dict
+    created: datetime | None = None
+
+    @property
+    def provider_event(self) -> ProviderEvent:
+        return ProviderEvent(self.id, self.type, self.created or datetime.now(UTC))
 
 
 def _is_stripe_id(value) -> bool:
@@ -60,7 +73,10 @@ def read_event(event) -> WebhookEvent:
 
     Every event needs an id, a type and a `data.object`; the checkout session events
     need the session's id, and `charge.refunded` a payment intent (or none) and a
-    refunded amount in pence. Raises MalformedEvent saying what is missing.
+    refunded amount in pence. The invoice and subscription events need the object's id
+    and the event's time (`created`, to tell a late event from a newer one); an invoice
+    event, the subscription it bills if it names one. Raises MalformedEvent saying what
+    is missing.
     """
     if not isinstance(event, dict):
         raise MalformedEvent("the event is not a JSON object")
@@ -84,7 +100,32 @@ def read_event(event) -> WebhookEvent:
         amount = obj.get("amount_refunded", 0)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             raise MalformedEvent("data.object.amount_refunded is not a whole number of pence")
-    return WebhookEvent(id=event["id"], type=event_type, object=obj)
+    created = event.get("created")
+    if event_type in INVOICE_EVENTS | SUBSCRIPTION_EVENTS:
+        if not _is_stripe_id(obj.get("id")):
+            raise MalformedEvent("data.object has no id")
+        if isinstance(created, bool) or not isinstance(created, int) or created < 0:
+            raise MalformedEvent("the event has no created time")
+    if event_type in INVOICE_EVENTS:
+        parent = obj.get("parent")
+        if parent is not None and not isinstance(parent, dict):
+            raise MalformedEvent("data.object.parent is not an object")
+        details = (parent or {}).get("subscription_details")
+        if details is not None:
+            subscription = details.get("subscription") if isinstance(details, dict) else None
+            if isinstance(subscription, dict):
+                subscription = subscription.get("id")
+            if not _is_stripe_id(subscription):
+                raise MalformedEvent(
+                    "data.object.parent.subscription_details.subscription is not a subscription id"
+                )
+    when = None
+    if isinstance(created, int) and not isinstance(created, bool) and created >= 0:
+        try:
+            when = datetime.fromtimestamp(created, UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise MalformedEvent("the event's created time is out of range") from exc
+    return WebhookEvent(id=event["id"], type=event_type, object=obj, created=when)
 
 
 def handle_payment_event(event: WebhookEvent) -> str:
@@ -93,7 +134,12 @@ def handle_payment_event(event: WebhookEvent) -> str:
     if db.session.get(PaymentEvent, event.id) is not None:
         return "duplicate"
     act = EVENT_ACTIONS.get(event.type)
-    outcome = act(event.object) if act is not None else "ignored"
+    if act is not None:
+        outcome = act(event.object)
+    elif (recurring := RECURRING_ACTIONS.get(event.type)) is not None:
+        outcome = recurring(event)
+    else:
+        outcome = "ignored"
     db.session.add(PaymentEvent(id=event.id, type=event.type))
     db.session.commit()
     return outcome
@@ -107,7 +153,10 @@ def session_paid(session: dict) -> str:
     if purpose is not None:
         return purpose.paid(session["id"])
     order = record_paid_session(session["id"])
-    return f"order {order.id} {order.status}" if order else "no order"
+    outcome = f"order {order.id} {order.status}" if order else "no order"
+    if session.get("mode") == "subscription" and order is not None:
+        outcome += ", " + _subscription_started(session["id"])
+    return outcome
 
 
 def session_failed(session: dict) -> str:
@@ -147,6 +196,60 @@ def charge_refunded(charge: dict) -> str:
     refunded = min(int(charge.get("amount_refunded") or 0), order.total_pence)
     record_provider_refunds(order, refunded)
     return f"order {order.id} refunded {refunded}"
+
+
+# Subscriptions -----------------------------------------------------------------------
+
+
+def _subscription_started(session_id: str) -> str:
+    """A subscription-mode session is complete: once Stripe says it is paid, the
+    subscription it made starts (its first order is paid already)."""
+    registered = handlers()
+    gateway = get_gateway()
+    session = gateway.retrieve_session(session_id)
+    if registered is None or not session.is_paid or not session.subscription_id:
+        return "no subscription started"
+    subscription = gateway.retrieve_subscription(session.subscription_id)
+    return registered.started(subscription, session)
+
+
+def invoice_event(event: WebhookEvent) -> str:
+    """invoice.paid / invoice.payment_failed of a subscription: a renewal paid or failed.
+    The invoice is asked of Stripe again; the first invoice is the checkout's own order."""
+    registered = handlers()
+    if registered is None:
+        return "ignored"
+    invoice = get_gateway().retrieve_invoice(event.object["id"])
+    if invoice.subscription_id is None:
+        return "not a subscription's invoice"
+    if event.type == "invoice.payment_failed":
+        return registered.renewal_failed(invoice, event.provider_event)
+    if invoice.status != "paid":
+        return f"invoice {invoice.status}"
+    if not invoice.is_renewal:
+        # subscription_create: its order is the checkout's; others deliver nothing.
+        return f"invoice {invoice.billing_reason}: no order"
+    return registered.renewal_paid(invoice, event.provider_event)
+
+
+def subscription_event(event: WebhookEvent) -> str:
+    """customer.subscription.updated / .deleted: the shop's record follows Stripe's
+    subscription as it is now (ended, or changed)."""
+    registered = handlers()
+    if registered is None:
+        return "ignored"
+    subscription = get_gateway().retrieve_subscription(event.object["id"])
+    if subscription.is_ended or event.type == "customer.subscription.deleted":
+        return registered.ended(subscription, event.provider_event)
+    return registered.changed(subscription, event.provider_event)
+
+
+RECURRING_ACTIONS: dict[str, Callable[[WebhookEvent], str]] = {
+    "invoice.paid": invoice_event,
+    "invoice.payment_failed": invoice_event,
+    "customer.subscription.updated": subscription_event,
+    "customer.subscription.deleted": subscription_event,
+}
 
 
 EVENT_ACTIONS: dict[str, Callable[[dict], str]] = {
