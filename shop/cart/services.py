@@ -138,14 +138,14 @@ def _add_to_line(
     cart: Cart, variant: Variant, quantity: int, limit: int, subscribe_every: int = 0
 ) -> CartLine | None:
     """Add `quantity` to the basket's line for `variant` in one statement, never taking
-    it past `limit`, and return the line as stored; None when it already held `limit`.
-The line takes `subscribe_every` (0: one-time; else a delivery every so many months).
+        it past `limit`, and return the line as stored; None when it already held `limit`.
+    The line takes `subscribe_every` (0: one-time; else a delivery every so many months).
 
-    An INSERT that adds to the line instead when it is already there (ON CONFLICT on the
-    basket and size), so adds arriving at once from several tabs all count: each one
-    reads and changes the quantity inside the database, and none fails on the unique
-    line or writes over another's quantity. The line object in this session (and the
-    basket's list of lines) are brought up to date without another query.
+        An INSERT that adds to the line instead when it is already there (ON CONFLICT on the
+        basket and size), so adds arriving at once from several tabs all count: each one
+        reads and changes the quantity inside the database, and none fails on the unique
+        line or writes over another's quantity. The line object in this session (and the
+        basket's list of lines) are brought up to date without another query.
     """
     dialect = db.session.get_bind(CartLine).dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -76,7 +76,9 @@ def read_link_token(token: str, action: str) -> int | None:
     return value[0]
 
 
-def send_subscription_email(subscription, kind: str, *, portal_url: str = "", **context) -> None:
+def send_subscription_email(
+    subscription, kind: str, *, portal_url: str = "", dedupe_key: str | None = None, **context
+) -> None:
     """Queue the `kind` email for a subscription (see SUBJECTS)."""
     if not subscription.email:
         return
@@ -95,7 +97,7 @@ def send_subscription_email(subscription, kind: str, *, portal_url: str = "", **
                     token=link_token(subscription.id, action),
                 )
     subject = SUBJECTS[kind]
-    key = None
+    key = dedupe_key
     if kind == "reminder" and subscription.next_renewal_at is not None:
         key = f"subscription-reminder:{subscription.id}:{subscription.next_renewal_at:%Y%m%d%H%M}"
     send_email(

@@ -47,9 +47,7 @@ class Subscription(db.Model):
         ForeignKey("customer.id", ondelete="SET NULL"), index=True
     )
     email: Mapped[str] = mapped_column(String(254), default="")
-    status: Mapped[str] = mapped_column(
-        String(20), default=SubscriptionStatus.PENDING, index=True
-    )
+    status: Mapped[str] = mapped_column(String(20), default=SubscriptionStatus.PENDING, index=True)
     interval_months: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="gbp")
     shipping_code: Mapped[str] = mapped_column(String(40), default="standard")

@@ -3,6 +3,8 @@ price. Plain functions of the catalogue's rows and the shop's settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 
 from shop.catalogue.models import Product, Variant
@@ -42,3 +44,26 @@ def unit_price(variant: Variant, subscribe_every: int) -> int:
     """What one unit of a basket line costs: the subscription price for a subscription
     line, else the size's price."""
     return subscription_price(variant) if subscribe_every else variant.price_pence
+
+
+@dataclass(frozen=True)
+class SubscribeOffer:
+    """What a product page offers: the discount, the intervals and each subscribable
+    size's price per delivery (variant id -> pence)."""
+
+    percent: int
+    intervals: tuple[int, ...]
+    prices: dict[int, int]
+
+
+def offer_for(product: Product) -> SubscribeOffer | None:
+    """The product's subscribe & save offer, or None when it has none (no query: the
+    product's sizes are loaded with it)."""
+    if not product.subscribable:
+        return None
+    prices = {
+        v.id: subscription_price(v) for v in product.variants if v.is_active and v.subscribable
+    }
+    if not prices:
+        return None
+    return SubscribeOffer(discount_percent(product), intervals_offered(product), prices)
