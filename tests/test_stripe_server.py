@@ -8,6 +8,7 @@ import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -365,7 +366,7 @@ def test_bad_api_key_is_an_authentication_error(fake):
 
 def test_unknown_path_is_404(client):
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        client.raw_request("get", "/v1/invoices/in_123")
+        client.raw_request("get", "/v1/payouts/po_123")
     assert excinfo.value.http_status == 404
     assert "Unrecognized request URL" in excinfo.value.user_message
 
@@ -502,3 +503,466 @@ def test_a_session_takes_a_customer_or_an_email_not_both(client):
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         create(client, customer=made.id, customer_email="ada@example.com")
     assert excinfo.value.param == "customer_email"
+
+
+# ----------------------------------------------------------------------- billing
+
+
+def subscription_session(client, customer_id, **overrides):
+    """A subscription-mode session: two capsule tubs every two months at the subscribe
+    price, a one-off cream, delivery as a one-off line."""
+    params = session_params(
+        mode="subscription",
+        customer=customer_id,
+        line_items=[
+            {
+                "quantity": 2,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 2083,
+                    "recurring": {"interval": "month", "interval_count": 2},
+                    "product_data": {
+                        "name": "Gut Biome Capsules x60",
+                        "metadata": {"sku": "GBC-60"},
+                    },
+                },
+            },
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 1800,
+                    "product_data": {"name": "Kefir Face Serum 30ml"},
+                },
+            },
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 395,
+                    "product_data": {"name": "Delivery", "metadata": {"sku": "shipping"}},
+                },
+            },
+        ],
+        subscription_data={"metadata": {"subscription_id": "9", "order_id": "5"}},
+    )
+    for name in ("shipping_options", "payment_intent_data", "customer_email"):
+        params.pop(name)
+    params.update(overrides)
+    return client.v1.checkout.sessions.create(params=params)
+
+
+@pytest.fixture
+def subscribed(fake, client):
+    """A paid subscription-mode session: (session id, subscription id, customer id)."""
+    customer = client.v1.customers.create(params={"email": "jo@example.co.uk"})
+    session = subscription_session(client, customer.id)
+    fake.pay_session(session.id)
+    return session.id, fake.sessions[session.id]["subscription"], customer.id
+
+
+def test_subscription_session_bills_recurring_and_one_time_lines_on_the_first_invoice(
+    fake, client, subscribed
+):
+    session_id, sub_id, customer_id = subscribed
+    session = client.v1.checkout.sessions.retrieve(
+        session_id, params={"expand": ["invoice.payments"]}
+    )
+    assert session.mode == "subscription"
+    assert session.amount_total == 2 * 2083 + 1800 + 395
+    assert session.subscription == sub_id
+    assert session.payment_intent is None
+    invoice = session.invoice
+    assert invoice.billing_reason == "subscription_create"
+    assert invoice.status == "paid"
+    assert invoice.amount_paid == session.amount_total
+    assert invoice.parent.type == "subscription_details"
+    assert invoice.parent.subscription_details.subscription == sub_id
+    assert invoice.parent.subscription_details.metadata.to_dict() == {
+        "subscription_id": "9",
+        "order_id": "5",
+    }
+    assert "subscription" not in invoice.to_dict()
+    (payment,) = invoice.payments.data
+    assert payment.payment.type == "payment_intent"
+    assert fake.payment_intents[payment.payment.payment_intent]["status"] == "succeeded"
+    kinds = [line.parent.type for line in invoice.lines.data]
+    assert kinds == ["subscription_item_details", "invoice_item_details", "invoice_item_details"]
+
+    subscription = client.v1.subscriptions.retrieve(
+        sub_id, params={"expand": ["items.data.price.product"]}
+    )
+    assert isinstance(subscription, stripe.Subscription)
+    assert subscription.status == "active"
+    assert subscription.customer == customer_id
+    assert subscription.metadata.to_dict() == {"subscription_id": "9", "order_id": "5"}
+    (item,) = subscription["items"].data
+    assert item.quantity == 2
+    assert item.price.unit_amount == 2083
+    assert item.price.recurring.interval_count == 2
+    assert item.price.product.metadata.to_dict() == {"sku": "GBC-60"}
+    assert invoice.lines.data[0].parent.subscription_item_details.subscription_item == item.id
+    start = datetime.fromtimestamp(item.current_period_start, UTC)
+    end = datetime.fromtimestamp(item.current_period_end, UTC)
+    assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == 2
+
+    types = [event["type"] for event in fake.take_events()]
+    assert types == [
+        "customer.subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "checkout.session.completed",
+    ]
+    assert fake.take_events() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "param", "message"),
+    [
+        ({"shipping_options": [{"shipping_rate": "shr_x"}]}, "shipping_options", "payment"),
+        (
+            {"payment_intent_data": {"metadata": {"order_id": "5"}}},
+            "payment_intent_data",
+            "payment",
+        ),
+        ({"customer": None}, "customer", "customer"),
+        (
+            {"subscription_data": {"metadatum": {"a": "b"}}},
+            "subscription_data[metadatum]",
+            "metadatum",
+        ),
+        (
+            {
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "gbp",
+                            "unit_amount": 1800,
+                            "product_data": {"name": "Serum"},
+                        },
+                    }
+                ]
+            },
+            "line_items",
+            "recurring price",
+        ),
+        (
+            {
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "gbp",
+                            "unit_amount": 1800,
+                            "recurring": {"interval": "month", "interval_count": count},
+                            "product_data": {"name": "Serum"},
+                        },
+                    }
+                    for count in (1, 2)
+                ]
+            },
+            "line_items",
+            "different billing intervals",
+        ),
+    ],
+)
+def test_invalid_subscription_sessions_are_refused(fake, client, overrides, param, message):
+    customer = client.v1.customers.create(params={"email": "jo@example.co.uk"})
+    if overrides.get("customer", "") is None:
+        # No customer at all: Stripe would make one; the shop always names its own.
+        overrides = {"customer_email": "jo@example.co.uk"}
+        customer_id = None
+    else:
+        customer_id = customer.id
+    params_override = dict(overrides)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        if customer_id is None:
+            params = session_params(
+                mode="subscription",
+                line_items=[
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "gbp",
+                            "unit_amount": 1800,
+                            "recurring": {"interval": "month"},
+                            "product_data": {"name": "Serum"},
+                        },
+                    }
+                ],
+            )
+            params.pop("shipping_options")
+            params.pop("payment_intent_data")
+            client.v1.checkout.sessions.create(params=params)
+        else:
+            subscription_session(client, customer_id, **params_override)
+    assert caught.value.http_status == 400
+    assert caught.value.param.startswith(param)
+    assert message in str(caught.value)
+
+
+def test_recurring_price_in_payment_mode_is_refused(client):
+    line = session_params()["line_items"][0]
+    line["price_data"]["recurring"] = {"interval": "month"}
+    with pytest.raises(stripe.InvalidRequestError, match="recurring price"):
+        create(client, line_items=[line])
+    with pytest.raises(stripe.InvalidRequestError, match="subscription_data"):
+        create(client, subscription_data={"metadata": {"a": "b"}})
+
+
+def test_renewal_paid_then_failed_then_retried_then_given_up(fake, client, subscribed):
+    _, sub_id, customer_id = subscribed
+    fake.take_events()
+    first_end = fake.subscriptions[sub_id]["items"]["data"][0]["current_period_end"]
+
+    renewal = fake.bill_next_cycle(sub_id)
+    assert renewal["billing_reason"] == "subscription_cycle"
+    assert renewal["status"] == "paid"
+    assert renewal["amount_paid"] == 2 * 2083  # the recurring line alone
+    assert renewal["period_start"] == first_end
+    (line,) = renewal["lines"]["data"]
+    assert line["period"]["start"] == first_end
+    invoice = client.v1.invoices.retrieve(renewal["id"], params={"expand": ["payments"]})
+    assert invoice.parent.subscription_details.subscription == sub_id
+    assert invoice.payments.data[0].payment.payment_intent.startswith("pi_test_")
+    types = [event["type"] for event in fake.take_events()]
+    assert types == [
+        "customer.subscription.updated",
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+    ]
+
+    fake.failing_customers.add(customer_id)
+    failed = fake.bill_next_cycle(sub_id)
+    assert failed["status"] == "open"
+    assert failed["next_payment_attempt"] is not None
+    assert fake.subscriptions[sub_id]["status"] == "past_due"
+    assert "invoice.payment_failed" in [event["type"] for event in fake.take_events()]
+
+    again = fake.retry_invoice(failed["id"], succeed=False)
+    assert again["attempt_count"] == 2
+    fake.take_events()
+    ended = fake.stop_retrying(failed["id"], then="canceled")
+    assert ended["status"] == "canceled"
+    assert ended["cancellation_details"]["reason"] == "payment_failed"
+    events = fake.take_events()
+    assert [event["type"] for event in events] == [
+        "invoice.payment_failed",
+        "customer.subscription.deleted",
+    ]
+    assert events[0]["data"]["object"]["next_payment_attempt"] is None
+    assert events[0]["created"] < events[1]["created"]
+    with pytest.raises(ValueError, match="ended"):
+        fake.bill_next_cycle(sub_id)
+
+    listed = client.v1.invoices.list(params={"subscription": sub_id})
+    assert [i.billing_reason for i in listed.data].count("subscription_cycle") == 2
+
+
+def test_a_failed_renewal_paid_on_retry_makes_the_subscription_active(fake, client, subscribed):
+    _, sub_id, _ = subscribed
+    failed = fake.bill_next_cycle(sub_id, fail=True)
+    fake.take_events()
+    paid = fake.retry_invoice(failed["id"])
+    assert paid["status"] == "paid"
+    assert fake.subscriptions[sub_id]["status"] == "active"
+    types = [event["type"] for event in fake.take_events()]
+    assert types == ["customer.subscription.updated", "invoice.paid", "invoice.payment_succeeded"]
+    unpaid = fake.bill_next_cycle(sub_id, fail=True)
+    assert fake.stop_retrying(unpaid["id"], then="unpaid")["status"] == "unpaid"
+
+
+def test_skip_pause_resume_and_cancel_at_period_end(fake, client, subscribed):
+    _, sub_id, _ = subscribed
+    fake.take_events()
+    end = fake.subscriptions[sub_id]["items"]["data"][0]["current_period_end"]
+    skipped_to = end + 60 * 24 * 60 * 60
+    skipped = client.v1.subscriptions.update(
+        sub_id,
+        params={"trial_end": skipped_to, "proration_behavior": "none"},
+        options={"idempotency_key": "skip-1"},
+    )
+    assert skipped.status == "trialing"
+    assert skipped.trial_end == skipped_to
+    assert skipped["items"].data[0].current_period_end == skipped_to
+    (event,) = fake.take_events()
+    assert event["type"] == "customer.subscription.updated"
+    assert event["data"]["previous_attributes"]["status"] == "active"
+    assert fake.subscription_updates[-1][1]["proration_behavior"] == "none"
+
+    renewal = fake.bill_next_cycle(sub_id)  # at the trial's end
+    assert renewal["period_start"] == skipped_to
+    assert fake.subscriptions[sub_id]["status"] == "active"
+
+    resumes = int(time.time()) + 700 * 24 * 60 * 60
+    paused = client.v1.subscriptions.update(
+        sub_id, params={"pause_collection": {"behavior": "void", "resumes_at": resumes}}
+    )
+    assert paused.pause_collection.resumes_at == resumes
+    fake.take_events()
+    void = fake.bill_next_cycle(sub_id)
+    assert void["status"] == "void"
+    assert [event["type"] for event in fake.take_events()] == [
+        "customer.subscription.updated",
+        "invoice.voided",
+    ]
+    resumed = client.v1.subscriptions.update(sub_id, params={"pause_collection": ""})
+    assert resumed.pause_collection is None
+
+    cancelling = client.v1.subscriptions.update(sub_id, params={"cancel_at_period_end": True})
+    assert cancelling.cancel_at_period_end is True
+    assert cancelling.cancel_at == cancelling["items"].data[0].current_period_end
+    fake.take_events()
+    assert fake.bill_next_cycle(sub_id) is None
+    assert fake.subscriptions[sub_id]["status"] == "canceled"
+    assert [event["type"] for event in fake.take_events()] == ["customer.subscription.deleted"]
+    with pytest.raises(stripe.InvalidRequestError, match="canceled subscription"):
+        client.v1.subscriptions.update(sub_id, params={"cancel_at_period_end": False})
+
+
+def test_quantity_and_interval_changes(fake, client, subscribed):
+    _, sub_id, _ = subscribed
+    current = client.v1.subscriptions.retrieve(sub_id)
+    item = current["items"].data[0]
+    end = item.current_period_end
+    changed = client.v1.subscriptions.update(
+        sub_id,
+        params={
+            "items": [
+                {
+                    "id": item.id,
+                    "quantity": 3,
+                    "price_data": {
+                        "currency": "gbp",
+                        "product": item.price.product,
+                        "unit_amount": 2083,
+                        "recurring": {"interval": "month", "interval_count": 3},
+                    },
+                }
+            ],
+            "trial_end": end,
+            "proration_behavior": "none",
+        },
+    )
+    new_item = changed["items"].data[0]
+    assert new_item.quantity == 3
+    assert new_item.price.recurring.interval_count == 3
+    assert new_item.current_period_end == end  # the next renewal where it was
+    assert [i for i in fake.invoices.values() if i["billing_reason"] != "subscription_create"] == []
+    renewal = fake.bill_next_cycle(sub_id)
+    assert renewal["amount_paid"] == 3 * 2083
+    moved = datetime.fromtimestamp(
+        fake.subscriptions[sub_id]["items"]["data"][0]["current_period_end"], UTC
+    )
+    start = datetime.fromtimestamp(end, UTC)
+    assert (moved.year * 12 + moved.month) - (start.year * 12 + start.month) == 3
+
+    # Without a trial_end a new interval restarts the cycle and bills at once, as Stripe does.
+    client.v1.subscriptions.update(
+        sub_id,
+        params={
+            "items": [
+                {
+                    "id": item.id,
+                    "price_data": {
+                        "currency": "gbp",
+                        "product": item.price.product,
+                        "unit_amount": 2083,
+                        "recurring": {"interval": "month", "interval_count": 1},
+                    },
+                }
+            ]
+        },
+    )
+    reasons = [i["billing_reason"] for i in fake.invoices.values()]
+    assert reasons.count("subscription_update") == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"items": [{"id": "si_unknown", "quantity": 2}]}, "items[0][id]"),
+        ({"pause_collection": {"behavior": "stop"}}, "pause_collection[behavior]"),
+        ({"pause_collection": {"resumes_at": 1}}, "pause_collection[behavior]"),
+        ({"cancel_at_period_ends": True}, "cancel_at_period_ends"),
+        ({"proration_behavior": "sometimes"}, "proration_behavior"),
+        ({"trial_end": "tomorrow"}, "trial_end"),
+        (
+            {
+                "items": [
+                    {
+                        "price_data": {
+                            "currency": "gbp",
+                            "product": "prod_unknown",
+                            "unit_amount": 100,
+                            "recurring": {"interval": "month"},
+                        }
+                    }
+                ]
+            },
+            "items[0][price_data][product]",
+        ),
+    ],
+)
+def test_invalid_subscription_updates_are_refused(fake, client, subscribed, params, param):
+    _, sub_id, _ = subscribed
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.subscriptions.update(sub_id, params=params)
+    assert caught.value.http_status == 400
+    assert param in (caught.value.param or str(caught.value))
+
+
+def test_cancel_ends_now_once(fake, client, subscribed):
+    _, sub_id, _ = subscribed
+    fake.take_events()
+    canceled = client.v1.subscriptions.cancel(
+        sub_id, params={"cancellation_details": {"comment": "Moving abroad"}}
+    )
+    assert canceled.status == "canceled"
+    assert canceled.ended_at is not None
+    assert canceled.cancellation_details.comment == "Moving abroad"
+    (event,) = fake.take_events()
+    assert event["type"] == "customer.subscription.deleted"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscriptions.cancel(sub_id)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.subscriptions.retrieve("sub_unknown")
+    assert caught.value.http_status == 404
+
+
+def test_billing_portal_session_for_a_known_customer(fake, client, subscribed):
+    _, _, customer_id = subscribed
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": customer_id, "return_url": "https://shop.test/account/subscriptions"}
+    )
+    assert portal.url == f"{fake.url}/portal/{portal.id}"
+    assert portal.return_url == "https://shop.test/account/subscriptions"
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.billing_portal.sessions.create(params={"customer": "cus_unknown"})
+    assert caught.value.http_status == 404
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_uri": "https://shop.test/"}
+        )
+
+
+def test_events_can_be_sent_again(fake, subscribed):
+    (paid,) = fake.take_events("invoice.paid")
+    assert fake.event(paid["id"]) == paid
+    assert [e["type"] for e in fake.take_events()][-1] == "checkout.session.completed"
+
+
+def test_billing_intervals_keep_the_day_of_the_month():
+    from tests.stripe_server import _add_interval
+
+    def at(*args):
+        return int(datetime(*args, tzinfo=UTC).timestamp())
+
+    assert _add_interval(at(2027, 1, 31, 9), "month", 1) == at(2027, 2, 28, 9)
+    assert _add_interval(at(2027, 11, 15), "month", 3) == at(2028, 2, 15)
+    assert _add_interval(at(2028, 2, 29), "year", 1) == at(2029, 2, 28)

@@ -40,10 +40,14 @@ def record_paid_session(session_id: str) -> Order | None:
     confirmation email is queued). Returns the order (paid or not yet), or None when
     the session is not ours. Raises PaymentError when the provider cannot be asked.
     """
-    session = get_gateway().retrieve_session(session_id)
+    return record_paid(get_gateway().retrieve_session(session_id))
+
+
+def record_paid(session: PaymentSession) -> Order | None:
+    """record_paid_session for a session the caller has just asked the provider about."""
     order = find_order_for_session(session)
     if order is None:
-        log.warning("Payment session %s matches no order", session_id)
+        log.warning("Payment session %s matches no order", session.id)
         return None
     if not session.is_paid:
         return order

@@ -23,7 +23,7 @@ from shop.payments.models import PaymentEvent
 from shop.payments.providers import get_gateway
 from shop.payments.purposes import purpose_of
 from shop.payments.recurring import ProviderEvent, handlers
-from shop.payments.services import find_order_for_session, record_paid_session
+from shop.payments.services import find_order_for_session, record_paid, record_paid_session
 
 WEBHOOK_EVENTS = {
     "checkout.session.completed",
@@ -152,11 +152,10 @@ def session_paid(session: dict) -> str:
     purpose = purpose_of(session.get("metadata"))
     if purpose is not None:
         return purpose.paid(session["id"])
+    if session.get("mode") == "subscription":
+        return _subscription_session_paid(session["id"])
     order = record_paid_session(session["id"])
-    outcome = f"order {order.id} {order.status}" if order else "no order"
-    if session.get("mode") == "subscription" and order is not None:
-        outcome += ", " + _subscription_started(session["id"])
-    return outcome
+    return f"order {order.id} {order.status}" if order else "no order"
 
 
 def session_failed(session: dict) -> str:
@@ -201,16 +200,20 @@ def charge_refunded(charge: dict) -> str:
 # Subscriptions -----------------------------------------------------------------------
 
 
-def _subscription_started(session_id: str) -> str:
-    """A subscription-mode session is complete: once Stripe says it is paid, the
-    subscription it made starts (its first order is paid already)."""
-    registered = handlers()
+def _subscription_session_paid(session_id: str) -> str:
+    """A subscription-mode session is complete: once Stripe says it is paid, its first
+    order is recorded as paid (as any order's) and the subscription it made starts."""
     gateway = get_gateway()
     session = gateway.retrieve_session(session_id)
+    order = record_paid(session)
+    if order is None:
+        return "no order"
+    outcome = f"order {order.id} {order.status}"
+    registered = handlers()
     if registered is None or not session.is_paid or not session.subscription_id:
-        return "no subscription started"
+        return outcome
     subscription = gateway.retrieve_subscription(session.subscription_id)
-    return registered.started(subscription, session)
+    return f"{outcome}, {registered.started(subscription, session)}"
 
 
 def invoice_event(event: WebhookEvent) -> str:
