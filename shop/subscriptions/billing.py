@@ -228,8 +228,11 @@ def follow(subscription: Subscription, current: ProviderSubscription) -> None:
         status = SubscriptionStatus.PAST_DUE
     else:
         status = SubscriptionStatus.ACTIVE
+    # The next renewal is the period's end (during a skipped delivery's trial, the trial's
+    # end; trial_end itself stays set afterwards, as history); a pause with a date moves
+    # it to that date, one without a date leaves it to the resume.
     nxt = current.paused_until if current.paused and current.paused_until else None
-    nxt = nxt or current.trial_end or current.current_period_end
+    nxt = nxt or current.current_period_end
     items = [item for item in current.items if item.sku != SHIPPING_SKU]
     changes = []
     if status != subscription.status:
