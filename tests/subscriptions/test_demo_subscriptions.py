@@ -338,3 +338,28 @@ def test_staff_filter_see_the_timeline_and_cancel_on_the_customers_behalf(
         assert (entry.action, entry.entity_id) == ("subscription.cancel", str(subscription.id))
     detail = page(staff.get(f"/admin/subscriptions/{subscription.id}"))
     assert "Asked by phone" in detail.select_one("[data-timeline]").get_text()
+
+
+def test_editors_offer_subscribe_and_save_on_a_product(acc_app, goods):
+    editor = acc_app.test_client()
+    AuthActions(acc_app, editor)("editor")
+    with acc_app.app_context():
+        product = db.session.get(Variant, goods.cream).product
+        product_id, slug, category_id = product.id, product.slug, product.category_id
+    url = f"/admin/catalogue/products/{product_id}"
+    form = page(editor.get(url)).select_one("[data-subscribe-settings]")
+    assert form.select_one("input[name=subscribe_intervals]")["value"] == "1,2,3"
+    data = {
+        "name": "Barrier Cream",
+        "slug": slug,
+        "category": category_id,
+        "subscribable": "y",
+        "subscribe_discount_percent": "10",
+        "subscribe_intervals": "2, 1",
+    }
+    bad = editor.post(url, data={**data, "subscribe_intervals": "weekly"})
+    assert bad.status_code == 400
+    assert editor.post(url, data=data).status_code == 303
+    html = page(acc_app.test_client().get(f"/products/{slug}"))
+    assert {i["value"] for i in html.select("input[name=subscribe_every]")} == {"0", "1", "2"}
+    assert "£16.20 on subscription" in html.select_one("[data-subscribe-price]").get_text()
