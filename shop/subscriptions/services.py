@@ -555,6 +555,24 @@ def cancel(subscription: Subscription, reason: str = "", actor: str = "") -> str
     return "Cancelled: there will be no more deliveries, and nothing more is charged."
 
 
+def end_subscriptions_of(customer_id: int) -> int:
+    """An erased account's subscriptions: the live ones end, and all forget the email
+    address and the account (flushes). No email is sent: the address is going. Returns
+    how many ended."""
+    subscriptions = db.session.scalars(
+        select(Subscription).where(Subscription.customer_id == customer_id)
+    ).all()
+    ended = 0
+    for subscription in subscriptions:
+        if subscription.status != SubscriptionStatus.CANCELLED:
+            _end(subscription, "The customer's account was erased.", "")
+            ended += 1
+        subscription.email = ""
+        subscription.customer_id = None
+    db.session.flush()
+    return ended
+
+
 # Figures for staff ----------------------------------------------------------------------
 
 

@@ -363,3 +363,25 @@ def test_editors_offer_subscribe_and_save_on_a_product(acc_app, goods):
     html = page(acc_app.test_client().get(f"/products/{slug}"))
     assert {i["value"] for i in html.select("input[name=subscribe_every]")} == {"0", "1", "2"}
     assert "£16.20 on subscription" in html.select_one("[data-subscribe-price]").get_text()
+
+
+def test_erasing_the_account_ends_its_subscriptions_and_forgets_the_address(
+    acc_app, acc_client, goods, ada
+):
+    subscribe_and_pay(acc_client, goods.sachets)
+    assert acc_client.post("/account/delete", data={"confirm": "y"}).status_code == 303
+    ended = only_subscription(acc_app)
+    assert ended.status == "cancelled" and ended.email == "" and ended.customer_id is None
+    make_due(acc_app, ended.id)
+    acc_app.test_cli_runner().invoke(args=["renew-subscriptions"])
+    assert len(subscription_orders(acc_app, ended.id)) == 1
+
+
+def test_the_dashboard_shows_the_subscription_figures(acc_app, acc_client, goods, ada):
+    subscribe_and_pay(acc_client, goods.sachets, every=1, quantity=2)
+    staff = acc_app.test_client()
+    AuthActions(acc_app, staff)("fulfilment")
+    figures = page(staff.get("/admin/")).select_one("[data-subscription-figures]")
+    assert figures.select_one("[data-stat=active-subscriptions] dd").get_text(strip=True) == "1"
+    assert "£40.80" in figures.select_one("[data-stat=mrr]").get_text()
+    assert figures.select_one("[data-stat=renewals-due] dd").get_text(strip=True) == "0"
