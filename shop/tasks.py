@@ -39,6 +39,7 @@ from shop.orders.emails import queue_missing_order_emails
 from shop.payments import customers as payment_customers
 from shop.queue import app_context, huey
 from shop.reports import funnel
+from shop.subscriptions.tasks import subscription_housekeeping
 
 __all__ = [
     "booking_housekeeping",
@@ -48,6 +49,7 @@ __all__ = [
     "send_back_in_stock_task",
     "send_campaign",
     "send_signup_email",
+    "subscription_housekeeping",
     "sweep",
 ]
 
