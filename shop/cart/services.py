@@ -30,7 +30,7 @@ from shop.promotions.services import (
 )
 from shop.signals import added_to_basket, send_after_commit
 from shop.subscriptions.models import every
-from shop.subscriptions.pricing import can_subscribe, intervals_offered, unit_price
+from shop.subscriptions.pricing import add_months, can_subscribe, intervals_offered, unit_price
 from shop.text import is_token, new_token
 
 # No line ever holds more than this, whatever a product allows (each product has its
@@ -361,6 +361,11 @@ class LineSummary:
     @property
     def every(self) -> str:
         return every(self.subscribe_every) if self.subscribe_every else ""
+
+    @property
+    def second_delivery_on(self):
+        """When a subscription line's second delivery would be, subscribing today."""
+        return add_months(utcnow(), self.subscribe_every) if self.subscribe_every else None
 
     @property
     def total_pence(self) -> int:

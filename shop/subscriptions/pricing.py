@@ -3,13 +3,23 @@ price. Plain functions of the catalogue's rows and the shop's settings."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
 from shop.catalogue.models import Product, Variant
 
 DEFAULT_INTERVALS = (1, 2, 3)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def intervals_offered(product: Product) -> tuple[int, ...]:

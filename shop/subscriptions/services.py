@@ -14,7 +14,6 @@ in line.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from shop.subscriptions.models import (
     SubscriptionStatus,
     every,
 )
+from shop.subscriptions.pricing import add_months
 from shop.text import new_token
 
 MAX_QUANTITY = 10
@@ -49,14 +49,6 @@ MAX_PAUSE_DAYS = 183
 
 class SubscriptionError(Exception):
     """A change that cannot be made; the message is for the customer."""
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` later (the month's last day when it is shorter)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def record(subscription: Subscription, kind: str, message: str = "", actor: str = "") -> None:
