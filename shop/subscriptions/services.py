@@ -19,7 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from shop.cart.shipping import find_shipping_option
@@ -303,6 +303,7 @@ def renew_subscription(subscription_id: int, now: datetime) -> Order | None:
         if subscription.paused_until is not None and subscription.paused_until > now:
             return None
         _resume(subscription, "Pause ended.", actor="")
+        seen_due = subscription.next_renewal_at
     if subscription.cancel_at_period_end:
         _end(subscription, subscription.cancel_reason or "Cancelled by the customer.", "")
         return None
@@ -570,15 +571,25 @@ def end_subscriptions_of(customer_id: int) -> int:
 
 def figures(now: datetime | None = None) -> dict[str, int]:
     """Active subscriptions, monthly recurring revenue (pence: each active subscription's
-    price per delivery over its interval) and renewals due in the next 7 days."""
+    price per delivery over its interval) and renewals due in the next 7 days: one query."""
     now = now or utcnow()
-    live = db.session.scalars(
-        select(Subscription)
-        .where(Subscription.status == SubscriptionStatus.ACTIVE)
-        .options(selectinload(Subscription.items))
-    ).all()
-    mrr = sum(s.price_per_delivery_pence / s.interval_months for s in live)
-    due = sum(
-        1 for s in live if s.next_renewal_at is not None and s.next_renewal_at <= now + timedelta(7)
+    per_delivery = (
+        select(
+            SubscriptionItem.subscription_id,
+            func.sum(SubscriptionItem.unit_price_pence * SubscriptionItem.quantity).label("pence"),
+        )
+        .group_by(SubscriptionItem.subscription_id)
+        .subquery()
     )
-    return {"active": len(live), "mrr_pence": round(mrr), "due_7_days": due}
+    due = case((Subscription.next_renewal_at <= now + timedelta(days=7), 1), else_=0)
+    active, mrr, due_soon = db.session.execute(
+        select(
+            func.count(Subscription.id),
+            func.coalesce(func.sum(per_delivery.c.pence * 1.0 / Subscription.interval_months), 0),
+            func.coalesce(func.sum(due), 0),
+        )
+        .select_from(Subscription)
+        .join(per_delivery, per_delivery.c.subscription_id == Subscription.id)
+        .where(Subscription.status == SubscriptionStatus.ACTIVE)
+    ).one()
+    return {"active": int(active), "mrr_pence": round(float(mrr)), "due_7_days": int(due_soon)}

@@ -385,3 +385,70 @@ def test_the_dashboard_shows_the_subscription_figures(acc_app, acc_client, goods
     assert figures.select_one("[data-stat=active-subscriptions] dd").get_text(strip=True) == "1"
     assert "£40.80" in figures.select_one("[data-stat=mrr]").get_text()
     assert figures.select_one("[data-stat=renewals-due] dd").get_text(strip=True) == "0"
+
+
+def test_a_pause_ends_on_its_date_and_the_renewal_is_billed_then(acc_app, acc_client, goods, ada):
+    subscribe_and_pay(acc_client, goods.sachets, every=1)
+    subscription = only_subscription(acc_app)
+    resume_on = (utcnow() + timedelta(days=10)).date().isoformat()
+    acc_client.post(
+        f"/account/subscriptions/{subscription.id}/pause", data={"resume_on": resume_on}
+    )
+    runner = acc_app.test_cli_runner()
+    assert "Renewed 0" in runner.invoke(args=["renew-subscriptions"]).output
+    with acc_app.app_context():
+        row = db.session.get(Subscription, subscription.id)
+        row.paused_until = row.next_renewal_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+
+    assert "Renewed 1" in runner.invoke(args=["renew-subscriptions"]).output
+
+    after = only_subscription(acc_app)
+    assert after.status == "active" and after.paused_until is None
+    assert [e.kind for e in after.events][-2:] == ["resumed", "renewed"]
+    assert len(subscription_orders(acc_app, subscription.id)) == 2
+
+
+def test_bad_input_to_the_account_actions_is_refused_with_a_message(
+    acc_app, acc_client, goods, ada
+):
+    subscribe_and_pay(acc_client, goods.sachets, every=1)
+    subscription = only_subscription(acc_app)
+    base = f"/account/subscriptions/{subscription.id}"
+    for path, data in [
+        ("interval", {"months": "7"}),
+        ("interval", {"months": "x"}),
+        ("quantity", {"item_id": "999", "quantity": "2"}),
+        ("quantity", {"item_id": str(subscription.items[0].id), "quantity": "0"}),
+        ("pause", {"resume_on": "2001-01-01"}),
+        ("pause", {"resume_on": "soon"}),
+        ("resume", {}),
+    ]:
+        response = acc_client.post(f"{base}/{path}", data=data)
+        assert response.status_code == 303, path
+        assert flashes(follow(acc_client, response)), (path, data)
+    assert acc_client.post("/account/subscriptions/999999/skip").status_code == 404
+    unchanged = only_subscription(acc_app)
+    assert (unchanged.status, unchanged.interval_months) == ("active", 1)
+    assert unchanged.items[0].quantity == 1
+
+
+def test_a_renewal_waiting_for_stock_takes_it_when_stock_arrives(acc_app, acc_client, goods, ada):
+    subscribe_and_pay(acc_client, goods.sachets, every=1, quantity=2)
+    subscription = only_subscription(acc_app)
+    runner = acc_app.test_cli_runner()
+    with acc_app.app_context():
+        variant = db.session.get(Variant, goods.sachets)
+        sku, variant.on_hand = variant.sku, 0
+        db.session.commit()
+    make_due(acc_app, subscription.id)
+    runner.invoke(args=["renew-subscriptions"])
+    renewal = subscription_orders(acc_app, subscription.id)[1]
+    assert renewal.fulfilment_status == "waiting_for_stock"
+
+    added = runner.invoke(args=["adjust-stock", sku, "+5", "--reason", "Delivery"])
+
+    assert added.exit_code == 0, added.output
+    renewal = subscription_orders(acc_app, subscription.id)[1]
+    assert renewal.fulfilment_status == "unfulfilled"
+    assert stock(acc_app, goods.sachets) == (3, 0)
