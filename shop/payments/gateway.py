@@ -129,6 +129,17 @@ class CheckoutRequest:
 # Subscriptions as the provider keeps them ---------------------------------------------
 
 
+# The SKU of a subscription's delivery line at the provider (Stripe takes shipping rates
+# in payment mode only, so a subscription's delivery is an item of its own).
+SHIPPING_SKU = "shipping"
+
+
+def local_subscription_id(metadata: dict[str, str]) -> int | None:
+    """The shop's subscription a provider's metadata names (`subscription_id`), if any."""
+    value = metadata.get("subscription_id", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 @dataclass(frozen=True)
 class ProviderSubscriptionItem:
     """One recurring item. `sku` is the one the checkout's line had (None if unknown);
@@ -178,8 +189,7 @@ class ProviderSubscription:
 
     @property
     def local_id(self) -> int | None:
-        value = self.metadata.get("subscription_id", "")
-        return int(value) if value.isdigit() else None
+        return local_subscription_id(self.metadata)
 
 
 @dataclass(frozen=True)
@@ -226,8 +236,7 @@ class ProviderInvoice:
 
     @property
     def local_subscription_id(self) -> int | None:
-        value = self.subscription_metadata.get("subscription_id", "")
-        return int(value) if value.isdigit() else None
+        return local_subscription_id(self.subscription_metadata)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import stripe
 from flask import Flask
 
 from shop.payments.gateway import (
+    SHIPPING_SKU,
     Address,
     CheckoutRequest,
     PayingCustomer,
@@ -391,6 +392,9 @@ def _line_items(request: CheckoutRequest) -> list[dict]:
         # A recurring line is billed on the first invoice too: the one-off delivery
         # line is what the first delivery costs beyond a renewal's.
         once = order.shipping_pence - terms.shipping_pence
+        if once < 0:
+            # The first invoice would charge more than the order's total.
+            raise ValueError("A renewal's delivery costs more than the first delivery's.")
         for amount, every, name in (
             (once, None, order.shipping_name),
             (terms.shipping_pence, terms.interval_months, "Delivery"),
@@ -406,10 +410,6 @@ def _line_items(request: CheckoutRequest) -> list[dict]:
                 price_data["recurring"] = {"interval": "month", "interval_count": every}
             items.append({"quantity": 1, "price_data": price_data})
     return items
-
-
-# The SKU of the delivery line of a subscription's checkout and renewals.
-SHIPPING_SKU = "shipping"
 
 
 def _shipping_option(order, delivery_days: tuple[int, int]) -> dict:

@@ -68,6 +68,16 @@ def _is_stripe_id(value) -> bool:
     return isinstance(value, str) and _STRIPE_ID.fullmatch(value) is not None
 
 
+def _created(value) -> datetime:
+    """An event's `created` (seconds since the epoch) as an aware UTC datetime."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedEvent("the event has no created time")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise MalformedEvent("the event's created time is out of range") from exc
+
+
 def read_event(event) -> WebhookEvent:
     """Check that a verified event has what acting on it needs, and return those parts.
 
@@ -100,12 +110,11 @@ def read_event(event) -> WebhookEvent:
         amount = obj.get("amount_refunded", 0)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             raise MalformedEvent("data.object.amount_refunded is not a whole number of pence")
-    created = event.get("created")
+    when = None
     if event_type in INVOICE_EVENTS | SUBSCRIPTION_EVENTS:
         if not _is_stripe_id(obj.get("id")):
             raise MalformedEvent("data.object has no id")
-        if isinstance(created, bool) or not isinstance(created, int) or created < 0:
-            raise MalformedEvent("the event has no created time")
+        when = _created(event.get("created"))
     if event_type in INVOICE_EVENTS:
         parent = obj.get("parent")
         if parent is not None and not isinstance(parent, dict):
@@ -119,12 +128,6 @@ def read_event(event) -> WebhookEvent:
                 raise MalformedEvent(
                     "data.object.parent.subscription_details.subscription is not a subscription id"
                 )
-    when = None
-    if isinstance(created, int) and not isinstance(created, bool) and created >= 0:
-        try:
-            when = datetime.fromtimestamp(created, UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise MalformedEvent("the event's created time is out of range") from exc
     return WebhookEvent(id=event["id"], type=event_type, object=obj, created=when)
 
 
@@ -226,6 +229,8 @@ def invoice_event(event: WebhookEvent) -> str:
     if invoice.subscription_id is None:
         return "not a subscription's invoice"
     if event.type == "invoice.payment_failed":
+        if invoice.status == "paid":
+            return "invoice paid since"  # a late report of an attempt a retry made good
         return registered.renewal_failed(invoice, event.provider_event)
     if invoice.status != "paid":
         return f"invoice {invoice.status}"

@@ -14,6 +14,7 @@ from shop.orders.models import Order, OrderStatus
 from shop.payments import recurring
 from shop.payments.demo import DemoGateway
 from shop.payments.gateway import (
+    SHIPPING_SKU,
     PaymentError,
     ProviderInvoice,
     ProviderSubscription,
@@ -21,7 +22,6 @@ from shop.payments.gateway import (
 )
 from shop.payments.models import DemoPaymentSession
 from shop.payments.providers import get_gateway
-from shop.payments.stripe_gateway import SHIPPING_SKU
 from tests.helpers.billing import (
     SUBSCRIBE_PRICE,
     checkout_request,
@@ -348,6 +348,19 @@ def test_a_renewal_is_handed_over_once_and_its_failure_and_the_end(stripe_app, f
     ended = handlers.calls[-1][1]
     assert ended.is_ended
     assert ended.cancellation_reason == "payment_failed"
+
+
+def test_a_failure_reported_after_the_retry_paid_changes_nothing(stripe_app, fake, handlers):
+    subscribed = subscribe(stripe_app, fake)
+    client = stripe_app.test_client()
+    failed = fake.bill_next_cycle(subscribed.subscription_id, fail=True)
+    fake.retry_invoice(failed["id"])
+    late = fake.take_events("invoice.payment_failed")
+    (answer,) = deliver(client, late)
+    assert answer["outcome"] == "invoice paid since"
+    assert "renewal_failed" not in handlers.names()
+    deliver(client, fake.take_events("invoice.paid"))
+    assert handlers.names().count("renewal_paid") == 1
 
 
 def test_an_unpaid_subscription_has_ended(stripe_app, fake, handlers):
