@@ -24,6 +24,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.payments import recurring
 from shop.payments.gateway import (
+    SHIPPING_SKU,
     PaymentError,
     PaymentSession,
     ProviderInvoice,
@@ -43,7 +44,6 @@ from shop.subscriptions.pricing import DEFAULT_INTERVALS, intervals_offered
 from shop.urls import absolute_url
 
 log = logging.getLogger(__name__)
-SHIPPING_SKU = "shipping"  # the provider's delivery item (shop.payments.stripe_gateway)
 
 
 class BillingError(Exception):
