@@ -17,6 +17,7 @@ from shop.promotions.demo import demo_codes_text, seed_demo_promotions
 from shop.reports.demo import seed_demo_history
 from shop.reviews.demo import seed_demo_reviews
 from shop.sitepages.demo import seed_demo_pages
+from shop.subscriptions.demo import seed_demo_subscriptions
 
 # Made only when SHOP_ENV is development (the default for `flask` and `make run`).
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -40,6 +41,7 @@ def seed_demo_command() -> None:
     created |= seed_demo_reviews()
     created |= seed_demo_promotions()
     created |= seed_demo_pages()
+    created |= seed_demo_subscriptions(demo_customer=current_app.config["SHOP_ENV"] != "production")
     db.session.commit()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
     click.echo(f"Demo data loaded ({summary or 'nothing new'}).")

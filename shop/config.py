@@ -204,6 +204,10 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "CONTACT_IP_LIMIT": env.get("CONTACT_IP_LIMIT") or "5 per minute;20 per hour",
         "CONTACT_EMAIL_LIMIT": env.get("CONTACT_EMAIL_LIMIT") or "5 per hour",
         "CONTACT_KEEP_DAYS": _int(env.get("CONTACT_KEEP_DAYS"), 365),
+        # Subscribe & save: the discount on subscribed deliveries when a product sets
+        # none, and how many days before a renewal its reminder email goes.
+        "SUBSCRIBE_DISCOUNT_PERCENT": _int(env.get("SUBSCRIBE_DISCOUNT_PERCENT"), 15),
+        "SUBSCRIPTION_REMINDER_DAYS": _int(env.get("SUBSCRIPTION_REMINDER_DAYS"), 3),
         # Newsletter (sent by the task queue: see shop/tasks.py)
         "NEWSLETTER_LIST_ID": env.get("NEWSLETTER_LIST_ID") or None,  # newsletter.<host>
         "NEWSLETTER_SENDER": env.get("NEWSLETTER_SENDER") or None,  # MAIL_DEFAULT_SENDER

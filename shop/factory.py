@@ -60,6 +60,14 @@ from shop.security import register_security_headers
 from shop.sitepages.admin.views import bp as sitepages_admin_bp
 from shop.sitepages.facts import company_details
 from shop.sitepages.views import bp as sitepages_bp
+from shop.subscriptions import billing as subscription_billing
+from shop.subscriptions import subscribers as subscription_subscribers
+from shop.subscriptions.admin.views import bp as subscriptions_admin_bp
+from shop.subscriptions.commands import (
+    renew_subscriptions_command,
+    send_subscription_reminders_command,
+)
+from shop.subscriptions.views import bp as subscriptions_bp
 
 
 def assemble(app: Flask) -> None:
@@ -151,6 +159,8 @@ def register_subscribers() -> None:
     stock_alerts.subscribe()
     payment_customers.subscribe()
     consultation_payments.subscribe()
+    subscription_subscribers.subscribe()
+    subscription_billing.register()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -177,6 +187,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_admin_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(consultations_admin_bp)
+    app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(subscriptions_admin_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(reviews_admin_bp)
     app.register_blueprint(alerts_bp)
@@ -260,3 +272,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send_review_requests_command)
     app.cli.add_command(adjust_stock_command)
     app.cli.add_command(create_promo_command)
+    app.cli.add_command(renew_subscriptions_command)
+    app.cli.add_command(send_subscription_reminders_command)

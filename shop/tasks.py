@@ -44,6 +44,7 @@ from shop.orders.emails import queue_missing_order_emails
 from shop.payments import customers as payment_customers
 from shop.queue import app_context, huey
 from shop.reports import funnel
+from shop.subscriptions.tasks import subscription_housekeeping
 
 __all__ = [
     "booking_housekeeping",
@@ -55,6 +56,7 @@ __all__ = [
     "send_campaign",
     "send_signup_email",
     "sign_in_housekeeping",
+    "subscription_housekeeping",
     "sweep",
 ]
 

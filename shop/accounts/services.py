@@ -36,6 +36,7 @@ from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderStatus
 from shop.reviews.models import Review
 from shop.signals import customer_changed, customer_erased, send_after_commit
+from shop.subscriptions.services import end_subscriptions_of
 from shop.text import normalise_email
 
 CODE_LIFETIME = timedelta(minutes=15)
@@ -567,7 +568,8 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
     """Erase the account at the customer's request (flushes).
 
     Personal data goes: the account row (email, names, the Stripe customer id), its
-    codes, and the link to its basket, which is emptied; after the commit, the Stripe
+    codes, the link to its basket, which is emptied, and its subscriptions, which end;
+    after the commit, the Stripe
     Customer too (customer_erased: shop.payments.customers). Their comments stay, shown as
     "a former customer". Orders stay for the accounting record (six years in the UK);
     nothing on them names the account, and they were found by an address the shop no
@@ -594,6 +596,9 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
     # Health notes given for consultations are special category data: they go too (the
     # bookings stay, like orders, for the clinic's records).
     notes = erase_health_notes_for(customer.email)
+    # Subscriptions end (Stripe ends its own with the Stripe Customer) and forget the
+    # address; their orders stay, like the others.
+    ended = end_subscriptions_of(customer.id)
     record_audit(
         None,
         "customer.erase",
@@ -604,6 +609,7 @@ def erase_account(customer: Customer, now: datetime | None = None) -> None:
             "orders_kept": orders,
             "comments_kept_anonymous": comments,
             "booking_notes_erased": notes,
+            "subscriptions_ended": ended,
         },
         now=now,
     )

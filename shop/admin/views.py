@@ -47,6 +47,7 @@ from shop.extensions import db, limiter
 from shop.models import utcnow
 from shop.pages.services import safe_local_path
 from shop.reports.admin.views import report_headlines
+from shop.subscriptions.services import figures as subscription_figures
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -194,6 +195,7 @@ def dashboard():
         "admin/dashboard.html",
         # Revenue is for those who handle orders or read the reports; editors see the rest.
         figures=services.sales_figures() if sees_sales else None,
+        subscriptions=subscription_figures() if sees_sales else None,
         low_stock=services.low_stock(threshold, low_stock_limit),
         **report_headlines(current_user),
         low_stock_limit=low_stock_limit,

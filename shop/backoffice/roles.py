@@ -48,6 +48,7 @@ MENTORS = (Role.ADMIN, Role.MENTOR)
 AREAS: tuple[Area, ...] = (
     Area("catalogue", "Catalogue", "catalogue_admin.product_list", EDITORS),
     Area("orders", "Orders", "orders_admin.order_list", FULFILMENT),
+    Area("subscriptions", "Subscriptions", "subscriptions_admin.subscription_list", FULFILMENT),
     Area("journal", "Journal", "journal_admin.article_list", EDITORS),
     Area("comments", "Comments", "comments_admin.comment_list", EDITORS),
     Area("consultations", "Consultations", "consultations_admin.calendar", MENTORS),

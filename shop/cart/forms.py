@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from shop.cart.services import MAX_QUANTITY
 from shop.numbers import IdField, WholeNumberField
@@ -22,6 +22,15 @@ class AddToCartForm(FlaskForm):
         validators=[
             InputRequired(message="Please enter a quantity."),
             NumberRange(1, MAX_QUANTITY, message=f"Choose a quantity from 1 to {MAX_QUANTITY}."),
+        ],
+    )
+    # Subscribe & save: 0 for a one-time purchase, else a delivery every so many months.
+    subscribe_every = WholeNumberField(
+        "Delivery",
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(0, 12, message="Please choose one of the delivery options offered."),
         ],
     )
     next = HiddenField()

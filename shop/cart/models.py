@@ -51,6 +51,8 @@ class CartLine(db.Model):
         ForeignKey("variant.id", ondelete="CASCADE"), index=True
     )
     quantity: Mapped[int] = mapped_column(Integer)
+    # Subscribe & save: deliver every this many months (0: a one-time purchase).
+    subscribe_every: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cart: Mapped[Cart] = relationship(back_populates="lines")

@@ -30,6 +30,8 @@ from shop.promotions.services import (
     find_promotion,
 )
 from shop.signals import added_to_basket, send_after_commit
+from shop.subscriptions.models import every
+from shop.subscriptions.pricing import add_months, can_subscribe, intervals_offered, unit_price
 from shop.text import is_token, new_token
 
 # No line ever holds more than this, whatever a product allows (each product has its
@@ -160,26 +162,34 @@ def _add_to_line_statement(dialect: str):
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     limit = bindparam("line_limit", type_=Integer)
     added = CartLine.quantity + bindparam("adding", type_=Integer)
+    subscribe_every = bindparam("line_subscribe_every", type_=Integer)
     return (
         insert(CartLine)
         .values(
             cart_id=bindparam("line_cart"),
             variant_id=bindparam("line_variant"),
             quantity=bindparam("first_quantity"),
+            subscribe_every=subscribe_every,
             added_at=bindparam("line_added_at"),
         )
         .on_conflict_do_update(
             index_elements=[CartLine.cart_id, CartLine.variant_id],
-            set_={"quantity": case((added > limit, limit), else_=added)},
+            set_={
+                "quantity": case((added > limit, limit), else_=added),
+                "subscribe_every": subscribe_every,
+            },
             where=CartLine.quantity < limit,
         )
         .returning(CartLine)
     )
 
 
-def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> CartLine | None:
+def _add_to_line(
+    cart: Cart, variant: Variant, quantity: int, limit: int, subscribe_every: int = 0
+) -> CartLine | None:
     """Add `quantity` to the basket's line for `variant` in one statement, never taking
     it past `limit`, and return the line as stored; None when it already held `limit`.
+    The line takes `subscribe_every` (0: one-time; else a delivery every so many months).
 
     An INSERT that adds to the line instead when it is already there (ON CONFLICT on the
     basket and size), so adds arriving at once from several tabs all count: each one
@@ -192,6 +202,7 @@ def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> Car
         "line_cart": cart.id,
         "line_variant": variant.id,
         "first_quantity": min(quantity, limit),
+        "line_subscribe_every": subscribe_every,
         "line_added_at": utcnow(),
         "adding": quantity,
         "line_limit": limit,
@@ -204,9 +215,15 @@ def _add_to_line(cart: Cart, variant: Variant, quantity: int, limit: int) -> Car
     return line
 
 
-def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, str]:
+def add_to_cart(
+    cart: Cart, variant_id: int, quantity: int, subscribe_every: int = 0
+) -> tuple[CartLine, str]:
     """Put `quantity` of a variant in the basket, never more than is available or than
     one order may hold of it (Product.max_per_order).
+
+    `subscribe_every` (months, 0 for a one-time purchase) makes it a subscribe & save
+    line, for sizes that may be subscribed to at that interval. A size is on one line
+    of the basket: adding it again with another choice changes the line's choice.
 
     Returns the line and a message for the shopper. Raises CartError when
     nothing can be added.
@@ -215,6 +232,10 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, s
         raise CartError(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
     variant = _sellable_variant(variant_id)
     name = _name(variant)
+    if subscribe_every and not can_subscribe(variant):
+        raise CartError(f"Sorry, {name} cannot be had on subscription.")
+    if subscribe_every and subscribe_every not in intervals_offered(variant.product):
+        raise CartError(f"Please choose one of the delivery intervals offered for {name}.")
     most = most_per_order(variant)
     line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
     already = line.quantity if line else 0
@@ -226,13 +247,18 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> tuple[CartLine, s
     if available <= 0:
         raise CartError(f"Sorry, {name} is sold out.")
     if already < limit:
-        line = _add_to_line(cart, variant, quantity, limit)
+        line = _add_to_line(cart, variant, quantity, limit, subscribe_every)
     if line is None or already >= limit:
         raise CartError(_full_message(name, limit, most))
     cart.updated_at = utcnow()
     db.session.flush()
     send_after_commit(added_to_basket, product_id=variant.product_id, variant_id=variant.id)
-    if line.quantity >= wanted:
+    if line.quantity >= wanted and subscribe_every:
+        message = (
+            f"Added {quantity} × {name} to your basket: {every(subscribe_every).lower()}, "
+            "subscribe & save."
+        )
+    elif line.quantity >= wanted:
         message = f"Added {quantity} × {name} to your basket."
     elif limit < most:
         message = f"Only {limit} of {name} available: your basket now has {line.quantity}."
@@ -267,7 +293,11 @@ def merge_baskets(source: Cart, target: Cart) -> list[str]:
         if variant.available < min(already + line.quantity, most):
             free_lapsed_stock([variant])
         limit = min(variant.available, most)
-        merged = _add_to_line(target, variant, line.quantity, limit) if already < limit else None
+        merged = (
+            _add_to_line(target, variant, line.quantity, limit, line.subscribe_every)
+            if already < limit
+            else None
+        )
         kept = merged.quantity if merged is not None else already
         if kept == 0:
             notes.append(f"{name} is sold out, so it was left out.")
@@ -362,6 +392,19 @@ class LineSummary:
     most_per_order: int
     problem: str | None
     discount_pence: int = 0  # this line's share of the promo code's discount
+    # Subscribe & save: a delivery every this many months (0: a one-time purchase); the
+    # unit price is then the subscription price, and list_price_pence the size's price.
+    subscribe_every: int = 0
+    list_price_pence: int = 0
+
+    @property
+    def every(self) -> str:
+        return every(self.subscribe_every) if self.subscribe_every else ""
+
+    @property
+    def second_delivery_on(self):
+        """When a subscription line's second delivery would be, subscribing today."""
+        return add_months(utcnow(), self.subscribe_every) if self.subscribe_every else None
 
     @property
     def total_pence(self) -> int:
@@ -437,6 +480,18 @@ class CartSummary:
         return remaining if remaining > 0 else None
 
     @property
+    def subscription_lines(self) -> list[LineSummary]:
+        return [line for line in self.lines if line.subscribe_every]
+
+    @property
+    def one_time_lines(self) -> list[LineSummary]:
+        return [line for line in self.lines if not line.subscribe_every]
+
+    @property
+    def has_subscription(self) -> bool:
+        return any(line.subscribe_every for line in self.lines)
+
+    @property
     def problems(self) -> list[LineSummary]:
         return [line for line in self.lines if line.problem]
 
@@ -445,7 +500,7 @@ class CartSummary:
         return bool(self.lines) and not self.problems
 
 
-def line_problem(variant: Variant, quantity: int) -> str | None:
+def line_problem(variant: Variant, quantity: int, subscribe_every: int = 0) -> str | None:
     """Why a line can't be bought as it stands, in the shopper's words, or None."""
     if not variant.is_active or not variant.product.is_active:
         return "No longer sold: please remove it."
@@ -455,6 +510,8 @@ def line_problem(variant: Variant, quantity: int) -> str | None:
         return f"Only {variant.available} left: please lower the quantity."
     if quantity > most_per_order(variant):
         return f"One order can hold at most {most_per_order(variant)}: please lower the quantity."
+    if subscribe_every and not can_subscribe(variant):
+        return "No longer offered on subscription: please remove it and add it again."
     return None
 
 
@@ -486,11 +543,13 @@ def summarise(cart: Cart | None, shopper: Shopper = GUEST) -> CartSummary:
             line=line,
             variant=line.variant,
             product=line.variant.product,
-            unit_price_pence=line.variant.price_pence,
+            unit_price_pence=unit_price(line.variant, line.subscribe_every),
             quantity=line.quantity,
             available=line.variant.available,
             most_per_order=most_per_order(line.variant),
-            problem=line_problem(line.variant, line.quantity),
+            problem=line_problem(line.variant, line.quantity, line.subscribe_every),
+            subscribe_every=line.subscribe_every,
+            list_price_pence=line.variant.price_pence,
         )
         for line in cart.lines
     ]

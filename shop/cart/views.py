@@ -212,7 +212,10 @@ def add():
         return _respond(message, "error", 400, back)
     try:
         _line, message = services.add_to_cart(
-            current_cart(create=True, pictures=False), form.variant_id.data, form.quantity.data
+            current_cart(create=True, pictures=False),
+            form.variant_id.data,
+            form.quantity.data,
+            form.subscribe_every.data or 0,
         )
     except services.CartError as exc:
         db.session.rollback()

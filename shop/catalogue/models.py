@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -128,6 +130,14 @@ class Product(ShownOnPages, db.Model):
     # cards and the rating sort cost no query of their own.
     review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rating_average: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
+    # Subscribe & save: whether the product can be delivered on a schedule, the discount
+    # on those deliveries (None: the shop's SUBSCRIBE_DISCOUNT_PERCENT) and the intervals
+    # offered, in months ("1,2,3"). Each size can be left out (Variant.subscribable).
+    subscribable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    subscribe_discount_percent: Mapped[int | None] = mapped_column(Integer)
+    subscribe_intervals: Mapped[str] = mapped_column(
+        String(40), default="1,2,3", server_default="1,2,3"
+    )
     # Whether a size showing sold out is held by an unpaid checkout whose payment window
     # has passed: read with the product for its page only (None elsewhere).
     has_lapsed_holds: Mapped[bool | None] = query_expression()
@@ -215,6 +225,8 @@ class Variant(ShownOnPages, db.Model):
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether this size may be subscribed to, when its product is subscribable.
+    subscribable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     product: Mapped[Product] = relationship(back_populates="variants")
 

@@ -10,6 +10,7 @@ from shop.extensions import db
 from shop.journal.services import articles_featuring
 from shop.orders.lifecycle import release_lapsed_reservations
 from shop.reviews import services as reviews
+from shop.subscriptions.pricing import offer_for
 from shop.urls import absolute_url, media_url
 
 bp = Blueprint("catalogue", __name__)
@@ -99,6 +100,7 @@ def product_detail(slug: str):
         canonical_url=page_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),
         featured_in=articles_featuring(product.id),
+        subscribe_offer=offer_for(product),
     )
 
 

@@ -30,12 +30,22 @@ from shop.orders.lifecycle import place, release_unpaid
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.orders.services import order_number_for, record_event
 from shop.payments.customers import paying_customer
-from shop.payments.gateway import CheckoutRequest, PaymentError
+from shop.payments.gateway import (
+    CheckoutRequest,
+    PaymentError,
+    RecurringLine,
+    SubscriptionTerms,
+)
 from shop.payments.providers import get_gateway
 from shop.payments.services import record_paid_session
 from shop.promotions.services import GUEST, Shopper
 from shop.promotions.uses import Reserved, reserve_use
 from shop.signals import checkout_started, send_after_commit
+from shop.subscriptions.services import (
+    SubscriptionError,
+    start_subscription,
+    subscription_for_first_order,
+)
 from shop.text import new_token
 
 if TYPE_CHECKING:
@@ -62,7 +72,11 @@ class CodeRefused(CheckoutError):
 def checkout_key(cart: Cart, summary) -> str:
     """The same basket checked out twice (a double click) gives the same key."""
     parts = [cart.token, str(cart.checkout_attempt), summary.shipping.option.code]
-    parts += [f"{ln.variant.id}x{ln.quantity}@{ln.unit_price_pence}" for ln in summary.lines]
+    parts += [
+        f"{ln.variant.id}x{ln.quantity}@{ln.unit_price_pence}"
+        + (f"/every{ln.subscribe_every}" if ln.subscribe_every else "")
+        for ln in summary.lines
+    ]
     if summary.promotion is not None:
         parts.append(f"code:{summary.promotion.code}-{summary.discount_pence}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
@@ -90,6 +104,13 @@ class EarlierCheckoutPaid(CheckoutError):
 
 class TooManyCheckouts(CheckoutError):
     pass
+
+
+class SignInToSubscribe(CheckoutError):
+    """A basket with subscription lines is checked out by a signed-in customer only."""
+
+    def __init__(self):
+        super().__init__("Please sign in to subscribe: your basket is kept.")
 
 
 def client_key(address: str | None) -> str | None:
@@ -224,6 +245,8 @@ def place_order(
     summary = summarise(cart, shopper)
     if not summary.lines:
         raise CheckoutError("Your basket is empty.")
+    if summary.has_subscription and (shopper.customer_id is None or not email):
+        raise SignInToSubscribe()
     if summary.promo_problem is not None:
         raise CodeRefused(
             f"{summary.promo_problem} We have taken it off your basket: please check the "
@@ -291,6 +314,17 @@ def place_order(
         )
     if summary.promotion is not None:
         hold_code(order, summary, shopper)
+    if summary.has_subscription:
+        try:
+            start_subscription(
+                order,
+                summary.subscription_lines,
+                customer_id=shopper.customer_id,
+                email=email,
+                provider=order.payment_provider,
+            )
+        except SubscriptionError as exc:
+            raise CheckoutError(str(exc)) from exc
     return order
 
 
@@ -381,6 +415,7 @@ def start_payment(order: Order, urls: CheckoutUrls, account: Customer | None = N
         idempotency_key=order.checkout_key,
         delivery_days=(option.min_days, option.max_days),
         customer=payer,
+        subscription=subscription_terms(order),
     )
     gateway = get_gateway()
     try:
@@ -396,6 +431,29 @@ def start_payment(order: Order, urls: CheckoutUrls, account: Customer | None = N
     record_event(order, "payment_started", f"Payment session {session.id} opened.")
     db.session.commit()
     return session.url
+
+
+def subscription_terms(order: Order) -> SubscriptionTerms | None:
+    """What the order's checkout starts besides paying: its subscription's interval, the
+    order lines that recur, and each renewal's delivery charge (never more than this
+    order's); None for an order that starts none."""
+    subscription = subscription_for_first_order(order.id)
+    if subscription is None:
+        return None
+    recurring = {item.variant_id: item for item in subscription.items}
+    lines = tuple(
+        RecurringLine(order_line_id=line.id, unit_price_pence=line.unit_price_pence)
+        for line in order.lines
+        if line.variant_id in recurring
+    )
+    per_delivery = sum(item.total_pence for item in subscription.items)
+    shipping = find_shipping_option(subscription.shipping_code).price_for(per_delivery)
+    return SubscriptionTerms(
+        subscription_id=subscription.id,
+        interval_months=subscription.interval_months,
+        lines=lines,
+        shipping_pence=min(shipping, order.shipping_pence),
+    )
 
 
 def end_checkout(order: Order, new_status: OrderStatus, reason: str) -> Order:

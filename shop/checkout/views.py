@@ -48,6 +48,10 @@ def checkout():
     except services.EarlierCheckoutPaid as exc:
         flash(str(exc), "success")
         return redirect(url_for("orders.order_status", token=exc.order.access_token), code=303)
+    except services.SignInToSubscribe as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("account.login", next=url_for("cart.view_cart")), code=303)
     except services.CodeRefused as exc:
         db.session.rollback()
         remove_code(cart)

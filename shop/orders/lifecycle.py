@@ -8,6 +8,7 @@ stock movement that goes with each.
        └──► failed ────┘
 
     fulfilment: unfulfilled ──► shipped, only while the order is paid
+                waiting_for_stock ──► unfulfilled (a paid renewal whose stock came later)
 
 `TRANSITIONS` and `FULFILMENT_TRANSITIONS` are the whole of it. Each move is one
 conditional UPDATE from the states it may come from, so of two requests making the same
@@ -74,6 +75,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
+    # A subscription's renewal paid when its stock was not there; it moves on once stock
+    # is allocated to it (allocate_waiting_stock).
+    FulfilmentStatus.WAITING_FOR_STOCK: frozenset({FulfilmentStatus.UNFULFILLED}),
     FulfilmentStatus.UNFULFILLED: frozenset({FulfilmentStatus.SHIPPED}),
     FulfilmentStatus.SHIPPED: frozenset(),
 }
@@ -217,6 +221,50 @@ def record_payment(order: Order, payment: PaymentSession) -> bool:
     else:
         return False
     send_after_commit(order_paid, order_id=order.id)
+    return True
+
+
+def record_payment_waiting_for_stock(order: Order, payment: PaymentSession) -> bool:
+    """Record the payment of a pending order that holds no stock because there was not
+    enough when it was paid (a subscription's renewal): paid, waiting for stock, nothing
+    taken from stock (flushes, no commit). `order_paid` is sent after the commit.
+    False, changing nothing, when the order is not pending."""
+    moved = move_status(
+        order,
+        OrderStatus.PAID,
+        from_states=OrderStatus.PENDING,
+        fulfilment_status=str(FulfilmentStatus.WAITING_FOR_STOCK),
+        paid_at=utcnow(),
+        payment_session_id=payment.id,
+        payment_intent_id=payment.payment_intent_id,
+        amount_paid_pence=payment.amount_total,
+    )
+    if not moved:
+        return False
+    _record_payment_details(order, payment)
+    record_event(
+        order, "waiting_for_stock", "Paid while out of stock: waiting for stock before shipping."
+    )
+    send_after_commit(order_paid, order_id=order.id)
+    return True
+
+
+def allocate_waiting_stock(order: Order) -> bool:
+    """Take the stock of a paid order waiting for it, all its lines or none, and move it
+    on to "not shipped" (flushes, no commit). False, with stock unchanged, when a size is
+    still short or the order is not waiting."""
+    if order.fulfilment_status != FulfilmentStatus.WAITING_FOR_STOCK:
+        return False
+    with db.session.begin_nested() as savepoint:
+        short = _sell_unreserved(order)
+        if short or not move_fulfilment(
+            order, FulfilmentStatus.UNFULFILLED, from_states=FulfilmentStatus.WAITING_FOR_STOCK
+        ):
+            savepoint.rollback()
+            return False
+    record_event(order, "stock_allocated", "Stock allocated: ready to ship.")
+    db.session.flush()
+    db.session.refresh(order)
     return True
 
 

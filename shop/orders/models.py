@@ -49,12 +49,19 @@ class OrderStatus(StrEnum):
 
 
 class FulfilmentStatus(StrEnum):
+    # Paid, but its stock was not there when it was paid (a subscription's renewal):
+    # shown first in the staff order list until stock is allocated to it.
+    WAITING_FOR_STOCK = "waiting_for_stock"
     UNFULFILLED = "unfulfilled"
     SHIPPED = "shipped"
 
     @property
     def label(self) -> str:
-        return {"unfulfilled": "Not shipped", "shipped": "Shipped"}[self.value]
+        return {
+            "waiting_for_stock": "Waiting for stock",
+            "unfulfilled": "Not shipped",
+            "shipped": "Shipped",
+        }[self.value]
 
 
 class Order(db.Model):

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_request_context
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
-from shop.orders.models import Order, OrderEvent, Refund
+from shop.orders.models import FulfilmentStatus, Order, OrderEvent, Refund
 from shop.signals import email_outcome
 from shop.text import is_token
 from shop.urls import absolute_url
@@ -79,7 +79,9 @@ def order_search(filters: OrderFilters):
     of the customer's email address or name. Dates are whole days in UTC on the
     day the order was placed, both ends included.
     """
-    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    # Paid orders waiting for stock come first: staff must see them before shipping others.
+    waiting = case((Order.fulfilment_status == FulfilmentStatus.WAITING_FOR_STOCK, 0), else_=1)
+    stmt = select(Order).order_by(waiting, Order.created_at.desc(), Order.id.desc())
     q = " ".join(filters.q.split())
     if q:
         matches = [

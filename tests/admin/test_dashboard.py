@@ -131,5 +131,6 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, login, count_
     assert len(many) == len(few)
     # The user, the sales figures, low stock, and the reports' headlines (sales,
     # products, stock cover, buyers, funnel: a query each).
-    # the week's consultations and the most wanted sold-out sizes (a query each).
-    assert len(few) <= 12
+    # the week's consultations, the most wanted sold-out sizes and the subscriptions'
+    # figures (a query each).
+    assert len(few) <= 13

@@ -54,6 +54,10 @@ ACCESS: dict[str, set[str] | str] = {
     "catalogue_admin.csv_preview": EDITORS,
     "catalogue_admin.csv_apply": EDITORS,
     # Orders (shop/orders/admin/views.py): administrators and fulfilment
+    # Subscriptions (shop/subscriptions/admin/views.py): administrators and fulfilment
+    "subscriptions_admin.subscription_list": {"admin", "fulfilment"},
+    "subscriptions_admin.subscription_detail": {"admin", "fulfilment"},
+    "subscriptions_admin.cancel": {"admin", "fulfilment"},
     "orders_admin.order_list": {"admin", "fulfilment"},
     "orders_admin.order_detail": {"admin", "fulfilment"},
     "orders_admin.order_ship": {"admin", "fulfilment"},

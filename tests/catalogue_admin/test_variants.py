@@ -140,6 +140,7 @@ def test_editing_a_size_audits_only_what_changed(app, client, cream, editor):
             "compare_at": "24.00",
             "weight_grams": "120",
             "is_active": "y",
+            "subscribable": "y",
         },
     )
     assert response.status_code == 303

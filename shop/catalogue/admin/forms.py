@@ -174,6 +174,28 @@ class ProductForm(FlaskForm):
     )
     concerns = SelectMultipleField("Formulated for", coerce=int)
     free_from = SelectMultipleField("Free from", coerce=int)
+    subscribable = BooleanField(
+        "Offer subscribe & save",
+        description="Shoppers may have it delivered every few months at a discount "
+        "(each size can be left out on its own page).",
+    )
+    subscribe_discount_percent = WholeNumberField(
+        "Subscribe & save discount (%)",
+        validators=[Optional(), NumberRange(min=0, max=90, message="Use a number from 0 to 90.")],
+        description="Leave it empty for the shop's discount.",
+    )
+    subscribe_intervals = StringField(
+        "Delivery intervals offered (months)",
+        default="1,2,3",
+        validators=[Length(max=40)],
+        filters=[_strip],
+        description="Months between deliveries, separated by commas, like “1,2,3”.",
+    )
+
+    def validate_subscribe_intervals(self, field):
+        parts = [p.strip() for p in (field.data or "").split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and 1 <= int(p) <= 12 for p in parts):
+            raise ValidationError("Use whole months from 1 to 12, separated by commas.")
 
     def setup(self, categories, concerns, flags, new: bool) -> None:
         self.category.choices = [SelectChoice("", "Choose a category")] + [
@@ -208,6 +230,14 @@ class ProductForm(FlaskForm):
             max_per_order=self.max_per_order.data or DEFAULT_MAX_PER_ORDER,
             concern_ids=list(self.concerns.data or []),
             free_from_ids=list(self.free_from.data or []),
+            subscribable=bool(self.subscribable.data),
+            subscribe_discount_percent=self.subscribe_discount_percent.data,
+            subscribe_intervals=",".join(
+                str(n)
+                for n in sorted(
+                    {int(p) for p in (self.subscribe_intervals.data or "1,2,3").split(",") if p}
+                )
+            ),
         )
 
 
@@ -225,6 +255,9 @@ def product_form_values(product) -> dict:
         "max_per_order": product.max_per_order,
         "concerns": [c.id for c in product.concerns],
         "free_from": [f.id for f in product.free_from],
+        "subscribable": product.subscribable,
+        "subscribe_discount_percent": product.subscribe_discount_percent,
+        "subscribe_intervals": product.subscribe_intervals,
     }
 
 
@@ -256,6 +289,11 @@ class VariantForm(FlaskForm):
         ],
     )
     is_active = BooleanField("On sale", default=True)
+    subscribable = BooleanField(
+        "Offered on subscription",
+        default=True,
+        description="When the product offers subscribe & save.",
+    )
     opening_stock = IntegerField(
         "Opening stock",
         default=0,
@@ -301,6 +339,7 @@ class VariantForm(FlaskForm):
             compare_at_pence=self.compare_at_pence,
             weight_grams=self.weight_grams.data or 0,
             is_active=bool(self.is_active.data),
+            subscribable=bool(self.subscribable.data),
         )
 
 
@@ -312,6 +351,7 @@ def variant_form_values(variant) -> dict:
         "compare_at": format_pounds(variant.compare_at_pence),
         "weight_grams": variant.weight_grams,
         "is_active": variant.is_active,
+        "subscribable": variant.subscribable,
     }
 
 

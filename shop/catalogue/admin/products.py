@@ -100,6 +100,9 @@ class ProductData:
     max_per_order: int = DEFAULT_MAX_PER_ORDER
     concern_ids: list[int] = field(default_factory=list)
     free_from_ids: list[int] = field(default_factory=list)
+    subscribable: bool = False
+    subscribe_discount_percent: int | None = None
+    subscribe_intervals: str = "1,2,3"
 
 
 def product_snapshot(product: Product) -> dict:
@@ -118,6 +121,9 @@ def product_snapshot(product: Product) -> dict:
         "is_active": product.is_active,
         "concerns": [c.slug for c in product.concerns],
         "free_from": [f.slug for f in product.free_from],
+        "subscribable": product.subscribable,
+        "subscribe_discount_percent": product.subscribe_discount_percent,
+        "subscribe_intervals": product.subscribe_intervals,
     }
 
 
@@ -150,6 +156,9 @@ def _apply_product_data(product: Product, data: ProductData, category: Category)
     product.max_per_order = data.max_per_order
     product.concerns = concerns
     product.free_from = flags
+    product.subscribable = data.subscribable
+    product.subscribe_discount_percent = data.subscribe_discount_percent
+    product.subscribe_intervals = data.subscribe_intervals
 
 
 def create_product(

@@ -30,6 +30,7 @@ class VariantData:
     compare_at_pence: int | None = None
     weight_grams: int = 0
     is_active: bool = True
+    subscribable: bool = True
 
 
 def variant_snapshot(variant: Variant) -> dict:
@@ -40,6 +41,7 @@ def variant_snapshot(variant: Variant) -> dict:
         "compare_at_price": format_pounds(variant.compare_at_pence) or None,
         "weight_grams": variant.weight_grams,
         "is_active": variant.is_active,
+        "subscribable": variant.subscribable,
     }
 
 
@@ -70,6 +72,7 @@ def _set_variant(variant: Variant, data: VariantData) -> None:
     variant.compare_at_pence = data.compare_at_pence
     variant.weight_grams = data.weight_grams
     variant.is_active = data.is_active
+    variant.subscribable = data.subscribable
 
 
 def create_variant(

@@ -1,0 +1,1 @@
+"""Subscribe & save: deliveries of the same items every one, two or three months."""

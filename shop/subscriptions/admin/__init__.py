@@ -1,0 +1,1 @@
+"""The subscriptions area of the back office."""
