@@ -33,7 +33,7 @@ from shop.formatting import format_amount, format_cfu, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
 from shop.journal.views import bp as journal_bp
 from shop.mail.admin.views import bp as mail_admin_bp
-from shop.money import format_money
+from shop.money import format_money, format_money_short
 from shop.newsletter.admin.views import bp as newsletter_admin_bp
 from shop.newsletter.views import bp as newsletter_bp
 from shop.numbers import IdConverter
@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money_short"] = format_money_short
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["clinic_time"] = format_clinic_time
