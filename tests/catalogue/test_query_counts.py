@@ -119,6 +119,7 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
         add_products(20, 200)
     large = queries_per_page(app, count_queries)
     assert small == large, (small, large)
+    print("COUNTS", large)
     # And the numbers stay small: a listing is its shelves, filters and one page with
     # its count; only a page past the end counts again and then reads the last page. A
     # product page has its reviews (two) and, without Redis, the funnel's count of the
