@@ -29,7 +29,7 @@ from shop.consultations.commands import send_booking_reminders_command
 from shop.consultations.slots import format_clinic_time
 from shop.consultations.views import bp as consultations_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
-from shop.formatting import format_amount, format_cfu, paragraphs
+from shop.formatting import format_amount, format_cfu, meta_description, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
 from shop.journal.views import bp as journal_bp
 from shop.mail.admin.views import bp as mail_admin_bp
@@ -55,6 +55,7 @@ from shop.reviews.admin.views import bp as reviews_admin_bp
 from shop.reviews.commands import send_review_requests_command
 from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
+from shop.structured_data import page_breadcrumbs
 
 
 def assemble(app: Flask) -> None:
@@ -183,12 +184,14 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["money_short"] = format_money_short
+    app.jinja_env.filters["meta_description"] = meta_description
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["clinic_time"] = format_clinic_time
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
+    app.jinja_env.globals["page_breadcrumbs"] = page_breadcrumbs
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -24,6 +24,7 @@ from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.paging import window_page
+from shop.structured_data import breadcrumb_list
 
 MAX_QUERY_LENGTH = 200
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -539,18 +540,6 @@ def product_structured_data(
     if len(product.active_variants) == 1:
         data["sku"] = product.active_variants[0].sku
     return [data, breadcrumb_list(breadcrumbs)]
-
-
-def breadcrumb_list(breadcrumbs: list[tuple[str, str]]) -> dict:
-    """schema.org BreadcrumbList from (name, absolute URL) pairs, the page itself last."""
-    return {
-        "@context": "https://schema.org",
-        "@type": "BreadcrumbList",
-        "itemListElement": [
-            {"@type": "ListItem", "position": i, "name": name, "item": url}
-            for i, (name, url) in enumerate(breadcrumbs, start=1)
-        ],
-    }
 
 
 def shipping_details(option, price_pence: int, currency: str) -> dict:
