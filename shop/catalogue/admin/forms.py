@@ -523,14 +523,14 @@ class KeyFactsForm(FlaskForm):
     )
     texture = StringField(
         "Texture or format",
-        validators=[Length(max=120, message="Keep it to 120 characters.")],
+        validators=_text_rule(rules.TEXTURE),
         filters=[_strip],
         description="Like “Light gel-cream, absorbs in a minute” or “Powder sachets to stir "
         "into water”.",
     )
     time_to_results = StringField(
         "When most people see a change",
-        validators=[Length(max=120, message="Keep it to 120 characters.")],
+        validators=_text_rule(rules.TIME_TO_RESULTS),
         filters=[_strip],
         description="Like “4 to 6 weeks of daily use”. Only what the evidence supports.",
     )
