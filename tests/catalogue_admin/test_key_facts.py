@@ -128,3 +128,16 @@ def test_highlights_texture_and_time_to_results_go_out_and_come_back_in_the_csv(
     refused = preview(client, to_csv(rows))
     assert refused.status_code == 400
     assert "Keep to 4 highlights" in " ".join(results(refused)[2][1])
+
+
+def test_a_duplicate_starts_with_the_same_key_facts(app, client, cream, others, editor):
+    assert client.post(url(cream), data=key_facts()).status_code == 303
+    assert client.post(f"/admin/catalogue/products/{cream}/duplicate").status_code == 303
+    copy = product_by_slug(app, "barrier-cream-copy")
+    assert copy.highlight_list == ["2% niacinamide", "3 ceramides", "Fragrance-free"]
+    assert (copy.texture, copy.time_to_results) == ("Soft cream", "4 weeks of daily use")
+    assert [q.question for q in copy.questions] == [
+        "Is it suitable for sensitive skin?",
+        "Can I use it around the eyes?",
+    ]
+    assert [p.paired_product.slug for p in copy.pairings] == ["sleep-balm", "gentle-wash"]
