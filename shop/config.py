@@ -126,6 +126,9 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "STOCK_LEAD_DAYS": _int(env.get("STOCK_LEAD_DAYS"), 21),
         "PRODUCTS_PER_PAGE": _int(env.get("PRODUCTS_PER_PAGE"), 12),
         "SHIPPING_OPTIONS": _shipping_options(env.get("SHIPPING_OPTIONS")),
+        # Days a shopper has to send back what they bought (the 14-day right to cancel a
+        # distance sale): product pages and their structured data say so.
+        "RETURN_WINDOW_DAYS": _int(env.get("RETURN_WINDOW_DAYS"), 14),
         "CART_LIFETIME_DAYS": _int(env.get("CART_LIFETIME_DAYS"), 30),
         # Unpaid checkouts (stock held for 31 minutes each) one client address may have
         # open at once; 0 for no limit.

@@ -31,11 +31,11 @@ from shop.consultations.views import bp as consultations_bp
 from shop.contact.admin.views import bp as contact_admin_bp
 from shop.contact.views import bp as contact_bp
 from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
-from shop.formatting import format_amount, format_cfu, paragraphs
+from shop.formatting import format_amount, format_cfu, meta_description, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
 from shop.journal.views import bp as journal_bp
 from shop.mail.admin.views import bp as mail_admin_bp
-from shop.money import format_money
+from shop.money import format_money, format_money_short
 from shop.newsletter.admin.views import bp as newsletter_admin_bp
 from shop.newsletter.views import bp as newsletter_bp
 from shop.numbers import IdConverter
@@ -60,6 +60,7 @@ from shop.security import register_security_headers
 from shop.sitepages.admin.views import bp as sitepages_admin_bp
 from shop.sitepages.facts import company_details
 from shop.sitepages.views import bp as sitepages_bp
+from shop.structured_data import page_breadcrumbs
 from shop.subscriptions import billing as subscription_billing
 from shop.subscriptions import subscribers as subscription_subscribers
 from shop.subscriptions.admin.views import bp as subscriptions_admin_bp
@@ -203,6 +204,8 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money_short"] = format_money_short
+    app.jinja_env.filters["meta_description"] = meta_description
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["clinic_time"] = format_clinic_time
@@ -211,6 +214,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
     # Footer, terms of sale and order emails (settings: the same for every page).
     app.jinja_env.globals["company"] = company_details(app.config)
+    app.jinja_env.globals["page_breadcrumbs"] = page_breadcrumbs
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

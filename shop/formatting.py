@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from markupsafe import Markup
+
 _CFU_UNITS = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"))
 
 
@@ -32,3 +34,18 @@ def paragraphs(text: str | None) -> list[str]:
         return []
     blocks = text.replace("\r\n", "\n").split("\n\n")
     return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+META_DESCRIPTION_LENGTH = 160
+
+
+def meta_description(text, limit: int = META_DESCRIPTION_LENGTH) -> str:
+    """A page's meta description: tags dropped, spaces collapsed, and at most `limit`
+    characters (search results cut longer ones anyway), ended at a word with "…"."""
+    plain = text.striptags() if isinstance(text, Markup) else " ".join(str(text or "").split())
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.–-") + "…"

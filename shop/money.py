@@ -63,6 +63,13 @@ def format_money(pence: int | Money | None, currency: str = "gbp") -> str:
     return f"{sign}{symbol}{pounds:,}.{rest:02d}"
 
 
+def format_money_short(pence: int | Money | None, currency: str = "gbp") -> str:
+    """Like format_money, without pence on a whole number of pounds: 600 -> '£6',
+    650 -> '£6.50'. For savings and thresholds in running text ("Save £6")."""
+    text = format_money(pence, currency)
+    return text[:-3] if text.endswith(".00") else text
+
+
 # Amounts typed in pounds -----------------------------------------------------------
 
 _POUNDS = re.compile(r"(-?)(\d+)(?:\.(\d*))?", re.ASCII)

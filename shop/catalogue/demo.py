@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import selectinload
 
 from shop.catalogue.demo_data import CATEGORIES, CONCERNS, FREE_FROM, PRODUCTS
+from shop.catalogue.demo_key_facts import KEY_FACTS
 from shop.catalogue.images import (
     IMAGE_WIDTHS,
     draw_product_illustration,
@@ -28,6 +29,8 @@ from shop.catalogue.models import (
     Nutrient,
     Product,
     ProductImage,
+    ProductPairing,
+    ProductQuestion,
     SkinConcern,
     Strain,
     Variant,
@@ -47,6 +50,7 @@ COUNT_KEYS = (
     "strains",
     "nutrients",
     "images",
+    "key_facts",
 )
 
 
@@ -227,5 +231,32 @@ def seed_demo_catalogue(media_root: str | Path) -> dict[str, int]:
                         data, product.name, media_root, stem, image.width_list or IMAGE_WIDTHS
                     )
 
+    session.flush()
+    for slug, facts in KEY_FACTS.items():
+        product = products.get(slug)
+        if product is not None and _add_key_facts(product, facts, products):
+            counts["key_facts"] += 1
+
     session.commit()
     return counts
+
+
+def _add_key_facts(product: Product, facts: dict, products: dict[str, Product]) -> bool:
+    """Give a demo product its key facts, questions and pairings, unless it has some
+    already (staff may have written their own). True when they were added."""
+    if product.highlights or product.texture or product.time_to_results or product.questions:
+        return False
+    product.highlights = "\n".join(facts["highlights"])
+    product.texture = facts["texture"]
+    product.time_to_results = facts["time_to_results"]
+    product.questions = [
+        ProductQuestion(position=i, question=question, answer=answer)
+        for i, (question, answer) in enumerate(facts["questions"])
+    ]
+    if not product.pairings:
+        product.pairings = [
+            ProductPairing(position=i, paired_product_id=products[slug].id)
+            for i, slug in enumerate(facts["paired"])
+            if slug in products
+        ]
+    return True

@@ -89,6 +89,8 @@ class FreeFromFlag(ShownOnPages, db.Model):
 # holding a whole size's stock.
 DEFAULT_MAX_PER_ORDER = 10
 MAX_PER_ORDER_CEILING = 99
+# Key facts at a glance: a product page shows at most this many highlights.
+MAX_HIGHLIGHTS = 4
 
 
 class Product(ShownOnPages, db.Model):
@@ -114,6 +116,13 @@ class Product(ShownOnPages, db.Model):
     warnings: Mapped[str] = mapped_column(Text, default="")
     # What one serving is, for supplements ("1 sachet (4 g)", "2 capsules").
     serving_size: Mapped[str] = mapped_column(String(120), default="")
+    # Key facts shown at a glance near the price: up to MAX_HIGHLIGHTS short lines
+    # ("2% niacinamide", "20 billion live cultures"), one a line; the texture or format
+    # ("Light gel-cream", "Sachets of powder to stir into water"); and how long most
+    # people take to see a change ("4 to 6 weeks of daily use").
+    highlights: Mapped[str] = mapped_column(Text, default="", server_default="")
+    texture: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    time_to_results: Mapped[str] = mapped_column(String(120), default="", server_default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     featured_rank: Mapped[int | None] = mapped_column(Integer)
@@ -164,6 +173,20 @@ class Product(ShownOnPages, db.Model):
     free_from: Mapped[list[FreeFromFlag]] = relationship(
         secondary=product_free_from, order_by="FreeFromFlag.position"
     )
+    questions: Mapped[list[ProductQuestion]] = relationship(
+        back_populates="product", order_by="ProductQuestion.position", cascade="all, delete-orphan"
+    )
+    pairings: Mapped[list[ProductPairing]] = relationship(
+        foreign_keys="ProductPairing.product_id",
+        order_by="ProductPairing.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def highlight_list(self) -> list[str]:
+        """The highlights as a list, at most MAX_HIGHLIGHTS, blank lines left out."""
+        lines = [line.strip() for line in (self.highlights or "").splitlines()]
+        return [line for line in lines if line][:MAX_HIGHLIGHTS]
 
     @property
     def active_variants(self) -> list[Variant]:
@@ -324,6 +347,44 @@ class Nutrient(ShownOnPages, db.Model):
     nrv_percent: Mapped[int | None] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="nutrients")
+
+
+class ProductQuestion(ShownOnPages, db.Model):
+    """A question shoppers ask about a product and the shop's answer, shown on its page."""
+
+    __tablename__ = "product_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+
+    product: Mapped[Product] = relationship(back_populates="questions")
+
+
+class ProductPairing(ShownOnPages, db.Model):
+    """A product staff chose to show under "Often bought with" on another's page, for
+    when the order history says too little (a new product, a quiet shop)."""
+
+    __tablename__ = "product_pairing"
+    __table_args__ = (
+        UniqueConstraint("product_id", "paired_product_id"),
+        CheckConstraint("product_id <> paired_product_id", name="not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    paired_product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    paired_product: Mapped[Product] = relationship(foreign_keys=[paired_product_id])
 
 
 class StockAdjustment(db.Model):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Select, Text, bindparam, exists, func, inspect, select
+from sqlalchemy import Select, Text, bindparam, exists, func, inspect, literal, select, union_all
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,6 +15,7 @@ from shop.catalogue.models import (
     Category,
     FreeFromFlag,
     Product,
+    ProductPairing,
     SkinConcern,
     Variant,
 )
@@ -23,6 +24,7 @@ from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
 from shop.paging import window_page
+from shop.structured_data import breadcrumb_list
 
 MAX_QUERY_LENGTH = 200
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -293,15 +295,16 @@ def _top_categories_statement() -> Select:
     return (
         select(Category)
         .where(Category.parent_id.is_(None))
-        .order_by(Category.position, Category.name)
-        .options(selectinload(Category.children))
+        .order_by(Category.position, Category.name, Category.id)
+        .options(joinedload(Category.children))
     )
 
 
 def top_categories() -> list[Category]:
-    """The top-level shelves with their children, for navigation (the statement is
-    built once per process, like the product page's)."""
-    return list(db.session.scalars(_top_categories_statement()))
+    """The top-level shelves with their children, for navigation: one statement (the
+    children joined on; a shop has a handful of shelves), built once per process like
+    the product page's."""
+    return list(db.session.scalars(_top_categories_statement()).unique())
 
 
 @dataclass(frozen=True)
@@ -357,7 +360,15 @@ def all_free_from_flags() -> list[FreeFromFlag]:
 # What a product page shows that a product may well not have: a cream has no strains
 # or nutrients, many capsules no skin concerns. Any product may have any of them (the
 # back office allows it whatever the category), so the product's own rows decide.
-_PAGE_PARTS = ("images", "ingredients", "strains", "nutrients", "concerns", "free_from")
+_PAGE_PARTS = (
+    "images",
+    "ingredients",
+    "strains",
+    "nutrients",
+    "concerns",
+    "free_from",
+    "questions",
+)
 
 
 def _lapsed_holds():
@@ -418,6 +429,73 @@ def product_for_page(slug: str) -> Product | None:
     return product
 
 
+# "Often bought with" looks at this many of the latest paid orders holding the product:
+# enough for a steady picture, and a bound on the work however long the history grows.
+BOUGHT_WITH_ORDERS = 500
+BOUGHT_WITH_SHOWN = 4
+
+
+def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[Product]:
+    """Products on sale that people bought together with this one, most often first,
+    then the ones staff paired with it (ProductPairing) to fill the row.
+
+    One statement, whatever the size of the catalogue or the order history: the latest
+    BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
+    counted by order, the staff's pairings added with no count (after any product
+    bought with it, in their order), and the cards' sizes and pictures joined on."""
+    mine = aliased(OrderLine)
+    mine_variant = aliased(Variant)
+    recent_orders = (
+        select(Order.id)
+        .join(mine, mine.order_id == Order.id)
+        .join(mine_variant, mine_variant.id == mine.variant_id)
+        .where(mine_variant.product_id == product_id, Order.status == OrderStatus.PAID)
+        .group_by(Order.id)
+        .order_by(func.max(Order.paid_at).desc(), Order.id.desc())
+        .limit(BOUGHT_WITH_ORDERS)
+        .subquery()
+    )
+    other_variant = aliased(Variant)
+    bought = (
+        select(
+            other_variant.product_id.label("product_id"),
+            func.count(func.distinct(OrderLine.order_id)).label("orders"),
+            literal(0).label("position"),
+        )
+        .join(recent_orders, recent_orders.c.id == OrderLine.order_id)
+        .join(other_variant, other_variant.id == OrderLine.variant_id)
+        .where(other_variant.product_id != product_id)
+        .group_by(other_variant.product_id)
+    )
+    chosen = select(
+        ProductPairing.paired_product_id.label("product_id"),
+        literal(0).label("orders"),
+        (ProductPairing.position + 1).label("position"),
+    ).where(ProductPairing.product_id == product_id)
+    both = union_all(bought, chosen).subquery()
+    ranked = (
+        select(
+            both.c.product_id,
+            func.max(both.c.orders).label("orders"),
+            func.max(both.c.position).label("position"),
+        )
+        .group_by(both.c.product_id)
+        .subquery()
+    )
+    stmt = (
+        on_sale()
+        .join(ranked, ranked.c.product_id == Product.id)
+        .order_by(ranked.c.orders.desc(), ranked.c.position, Product.name, Product.id)
+        .limit(limit)
+        .options(
+            joinedload(Product.variants),
+            joinedload(Product.images),
+            *without_long_texts(),
+        )
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
 def choose_variant(product: Product, requested_id: int | None) -> Variant:
     """The variant a product page shows first: the one asked for, else the first in stock."""
     variants = product.active_variants
@@ -441,23 +519,35 @@ def product_structured_data(
     breadcrumbs: list[tuple[str, str]],
     low_threshold: int,
     brand: str,
+    shipping: list | None = None,
+    return_days: int | None = None,
 ) -> list[dict]:
-    """schema.org Product (one Offer per size) and BreadcrumbList for a product page."""
+    """schema.org Product (one Offer per size, with its delivery and returns) and
+    BreadcrumbList for a product page.
+
+    `shipping` is the basket's delivery options (shop.cart.shipping.ShippingOption),
+    `return_days` the days a shopper has to send a product back: the page says the same."""
     offers = []
     for variant in product.active_variants:
         state = stock_state(variant.available, low_threshold)
-        offers.append(
-            {
-                "@type": "Offer",
-                "sku": variant.sku,
-                "name": variant.size_label,
-                "price": Money(variant.price_pence, variant.currency).decimal_string(),
-                "priceCurrency": variant.currency.upper(),
-                "availability": state.schema_org,
-                "itemCondition": "https://schema.org/NewCondition",
-                "url": f"{page_url}?variant={variant.id}",
-            }
-        )
+        offer = {
+            "@type": "Offer",
+            "sku": variant.sku,
+            "name": variant.size_label,
+            "price": Money(variant.price_pence, variant.currency).decimal_string(),
+            "priceCurrency": variant.currency.upper(),
+            "availability": state.schema_org,
+            "itemCondition": "https://schema.org/NewCondition",
+            "url": f"{page_url}?variant={variant.id}",
+        }
+        if shipping:
+            offer["shippingDetails"] = [
+                shipping_details(option, variant.price_pence, variant.currency)
+                for option in shipping
+            ]
+        if return_days:
+            offer["hasMerchantReturnPolicy"] = return_policy(return_days)
+        offers.append(offer)
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -472,12 +562,51 @@ def product_structured_data(
         data["image"] = image_urls
     if len(product.active_variants) == 1:
         data["sku"] = product.active_variants[0].sku
-    crumbs = {
-        "@context": "https://schema.org",
-        "@type": "BreadcrumbList",
-        "itemListElement": [
-            {"@type": "ListItem", "position": i, "name": name, "item": url}
-            for i, (name, url) in enumerate(breadcrumbs, start=1)
-        ],
+    return [data, breadcrumb_list(breadcrumbs)]
+
+
+def shipping_details(option, price_pence: int, currency: str) -> dict:
+    """schema.org OfferShippingDetails for one delivery option, for one unit at this
+    price: free when the price alone reaches the option's free-delivery threshold."""
+    free = option.free_from_pence is not None and price_pence >= option.free_from_pence
+    rate = 0 if free else option.price_pence
+    return {
+        "@type": "OfferShippingDetails",
+        "shippingLabel": option.name,
+        "shippingRate": {
+            "@type": "MonetaryAmount",
+            "value": Money(rate, currency).decimal_string(),
+            "currency": currency.upper(),
+        },
+        "shippingDestination": {"@type": "DefinedRegion", "addressCountry": "GB"},
+        "deliveryTime": {
+            "@type": "ShippingDeliveryTime",
+            # Orders leave the same or the next working day; the option's days are
+            # the carrier's.
+            "handlingTime": {
+                "@type": "QuantitativeValue",
+                "minValue": 0,
+                "maxValue": 1,
+                "unitCode": "DAY",
+            },
+            "transitTime": {
+                "@type": "QuantitativeValue",
+                "minValue": option.min_days,
+                "maxValue": option.max_days,
+                "unitCode": "DAY",
+            },
+        },
     }
-    return [data, crumbs]
+
+
+def return_policy(return_days: int) -> dict:
+    """schema.org MerchantReturnPolicy: sent back by post within `return_days` days,
+    return postage paid by the shopper (as the returns line on the page says)."""
+    return {
+        "@type": "MerchantReturnPolicy",
+        "applicableCountry": "GB",
+        "returnPolicyCategory": "https://schema.org/MerchantReturnFiniteReturnWindow",
+        "merchantReturnDays": return_days,
+        "returnMethod": "https://schema.org/ReturnByMail",
+        "returnFees": "https://schema.org/ReturnFeesCustomerResponsibility",
+    }

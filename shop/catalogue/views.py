@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from shop.cart.shipping import shipping_options
 from shop.catalogue import services
 from shop.catalogue.models import Product, SlugRedirect
 from shop.extensions import db
@@ -67,6 +68,8 @@ def product_detail(slug: str):
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)
     page_url = absolute_url("catalogue.product_detail", slug=product.slug)
+    delivery = shipping_options()
+    return_days = current_app.config["RETURN_WINDOW_DAYS"]
     structured_data = services.product_structured_data(
         product,
         page_url=page_url,
@@ -74,6 +77,8 @@ def product_detail(slug: str):
         breadcrumbs=[(name, absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
         low_threshold=threshold,
         brand=current_app.config["SHOP_NAME"],
+        shipping=delivery,
+        return_days=return_days,
     )
     review_filters = reviews.parse_review_filters(request.args)
     summary = review_page = None
@@ -99,8 +104,12 @@ def product_detail(slug: str):
         structured_data=structured_data,
         canonical_url=page_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),
+        card_state=lambda p: services.product_stock_state(p, threshold),
         featured_in=articles_featuring(product.id),
         subscribe_offer=offer_for(product),
+        bought_with=services.often_bought_with(product.id),
+        delivery=delivery,
+        return_days=return_days,
     )
 
 

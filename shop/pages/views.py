@@ -13,10 +13,12 @@ from flask import (
     url_for,
 )
 
+from shop.cart.shipping import shipping_options
 from shop.catalogue import services as catalogue
 from shop.comments import services as comment_services
 from shop.journal import services as journal
 from shop.pages.services import database_is_reachable, safe_local_path
+from shop.reviews import services as reviews
 from shop.sitepages import services as sitepages
 from shop.urls import absolute_url
 
@@ -24,15 +26,30 @@ bp = Blueprint("pages", __name__)
 
 
 THEME_COOKIE_MAX_AGE = 365 * 24 * 3600
+# The home page's grids are one column on a phone and three across from a tablet up
+# (.grid--thirds), so whole rows of three leave no card on its own in a last row.
+HOME_ROW = 3
+HOME_FEATURED = 6
+
+
+def whole_rows(items: list, row: int) -> list:
+    """`items` cut to whole rows of `row`; all of them when there is not one row."""
+    if len(items) <= row:
+        return items
+    return items[: len(items) - len(items) % row]
 
 
 @bp.get("/")
 def home():
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
-    articles = journal.latest_articles(3)
+    articles = journal.latest_articles(HOME_ROW)
+    featured = catalogue.featured_products(HOME_FEATURED)
     return render_template(
         "pages/home.html",
-        featured=catalogue.featured_products(),
+        featured=whole_rows(featured, HOME_ROW),
+        newest_reviews=reviews.newest_reviews(HOME_ROW),
+        delivery=shipping_options()[0],
+        return_days=current_app.config["RETURN_WINDOW_DAYS"],
         concerns=catalogue.all_concerns(),
         stock_state=lambda product: catalogue.product_stock_state(product, threshold),
         articles=articles,

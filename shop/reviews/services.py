@@ -18,7 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Numeric, cast, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from shop.admin.models import StaffUser
 from shop.backoffice.audit import record_audit
@@ -440,6 +440,24 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
     found = window_page(stmt, filters.page, per_page)
     filters.page = found.page
     return ReviewPage([row[0] for row in found.rows], found.total, found.page, found.pages)
+
+
+def newest_reviews(limit: int = 3) -> list[Review]:
+    """The latest approved reviews of products on sale, for the home page: one query,
+    with each review's product name and address."""
+    stmt = (
+        select(Review)
+        .join(Review.product)
+        .where(
+            Review.status == ReviewStatus.APPROVED,
+            Product.is_active.is_(True),
+            Product.variants.any(Variant.is_active.is_(True)),
+        )
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(limit)
+        .options(contains_eager(Review.product).options(load_only(Product.slug, Product.name)))
+    )
+    return list(db.session.scalars(stmt))
 
 
 # Reviews in the product's JSON-LD: as many as the page's first reviews, no more.

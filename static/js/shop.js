@@ -42,6 +42,7 @@
   document.querySelectorAll("[data-variant-picker]").forEach(function (picker) {
     var priceEl = picker.querySelector("[data-variant-price]");
     var stockEl = picker.querySelector("[data-variant-stock]");
+    var savingEl = picker.querySelector("[data-variant-saving]");
     picker.addEventListener("change", function (event) {
       var input = event.target;
       if (input.name !== "variant_id") return;
@@ -58,6 +59,10 @@
           price.appendChild(was);
         }
         priceEl.appendChild(price);
+      }
+      if (savingEl) {
+        savingEl.textContent = input.dataset.saving || "";
+        savingEl.hidden = !input.dataset.saving;
       }
       if (stockEl) {
         var badge = document.createElement("span");

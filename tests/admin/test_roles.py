@@ -45,6 +45,7 @@ ACCESS: dict[str, set[str] | str] = {
     "catalogue_admin.variant_edit": EDITORS,
     "catalogue_admin.variant_stock": EDITORS,
     "catalogue_admin.product_formulation": EDITORS,
+    "catalogue_admin.product_key_facts": EDITORS,
     "catalogue_admin.product_images": EDITORS,
     "catalogue_admin.image_update": EDITORS,
     "catalogue_admin.image_move": EDITORS,

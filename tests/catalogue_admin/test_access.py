@@ -15,6 +15,8 @@ PAGES = [
     ("get", "/admin/catalogue/products/{id}"),
     ("get", "/admin/catalogue/products/{id}/variants"),
     ("get", "/admin/catalogue/products/{id}/formulation"),
+    ("get", "/admin/catalogue/products/{id}/key-facts"),
+    ("post", "/admin/catalogue/products/{id}/key-facts"),
     ("get", "/admin/catalogue/products/{id}/images"),
     ("get", "/admin/catalogue/csv"),
     ("get", "/admin/catalogue/csv/export"),

@@ -3,7 +3,6 @@ what would change and changes nothing, and an Apply that changes exactly that.""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -15,51 +14,18 @@ from shop.catalogue.models import Product, StockAdjustment, Variant
 from shop.extensions import db
 from tests.factories import ProductFactory
 from tests.helpers import page
-from tests.helpers.catalogue_admin import audit_entries, product_by_slug, variant_by_sku
-
-EXPORT = "/admin/catalogue/csv/export"
-PREVIEW = "/admin/catalogue/csv/preview"
-APPLY = "/admin/catalogue/csv/apply"
-
-
-def export(client) -> list[dict]:
-    response = client.get(EXPORT)
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
-
-
-def to_csv(rows: list[dict], columns=COLUMNS, bom=True, newline="\r\n") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator=newline)
-    writer.writeheader()
-    writer.writerows(rows)
-    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
-
-
-def preview(client, data: bytes, filename="catalogue.csv"):
-    file = FileStorage(io.BytesIO(data), filename=filename, content_type="text/csv")
-    boundary, body = encode_multipart({"file": file})
-    return client.post(PREVIEW, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def apply(client, preview_response):
-    form = page(preview_response).select_one("form[data-apply-form]")
-    assert form is not None, "the preview offers no Apply button"
-    data = {tag["name"]: tag.get("value", "") for tag in form.select("input[name]")}
-    return client.post(APPLY, data=data)
-
-
-def results(response) -> dict[int, tuple[str, list[str]]]:
-    """Row number -> (status, the lines of its details) as the preview shows them."""
-    shown = {}
-    for row in page(response).select("[data-import-rows] tbody tr"):
-        details = [li.get_text(" ", strip=True) for li in row.select("li")]
-        shown[int(row["data-row"])] = (row["data-status"], details)
-    return shown
+from tests.helpers.catalogue_admin import (
+    APPLY,
+    PREVIEW,
+    apply,
+    audit_entries,
+    export,
+    preview,
+    product_by_slug,
+    results,
+    to_csv,
+    variant_by_sku,
+)
 
 
 def snapshot(app) -> list[tuple]:
@@ -87,6 +53,9 @@ def test_the_export_has_one_row_per_size(app, client, cream, editor):
         "category_slug": "moisturisers",
         "product_active": "yes",
         "short_description": "A rich cream for dry skin.",
+        "highlights": "",
+        "texture": "",
+        "time_to_results": "",
         "max_per_order": "10",
         "sku": "BC-50",
         "size_label": "50 ml",

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from shop.catalogue.admin.csv_columns import COLUMNS
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
+from tests.helpers import page
 
 
 def product_by_slug(app, slug: str) -> Product | None:
@@ -14,6 +22,9 @@ def product_by_slug(app, slug: str) -> Product | None:
             return None
         for relation in ("variants", "images", "ingredients", "strains", "nutrients"):
             getattr(product, relation)
+        product.questions  # noqa: B018
+        for pairing in product.pairings:
+            pairing.paired_product  # noqa: B018
         product.category  # noqa: B018
         product.concerns  # noqa: B018
         product.free_from  # noqa: B018
@@ -39,3 +50,50 @@ def audit_entries(app, action: str | None = None) -> list:
         entries = list(db.session.scalars(stmt))
         db.session.expunge_all()
         return entries
+
+
+# The CSV export and import, as a browser would use them ---------------------------------
+
+EXPORT = "/admin/catalogue/csv/export"
+PREVIEW = "/admin/catalogue/csv/preview"
+APPLY = "/admin/catalogue/csv/apply"
+
+
+def export(client) -> list[dict]:
+    response = client.get(EXPORT)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def to_csv(rows: list[dict], columns=COLUMNS, bom=True, newline="\r\n") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator=newline)
+    writer.writeheader()
+    writer.writerows(rows)
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+
+
+def preview(client, data: bytes, filename="catalogue.csv"):
+    file = FileStorage(io.BytesIO(data), filename=filename, content_type="text/csv")
+    boundary, body = encode_multipart({"file": file})
+    return client.post(PREVIEW, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def apply(client, preview_response):
+    form = page(preview_response).select_one("form[data-apply-form]")
+    assert form is not None, "the preview offers no Apply button"
+    data = {tag["name"]: tag.get("value", "") for tag in form.select("input[name]")}
+    return client.post(APPLY, data=data)
+
+
+def results(response) -> dict[int, tuple[str, list[str]]]:
+    """Row number -> (status, the lines of its details) as the preview shows them."""
+    shown = {}
+    for row in page(response).select("[data-import-rows] tbody tr"):
+        details = [li.get_text(" ", strip=True) for li in row.select("li")]
+        shown[int(row["data-row"])] = (row["data-status"], details)
+    return shown

@@ -171,13 +171,20 @@ def test_journal_index_filters_and_home_shows_latest(client, story):
 
 
 def test_article_json_ld(client, story):
-    [data] = json_ld(client.get("/journal/gut-skin-axis"))
+    [data, crumbs] = json_ld(client.get("/journal/gut-skin-axis"))
     assert data["@type"] == "Article"
     assert data["headline"] == "What is the gut-skin axis?"
     assert data["author"]["name"] == "Jane Okafor"
     assert data["url"] == "http://shop.test/journal/gut-skin-axis"
     assert data["datePublished"] < data["dateModified"]
     assert data["publisher"]["name"] == "Flora & Barrier"
+    # The visible breadcrumbs, as a BreadcrumbList on the shop's own address.
+    assert crumbs["@type"] == "BreadcrumbList"
+    assert [(i["position"], i["name"], i["item"]) for i in crumbs["itemListElement"]] == [
+        (1, "Home", "http://shop.test/"),
+        (2, "Journal", "http://shop.test/journal"),
+        (3, "What is the gut-skin axis?", "http://shop.test/journal/gut-skin-axis"),
+    ]
 
 
 def test_atom_feed_is_valid(client, story):

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from shop.catalogue.admin import rules
 from shop.catalogue.admin.errors import CatalogueError
+from shop.catalogue.admin.key_facts import parse_highlights
 from shop.catalogue.models import DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_CEILING, Category
 from shop.money import format_pounds
 
@@ -134,6 +135,17 @@ def _optional_price(cell: str) -> int | None:
     return rules.parse_price(cell) if cell else None
 
 
+def highlights_cell(highlights: str) -> str:
+    """A product's highlights (one a line) in one cell, separated by " | "."""
+    return " | ".join(line for line in highlights.splitlines() if line.strip())
+
+
+def parse_highlights_cell(cell: str) -> str:
+    """Highlights from a cell ("2% niacinamide | 10 mg zinc"), as the product keeps them:
+    one a line, held to the Key facts page's rules."""
+    return "\n".join(parse_highlights(cell.replace("|", "\n")))
+
+
 def _slug_of(category: Category | None) -> str | None:
     return category.slug if category is not None else None
 
@@ -168,6 +180,30 @@ TABLE: tuple[Column, ...] = (
         "short_description",
         str,
         _cell(rules.SHORT_DESCRIPTION.check),
+        new_default="",
+    ),
+    Column(
+        "highlights",
+        Level.PRODUCT,
+        "highlights",
+        highlights_cell,
+        _cell(parse_highlights_cell),
+        new_default="",
+    ),
+    Column(
+        "texture",
+        Level.PRODUCT,
+        "texture",
+        str,
+        _cell(rules.TEXTURE.check),
+        new_default="",
+    ),
+    Column(
+        "time_to_results",
+        Level.PRODUCT,
+        "time_to_results",
+        str,
+        _cell(rules.TIME_TO_RESULTS.check),
         new_default="",
     ),
     Column(

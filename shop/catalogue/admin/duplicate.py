@@ -13,7 +13,16 @@ from shop.catalogue.admin.addresses import free_slug
 from shop.catalogue.admin.pictures import new_image_stem
 from shop.catalogue.admin.products import product_snapshot
 from shop.catalogue.images import image_path, remove_files
-from shop.catalogue.models import Ingredient, Nutrient, Product, ProductImage, Strain, Variant
+from shop.catalogue.models import (
+    Ingredient,
+    Nutrient,
+    Product,
+    ProductImage,
+    ProductPairing,
+    ProductQuestion,
+    Strain,
+    Variant,
+)
 from shop.extensions import db
 
 
@@ -35,7 +44,8 @@ class Duplicate:
 
 def duplicate_product(original: Product, actor, media_root: str | Path, ip=None) -> Duplicate:
     """Copy a product to start a similar one: slug '<slug>-copy', archived, every SKU
-    suffixed '-COPY', no stock, the same formulation, and copies of its pictures."""
+    suffixed '-COPY', no stock, the same formulation and key facts, and copies of its
+    pictures."""
     slug = free_slug(f"{original.slug}-copy")
     copy = Product(
         slug=slug,
@@ -49,8 +59,19 @@ def duplicate_product(original: Product, actor, media_root: str | Path, ip=None)
         is_active=False,
         featured_rank=None,
         max_per_order=original.max_per_order,
+        highlights=original.highlights,
+        texture=original.texture,
+        time_to_results=original.time_to_results,
     )
     copy.concerns = list(original.concerns)
+    copy.questions = [
+        ProductQuestion(position=q.position, question=q.question, answer=q.answer)
+        for q in original.questions
+    ]
+    copy.pairings = [
+        ProductPairing(position=p.position, paired_product_id=p.paired_product_id)
+        for p in original.pairings
+    ]
     copy.free_from = list(original.free_from)
     bases = {v.id: f"{v.sku[:57]}-COPY" for v in original.variants}
     taken: set[str] = set()

@@ -39,6 +39,12 @@ from shop.catalogue.admin.formulation import (
     ingredient_lines,
     parse_ingredient_lines,
 )
+from shop.catalogue.admin.key_facts import (
+    KeyFactsData,
+    QuestionData,
+    parse_highlights,
+    parse_paired_slugs,
+)
 from shop.catalogue.admin.product_list import StatusFilter
 from shop.catalogue.admin.products import ProductData
 from shop.catalogue.admin.sizes import VariantData
@@ -531,6 +537,91 @@ def formulation_form_values(product) -> dict:
             }
             for n in product.nutrients
         ],
+    }
+
+
+class QuestionRowForm(_RowForm):
+    question = StringField(
+        "Question",
+        validators=[DataRequired(message="Enter the question."), Length(max=200)],
+        filters=[_strip],
+    )
+    answer = TextAreaField(
+        "Answer",
+        validators=[DataRequired(message="Enter the answer."), Length(max=2000)],
+        filters=[_strip],
+    )
+    text_fields = ("question", "answer")
+
+
+class KeyFactsForm(FlaskForm):
+    highlights = TextAreaField(
+        "Highlights",
+        description="Up to four, one a line, each a few words: “2% niacinamide”, "
+        "“10 mg zinc”, “20 billion live cultures”. Shown near the price.",
+        filters=[_strip],
+    )
+    texture = StringField(
+        "Texture or format",
+        validators=_text_rule(rules.TEXTURE),
+        filters=[_strip],
+        description="Like “Light gel-cream, absorbs in a minute” or “Powder sachets to stir "
+        "into water”.",
+    )
+    time_to_results = StringField(
+        "When most people see a change",
+        validators=_text_rule(rules.TIME_TO_RESULTS),
+        filters=[_strip],
+        description="Like “4 to 6 weeks of daily use”. Only what the evidence supports.",
+    )
+    questions = FieldList(FormField(QuestionRowForm), max_entries=20)
+    paired = TextAreaField(
+        "Often bought with: products to show when orders say too little",
+        filters=[_strip],
+        description="Product slugs (their address after /products/), one a line, in the "
+        "order to show them. Products people actually buy together come first.",
+    )
+
+    highlight_list: list[str]
+    paired_slugs: list[str]
+
+    def add_blank_rows(self) -> None:
+        for _ in range(BLANK_ROWS):
+            self.questions.append_entry()
+
+    def validate_highlights(self, field):
+        try:
+            self.highlight_list = parse_highlights(field.data)
+        except CatalogueError as exc:
+            _refuse(exc)
+
+    def validate_paired(self, field):
+        try:
+            self.paired_slugs = parse_paired_slugs(field.data)
+        except CatalogueError as exc:
+            _refuse(exc)
+
+    def key_facts_data(self) -> KeyFactsData:
+        return KeyFactsData(
+            highlights=self.highlight_list,
+            texture=self.texture.data or "",
+            time_to_results=self.time_to_results.data or "",
+            questions=[
+                QuestionData(question=row.question.data, answer=row.answer.data)
+                for row in (entry.form for entry in self.questions)
+                if not row.is_blank
+            ],
+            paired_slugs=self.paired_slugs,
+        )
+
+
+def key_facts_form_values(product) -> dict:
+    return {
+        "highlights": "\n".join(product.highlight_list),
+        "texture": product.texture,
+        "time_to_results": product.time_to_results,
+        "questions": [{"question": q.question, "answer": q.answer} for q in product.questions],
+        "paired": "\n".join(p.paired_product.slug for p in product.pairings),
     }
 
 

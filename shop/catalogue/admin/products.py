@@ -20,6 +20,7 @@ from shop.catalogue.models import (
     Category,
     FreeFromFlag,
     Product,
+    ProductPairing,
     SkinConcern,
 )
 from shop.extensions import db
@@ -79,6 +80,8 @@ def product_for_editor(product_id: int) -> Product | None:
             selectinload(Product.nutrients),
             selectinload(Product.concerns),
             selectinload(Product.free_from),
+            selectinload(Product.questions),
+            selectinload(Product.pairings).joinedload(ProductPairing.paired_product),
         )
     )
     return db.session.scalar(stmt)

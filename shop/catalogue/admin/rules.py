@@ -77,6 +77,8 @@ class TextRule:
 
 PRODUCT_NAME = TextRule(200, "Keep the name to 200 characters.", "Enter the product's name.")
 SHORT_DESCRIPTION = TextRule(300, "Keep the short description to 300 characters.")
+TEXTURE = TextRule(120, "Keep the texture or format to 120 characters.")
+TIME_TO_RESULTS = TextRule(120, "Keep the time until most people see a change to 120 characters.")
 SIZE_LABEL = TextRule(80, "Keep the size to 80 characters.", "Enter the size, like “50 ml”.")
 
 

@@ -32,6 +32,7 @@ from shop.catalogue.admin import (
     csv_plan,
     duplicate,
     formulation,
+    key_facts,
     pictures,
     products,
     rules,
@@ -46,11 +47,13 @@ from shop.catalogue.admin.forms import (
     FormulationForm,
     ImageAltForm,
     ImageUploadForm,
+    KeyFactsForm,
     ProductFilterForm,
     ProductForm,
     StockForm,
     VariantForm,
     formulation_form_values,
+    key_facts_form_values,
     product_form_values,
     variant_form_values,
 )
@@ -415,6 +418,37 @@ def product_formulation(product_id: int):
         extra_errors=extra_errors,
         cfu_hint=rules.CFU_HINT,
     ), (400 if form.is_submitted() else 200)
+
+
+# Key facts --------------------------------------------------------------------------------
+
+
+@bp.route("/products/<int:product_id>/key-facts", methods=["GET", "POST"])
+def product_key_facts(product_id: int):
+    product = _product_or_404(product_id)
+    if request.method == "POST":
+        form = KeyFactsForm()
+    else:
+        form = KeyFactsForm(data=key_facts_form_values(product))
+        form.add_blank_rows()
+    if form.validate_on_submit():
+        try:
+            changed = key_facts.set_key_facts(
+                product, form.key_facts_data(), current_staff(), request_ip()
+            )
+            db.session.commit()
+        except CatalogueError as exc:
+            db.session.rollback()
+            _show_error(form, exc, "paired" if exc.field == "paired" else "highlights")
+            product = _product_or_404(product_id)
+        else:
+            flash("Saved the key facts." if changed else "Nothing to save: no changes.", "success")
+            return redirect(
+                url_for("catalogue_admin.product_key_facts", product_id=product_id), code=303
+            )
+    return render_template("admin/catalogue/key_facts.html", product=product, form=form), (
+        400 if form.is_submitted() else 200
+    )
 
 
 # Pictures ---------------------------------------------------------------------------------
