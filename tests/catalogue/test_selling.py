@@ -55,12 +55,14 @@ def test_delivery_returns_vat_and_the_saving_sit_beside_the_price(client, cream_
     promises = [" ".join(li.text.split()) for li in soup.select(".product__promises li")]
     assert promises[0] == (
         "Standard UK delivery in 2–4 working days, £3.95, free on orders over £40. "
-        "Express UK delivery in 1 working day, £6.95."
+        "Express UK delivery in 1 working day, £6.95. Delivery details"
     )
-    assert (
-        promises[1]
-        == "Changed your mind? Return it unopened within 14 days of delivery for a refund."
+    assert promises[1] == (
+        "Changed your mind? Return it unopened within 14 days of delivery for a refund. "
+        "How returns work"
     )
+    links = [a["href"] for a in soup.select(".product__promises a")]
+    assert links == ["/pages/delivery", "/pages/returns"]
     assert promises[2] == "Prices include VAT at 20%."
     # The first size is not on sale: no saving shown, but its place is kept for the
     # picker, which fills it in from each size's data-saving.
