@@ -71,20 +71,39 @@ def load_asset(root: Path, path: Path) -> Asset:
 
 
 class Assets:
-    """Every file of the app's static folder, by plain and by fingerprinted name."""
+    """Every file of the app's static folder, by plain and by fingerprinted name.
 
-    def __init__(self, root: Path):
+    With `watch` (the development profile) the folder is looked at again on each use
+    and read again when a file changed, so an edited stylesheet shows on the next page."""
+
+    def __init__(self, root: Path, watch: bool = False):
+        self.root = root
+        self.watch = watch
+        self._stamp: tuple = ()
         self.by_name: dict[str, Asset] = {}
         self.by_fingerprint: dict[str, Asset] = {}
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if path.name.startswith("."):
-                continue
-            asset = load_asset(root, path)
-            self.by_name[asset.name] = asset
-            self.by_fingerprint[asset.fingerprinted] = asset
+        self._load()
+
+    def _files(self) -> list[Path]:
+        return sorted(
+            p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )
+
+    def _load(self) -> None:
+        files = self._files()
+        self._stamp = tuple((p, p.stat().st_mtime_ns) for p in files)
+        assets = [load_asset(self.root, path) for path in files]
+        self.by_name = {asset.name: asset for asset in assets}
+        self.by_fingerprint = {asset.fingerprinted: asset for asset in assets}
+
+    def refresh(self) -> None:
+        """Read the folder again if a file was added, removed or changed (watch only)."""
+        if self.watch and tuple((p, p.stat().st_mtime_ns) for p in self._files()) != self._stamp:
+            self._load()
 
     def find(self, requested: str) -> tuple[Asset, bool] | None:
         """The asset a request names, and whether the name is its current fingerprint."""
+        self.refresh()
         if requested in self.by_fingerprint:
             return self.by_fingerprint[requested], True
         match = _FINGERPRINTED.match(requested)
@@ -101,7 +120,9 @@ def _assets() -> Assets:
 
 def asset_url(name: str) -> str:
     """The fingerprinted URL of `static/<name>`, for templates."""
-    asset = _assets().by_name.get(name)
+    assets = _assets()
+    assets.refresh()
+    asset = assets.by_name.get(name)
     if asset is None:
         raise LookupError(f"no file static/{name}")
     return url_for("assets.serve_asset", filename=asset.fingerprinted)
@@ -133,7 +154,8 @@ def serve_asset(filename: str):
 
 def register_assets(app: Flask) -> None:
     """Load `static/` once, add the `/assets/` route and the `asset_url` template helper."""
-    app.extensions["shop_assets"] = Assets(Path(app.static_folder))
+    watch = app.debug or app.config.get("SHOP_ENV") == "development"
+    app.extensions["shop_assets"] = Assets(Path(app.static_folder), watch=watch)
     app.register_blueprint(bp)
     app.jinja_env.globals["asset_url"] = asset_url
     # The plain /static/ names: kept for old links, but only for an hour.
