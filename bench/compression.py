@@ -64,7 +64,7 @@ def main() -> None:
         html = client.get(path).data
         cells = [name, f"{len(html):,}"]
         for encode in ENCODINGS.values():
-            cells.append(f"{len(encode(html)):,}, {best_us(lambda e=encode: e(html)):.0f}")
+            cells.append(f"{len(encode(html)):,}, {best_us(lambda e=encode, h=html: e(h)):.0f}")
         print("| " + " | ".join(cells) + " |")
     print()
     print("| cached page, whole request | identity µs | gzip µs | br µs |")

@@ -85,9 +85,7 @@ class Assets:
         self._load()
 
     def _files(self) -> list[Path]:
-        return sorted(
-            p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith(".")
-        )
+        return sorted(p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
     def _load(self) -> None:
         files = self._files()

@@ -8,12 +8,12 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from shop import PROJECT_ROOT, pagecache, urls
-from shop.assets import register_assets
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
 from shop.alerts import tasks as stock_alerts
 from shop.alerts.views import bp as alerts_bp
+from shop.assets import register_assets
 from shop.cart.views import bp as cart_bp
 from shop.catalogue.admin.views import bp as catalogue_admin_bp
 from shop.catalogue.commands import adjust_stock_command
