@@ -138,6 +138,7 @@ def test_without_javascript_the_message_after_adding_takes_the_focus(new_page):
     page = new_page(java_script_enabled=False)
     page.goto("/products/niacinamide-serum")
     page.get_by_role("button", name="Add to basket").click()
+    expect(page).to_have_url(re.compile(r"/cart$"))
     flashes = page.locator("[data-flashes]")
     expect(flashes).to_contain_text("Added 1 × Niacinamide 5% Serum")
     expect(flashes).to_be_focused()
@@ -185,11 +186,16 @@ def test_back_office_has_its_own_layout(new_page, chrome_admin):
 def test_long_editors_keep_save_in_reach(new_page, chrome_admin):
     page = new_page(viewport={"width": 1366, "height": 700})
     sign_in(page, chrome_admin)
-    page.goto("/admin/products")
+    page.goto("/admin/catalogue/")
     page.locator("[data-products] tbody a").first.click()
     save = page.get_by_role("button", name="Save the product")
     box = save.bounding_box()
-    assert box["y"] + box["height"] <= 700, "Save is below the window"
+    assert box["y"] + box["height"] <= 700, "Save is below the window on the product editor"
+    page.goto("/admin/journal/")
+    page.locator("[data-articles] tbody a").first.click()
+    save = page.get_by_role("button", name="Save", exact=True)
+    box = save.bounding_box()
+    assert box["y"] + box["height"] <= 700, "Save is below the window on the article editor"
 
 
 # ------------------------------------------------------------------ axe everywhere
@@ -221,6 +227,6 @@ def _back_office_addresses(page) -> list[str]:
 def test_axe_on_back_office_pages(new_page, chrome_admin, width):
     page = new_page(viewport=WIDTHS[width], bypass_csp=True, reduced_motion="reduce")
     sign_in(page, chrome_admin)
-    for path in _back_office_addresses(page) + ["/admin/audit", "/admin/products/new"]:
+    for path in _back_office_addresses(page) + ["/admin/audit", "/admin/catalogue/products/new", "/admin/journal/new"]:
         page.goto(path)
         check_both_themes(page, f"{path} at {width} px")
