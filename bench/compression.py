@@ -25,10 +25,11 @@ PAGES = {
     "article": "/journal/what-is-the-gut-skin-axis",
 }
 ENCODINGS = {
+    "gzip 4": lambda data: gzip.compress(data, compresslevel=4),
     "gzip 6": lambda data: gzip.compress(data, compresslevel=6),
-    "gzip 9": lambda data: gzip.compress(data, compresslevel=9),
+    "brotli 1": lambda data: brotli.compress(data, quality=1),
+    "brotli 2": lambda data: brotli.compress(data, quality=2),
     "brotli 4": lambda data: brotli.compress(data, quality=4),
-    "brotli 6": lambda data: brotli.compress(data, quality=6),
     "brotli 11": lambda data: brotli.compress(data, quality=11),
 }
 

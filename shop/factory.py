@@ -102,16 +102,18 @@ def register_extensions(app: Flask) -> None:
 
 def compression_settings() -> dict:
     """Flask-Compress for what the app renders (pages, JSON, feeds, charts): brotli at
-    quality 4 or gzip at level 6, chosen by measurement (bench/RESULTS.md, "Compression"):
-    each costs a fraction of a millisecond on a page and cuts it to about a fifth, where
-    brotli's higher qualities cost several times more for a few per cent. Files of
-    `static/` are compressed once at start-up instead (shop.assets); pictures are WebP
-    and not compressed again. zstd is left out: browsers that offer it offer brotli too."""
+    quality 2, else gzip at level 4, chosen by measurement (bench/compression.py; figures
+    in bench/RESULTS.md, "Compression"). A cached page is compressed afresh for every
+    visitor (each copy has the visitor's own token), so the cost per request counts most:
+    brotli 2 takes about a third of brotli 4's time for pages 5% larger, and brotli 11
+    a hundred times as long. Files of `static/` are compressed once at start-up instead
+    (shop.assets); pictures are WebP and not compressed again. zstd is left out: browsers
+    that offer it offer brotli too."""
     return {
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
-        "COMPRESS_BR_LEVEL": 4,
-        "COMPRESS_LEVEL": 6,
+        "COMPRESS_BR_LEVEL": 2,
+        "COMPRESS_LEVEL": 4,
         "COMPRESS_MIN_SIZE": 1024,
         "COMPRESS_MIMETYPES": [
             "text/html",
