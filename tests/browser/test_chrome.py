@@ -147,7 +147,9 @@ def test_without_javascript_the_message_after_adding_takes_the_focus(new_page):
 # ------------------------------------------------------------------ checkout and orders
 
 
-def test_paying_and_the_order_page_use_the_minimal_layout(page):
+def test_paying_and_the_order_page_use_the_minimal_layout(new_page):
+    """At a phone's width (the laptop's is in test_accessibility), axe included."""
+    page = new_page(viewport=PHONE, bypass_csp=True, reduced_motion="reduce")
     add_to_basket(page, "probiotic-moisturiser", "100 ml")
     page.goto("/cart")
     page.get_by_role("button", name="Check out securely").click()
@@ -160,6 +162,9 @@ def test_paying_and_the_order_page_use_the_minimal_layout(page):
         assert page.get_by_role("navigation", name="Main").count() == 0, where
         assert page.get_by_role("search").count() == 0, where
         assert page.locator(".newsletter-signup").count() == 0, where
+        header_box = page.locator(".site-header").bounding_box()
+        assert header_box["height"] <= 120, f"the header of {where} is {header_box['height']} px"
+        check_both_themes(page, f"{where} at 390 px")
         if where == "the payment page":
             check_out(page)
     estimate = page.locator("[data-delivery-estimate]")
@@ -227,6 +232,7 @@ def _back_office_addresses(page) -> list[str]:
 def test_axe_on_back_office_pages(new_page, chrome_admin, width):
     page = new_page(viewport=WIDTHS[width], bypass_csp=True, reduced_motion="reduce")
     sign_in(page, chrome_admin)
-    for path in _back_office_addresses(page) + ["/admin/audit", "/admin/catalogue/products/new", "/admin/journal/new"]:
+    editors = ["/admin/audit", "/admin/catalogue/products/new", "/admin/journal/new"]
+    for path in _back_office_addresses(page) + editors:
         page.goto(path)
         check_both_themes(page, f"{path} at {width} px")
