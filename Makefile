@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install dev test lint format seed clean bench
+.PHONY: run install dev test lint format seed clean bench lighthouse
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,15 @@ test: lint
 # BENCH_ARGS="--db sqlite --duration 5" to change it; see `python -m bench.run --help`.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Lighthouse on home, listing, product and article (mobile), into bench/RESULTS.md (not
+# part of `make test`). Lighthouse comes from bench/lighthouse/package-lock.json (npm ci),
+# Chromium from Debian (CHROME_PATH). LIGHTHOUSE_ARGS="--runs 1" for a quick look.
+CHROME_PATH ?= /usr/bin/chromium
+
+lighthouse: install
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	CHROME_PATH=$(CHROME_PATH) $(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

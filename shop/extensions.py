@@ -1,6 +1,7 @@
 """Extension objects, created unbound and initialised in the app factory."""
 
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,3 +34,4 @@ mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
 cache = Cache()  # pages and fragments; set up by shop.factory.cache_settings
+compress = Compress()  # HTML, JSON, XML and SVG answers: see shop.factory.compression_settings

@@ -13,6 +13,7 @@ from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
 from shop.alerts import tasks as stock_alerts
 from shop.alerts.views import bp as alerts_bp
+from shop.assets import register_assets
 from shop.cart.views import bp as cart_bp
 from shop.catalogue.admin.views import bp as catalogue_admin_bp
 from shop.catalogue.commands import adjust_stock_command
@@ -30,7 +31,7 @@ from shop.consultations.slots import format_clinic_time
 from shop.consultations.views import bp as consultations_bp
 from shop.contact.admin.views import bp as contact_admin_bp
 from shop.contact.views import bp as contact_bp
-from shop.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+from shop.extensions import cache, compress, csrf, db, limiter, login_manager, mail, migrate
 from shop.formatting import format_amount, format_cfu, meta_description, paragraphs
 from shop.journal.admin.views import bp as journal_admin_bp
 from shop.journal.views import bp as journal_bp
@@ -79,6 +80,7 @@ def assemble(app: Flask) -> None:
     register_extensions(app)
     register_subscribers()
     register_blueprints(app)
+    register_assets(app)
     register_template_helpers(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -88,6 +90,11 @@ def assemble(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    # First, so that its after-request step runs last: it compresses the page as it
+    # leaves, once the page cache has filled in the visitor's values.
+    for name, value in compression_settings().items():
+        app.config.setdefault(name, value)
+    compress.init_app(app)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -105,6 +112,38 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
     cache.init_app(app, config=cache_settings(app.config))
+
+
+def compression_settings() -> dict:
+    """Flask-Compress for what the app renders (pages, JSON, feeds, charts): brotli at
+    quality 2, else gzip at level 4, chosen by measurement (bench/compression.py; figures
+    in bench/RESULTS.md, "Compression"). A cached page is compressed afresh for every
+    visitor (each copy has the visitor's own token), so the cost per request counts most:
+    brotli 2 takes about a third of brotli 4's time for pages 5% larger, and brotli 11
+    a hundred times as long. Files of `static/` are compressed once at start-up instead
+    (shop.assets); pictures are WebP and not compressed again. zstd is left out: browsers
+    that offer it offer brotli too."""
+    return {
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+        "COMPRESS_BR_LEVEL": 2,
+        "COMPRESS_LEVEL": 4,
+        "COMPRESS_MIN_SIZE": 1024,
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/xml",
+            "text/javascript",
+            "text/csv",
+            "application/javascript",
+            "application/json",
+            "application/xml",
+            "application/rss+xml",
+            "application/atom+xml",
+            "image/svg+xml",
+        ],
+    }
 
 
 def _wait_for_sqlite_writers(dbapi_connection, connection_record) -> None:

@@ -82,7 +82,9 @@ def media(filename: str):
     """Product and article images. File names are made by the shop, never reused."""
     if not filename.endswith(".webp"):
         abort(404)
-    return send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=31536000)
+    response = send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=31536000)
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.get("/robots.txt")

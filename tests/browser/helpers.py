@@ -121,6 +121,61 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------ accessibility checks
+
+UNLABELLED_CONTROLS_JS = """() => Array.from(
+    document.querySelectorAll("input:not([type=hidden]), select, textarea")
+).filter(el => !el.closest("[aria-hidden=true]"))
+ .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+               && !el.getAttribute("aria-labelledby"))
+ .map(el => el.outerHTML.slice(0, 120))"""
+
+# A [role=img] is named by aria-label, or by the text of the elements aria-labelledby
+# names (the reports' charts: their SVG <title> and <desc>).
+IMAGES_WITHOUT_ALT_JS = """() => Array.from(document.querySelectorAll("img, [role=img]"))
+ .filter(el => el.tagName === "IMG"
+     ? !el.hasAttribute("alt") || (!el.closest("[aria-hidden=true]") && !el.alt.trim())
+     : !((el.getAttribute("aria-label") || "").trim()
+         || (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean)
+              .map(id => (document.getElementById(id) || {}).textContent || "")
+              .join("").trim()))
+ .map(el => el.outerHTML.slice(0, 120))"""
+
+# What a theme changes is colour: in the second theme only these rules can find more.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
+def problems_on(page, where: str, rules: list[str] | None = None) -> list[str]:
+    """axe-core's serious and critical violations (of every rule, or of `rules`) and,
+    with every rule, images without alt text and form controls without a label."""
+    problems = []
+    found = axe_violations(page, rules=rules)
+    if found:
+        problems.append(f"axe-core on {where}:\n{describe_violations(found)}")
+    if rules:
+        return problems
+    no_alt = page.evaluate(IMAGES_WITHOUT_ALT_JS)
+    if no_alt:
+        problems.append(f"images without alt text on {where}:\n" + "\n".join(no_alt))
+    unlabelled = page.evaluate(UNLABELLED_CONTROLS_JS)
+    if unlabelled:
+        problems.append(f"form controls without a label on {where}:\n" + "\n".join(unlabelled))
+    return problems
+
+
+def check_both_themes(page, where: str) -> None:
+    """Check the page in the theme it has, then press the theme switch (which flips the
+    theme in place, as the server would render it, and keeps it in the cookie) and
+    check the colours again in the other theme."""
+    theme = page.locator("html").get_attribute("data-theme") or "light"
+    other = "light" if theme == "dark" else "dark"
+    problems = problems_on(page, f"{where} in the {theme} theme")
+    page.get_by_role("button", name=f"Switch to {other} theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", other)
+    problems += problems_on(page, f"{where} in the {other} theme", rules=COLOUR_RULES)
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
+
+
 # ------------------------------------------------------------------ the keyboard
 
 FOCUS_JS = """([selector, text]) => {
