@@ -21,10 +21,13 @@ from tests.helpers.checkout import (
     flashes,
     follow,
     post_checkout,
+    run_together,
+    send_event,
     session_creates,
     session_id_from,
     stock,
 )
+from tests.helpers.database import POSTGRES_URL
 from tests.helpers.subscriptions import make_subscribable, only_subscription, subscription_orders
 
 HOME = {
@@ -118,6 +121,34 @@ def test_a_renewal_makes_one_order_whatever_the_events_do(stripe_app, shopper, f
     assert stock(stripe_app, goods.sachets).on_hand == 16
     after = only_subscription(stripe_app)
     assert after.next_renewal_at > subscription.next_renewal_at
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="PostgreSQL, as in production: SQLite refuses a second writer outright "
+    "(the webhook answers 500 and Stripe sends the event again)",
+)
+def test_concurrent_deliveries_of_one_renewal_make_one_order(stripe_app, shopper, fake, goods, ada):
+    """Stripe retries and may report one invoice in two events: four deliveries at once
+    (the same event twice, and a second event about the same invoice twice) make one
+    renewal order and take its stock once."""
+    _session, sub_id = start(stripe_app, shopper, fake, goods)
+    subscription = only_subscription(stripe_app)
+
+    fake.bill_next_cycle(sub_id)
+    (paid,) = fake.take_events("invoice.paid")
+    twin = {**paid, "id": paid["id"] + "x"}
+    clients = [stripe_app.test_client() for _ in range(4)]
+    answers = run_together(
+        *(
+            lambda client=client, event=event: send_event(client, event)
+            for client, event in zip(clients, [paid, paid, twin, twin], strict=True)
+        )
+    )
+
+    assert all(answer.status_code == 200 for answer in answers)
+    assert len(subscription_orders(stripe_app, subscription.id)) == 2
+    assert stock(stripe_app, goods.sachets).on_hand == 16
 
 
 def test_a_failed_renewal_emails_a_card_link_and_the_end_shows(
