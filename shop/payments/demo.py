@@ -40,6 +40,32 @@ def _subscription_metadata(request: CheckoutRequest) -> dict[str, str]:
     return {"subscription_id": str(request.subscription.subscription_id)}
 
 
+def record_renewal_charge(order_id: int, amount_pence: int, currency: str, reference: str) -> None:
+    """A demo subscription's renewal, charged without the shopper as Stripe charges a saved
+    card: kept as a paid demo session under `reference` (the order's payment intent), so
+    the renewal order can be refunded like any other (flushes)."""
+    now = utcnow()
+    db.session.add(
+        DemoPaymentSession(
+            id=f"demo_cs_{secrets.token_urlsafe(18)}",
+            order_id=order_id,
+            description="Subscription renewal",
+            idempotency_key=f"renewal:{reference}",
+            status="complete",
+            payment_status="paid",
+            amount_subtotal=amount_pence,
+            amount_shipping=0,
+            amount_total=amount_pence,
+            currency=currency,
+            success_url="",
+            cancel_url="",
+            payment_intent_id=reference,
+            expires_at=now,
+        )
+    )
+    db.session.flush()
+
+
 class DemoGateway:
     name = "demo"
     # The demo provider keeps no customers: its page fills in a signed-in customer's

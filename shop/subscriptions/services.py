@@ -28,6 +28,7 @@ from shop.models import utcnow
 from shop.orders.lifecycle import place, record_payment, record_payment_waiting_for_stock
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.orders.services import order_number_for, record_event
+from shop.payments.demo import record_renewal_charge
 from shop.payments.gateway import Address, PaymentSession
 from shop.subscriptions import emails
 from shop.subscriptions.models import (
@@ -326,9 +327,11 @@ def renew_subscription(subscription_id: int, now: datetime) -> Order | None:
         return None
     db.session.refresh(subscription)
     reference = f"demo_renewal_{subscription.id}_{seen_cycle + 1}_{secrets.token_hex(4)}"
-    return make_renewal_order(
+    order = make_renewal_order(
         subscription, seen_cycle + 1, payment_id=reference, payment_intent_id=reference
     )
+    record_renewal_charge(order.id, order.total_pence, order.currency, reference)
+    return order
 
 
 def renew_due_subscriptions(now: datetime | None = None) -> dict[str, int]:

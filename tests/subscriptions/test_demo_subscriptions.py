@@ -21,6 +21,7 @@ from shop.subscriptions.models import Subscription
 from shop.subscriptions.services import add_months, renew_due_subscriptions
 from tests.helpers import page
 from tests.helpers.checkout import add_to_cart, flashes, follow, run_together, stock
+from tests.helpers.orders_admin import Shop
 from tests.helpers.staff import AuthActions
 from tests.helpers.subscriptions import (
     make_due,
@@ -452,3 +453,24 @@ def test_a_renewal_waiting_for_stock_takes_it_when_stock_arrives(acc_app, acc_cl
     renewal = subscription_orders(acc_app, subscription.id)[1]
     assert renewal.fulfilment_status == "unfulfilled"
     assert stock(acc_app, goods.sachets) == (3, 0)
+
+
+def test_staff_refund_a_demo_renewal_like_any_order(acc_app, acc_client, goods, ada, smtp_server):
+    """A renewal charged by `renew-subscriptions` is kept as a paid demo payment, so the
+    order page's refund form refunds it (and refuses more than was paid)."""
+    subscribe_and_pay(acc_client, goods.sachets, every=1, quantity=2)
+    subscription = only_subscription(acc_app)
+    make_due(acc_app, subscription.id)
+    acc_app.test_cli_runner().invoke(args=["renew-subscriptions"])
+    renewal = subscription_orders(acc_app, subscription.id)[1]
+    staff = Shop(acc_app, smtp_server, products=None)
+    staff.sign_in("fulfilment")
+
+    too_much = staff.refund(renewal.id, "999.00", reason="Damaged in the post")
+    answer = staff.refund(renewal.id, "20.40", reason="Damaged in the post")
+
+    assert too_much.status_code == 400
+    assert answer.status_code == 303
+    with acc_app.app_context():
+        refunded = db.session.get(Order, renewal.id)
+        assert refunded.refunded_pence == 2040
