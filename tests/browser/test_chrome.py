@@ -43,6 +43,10 @@ PUBLIC_PAGES = [
     "/cart",
     "/consultations",
     "/account/login",
+    "/contact",
+    "/pages/returns",
+    "/pages/delivery",
+    "/pages/cookies",
     "/no-such-page",
 ]
 
