@@ -21,10 +21,12 @@ bp = Blueprint("subscriptions", __name__)
 @customer_required
 def account_subscriptions():
     customer = current_customer()
+    subscriptions = services.subscriptions_for(customer.id)
+    intervals = billing.intervals_by_subscription(subscriptions)
     return render_template(
         "account/subscriptions.html",
-        subscriptions=services.subscriptions_for(customer.id),
-        intervals=billing.intervals_for,
+        subscriptions=subscriptions,
+        intervals=lambda subscription: intervals[subscription.id],
         action_form=ActionForm(),
         interval_form=IntervalForm(),
         quantity_form=QuantityForm(),

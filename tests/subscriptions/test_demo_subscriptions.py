@@ -21,6 +21,7 @@ from shop.subscriptions.models import Subscription
 from shop.subscriptions.services import add_months, renew_due_subscriptions
 from tests.helpers import page
 from tests.helpers.checkout import add_to_cart, flashes, follow, run_together, stock
+from tests.helpers.database import counting_queries
 from tests.helpers.orders_admin import Shop
 from tests.helpers.staff import AuthActions
 from tests.helpers.subscriptions import (
@@ -474,3 +475,17 @@ def test_staff_refund_a_demo_renewal_like_any_order(acc_app, acc_client, goods, 
     with acc_app.app_context():
         refunded = db.session.get(Order, renewal.id)
         assert refunded.refunded_pence == 2040
+
+
+def test_the_account_page_costs_no_query_per_subscription(acc_app, acc_client, goods, ada):
+    """The intervals each subscription may change to are read for all of them at once."""
+    subscribe_and_pay(acc_client, goods.sachets, every=1)
+    acc_client.get("/account/subscriptions")  # warm up
+    with counting_queries(acc_app) as one:
+        assert acc_client.get("/account/subscriptions").status_code == 200
+    subscribe_and_pay(acc_client, goods.sachets, every=2)
+    subscribe_and_pay(acc_client, goods.sachets, every=3)
+    with counting_queries(acc_app) as three:
+        answer = acc_client.get("/account/subscriptions")
+    assert answer.get_data(as_text=True).count("every 3 months") >= 3  # each one's choices
+    assert len(three) == len(one), three
