@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import check_both_themes
+from tests.browser.helpers import check_both_themes
 
 pytestmark = pytest.mark.browser
 
