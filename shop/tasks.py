@@ -7,9 +7,10 @@ jobs, so the consumer knows them all: emails (`shop.mail.services`), the payment
 provider's records of customers (`shop.payments.customers`), newsletter campaigns
 (`shop.newsletter.tasks`), back-in-stock emails (`shop.alerts.tasks`), the funnel's
 counts (`shop.reports.funnel`) and the bookings' housekeeping
-(`shop.consultations.tasks`: lapsed holds, reminders, old health notes), old contact
-messages (`shop.contact.tasks`), and the sign-in records no longer needed
-(`sign_in_housekeeping`). The queue itself is
+(`shop.consultations.tasks`: lapsed holds, reminders, old health notes), demo
+subscriptions' renewals and every subscription's reminders
+(`shop.subscriptions.tasks`), old contact messages (`shop.contact.tasks`), and the
+sign-in records no longer needed (`sign_in_housekeeping`). The queue itself is
 `shop.queue`.
 
 The queue only says "do this now"; the database says what is to be done. A job
