@@ -8,11 +8,8 @@ from wtforms.validators import ValidationError
 
 from shop.accounts.models import CODE_DIGITS
 from shop.accounts.services import NAME_MAX_LENGTH
+from shop.forms import stripped
 from shop.newsletter.forms import checked_email
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _digits_only(value):
@@ -25,7 +22,7 @@ def _digits_only(value):
 class EmailForm(FlaskForm):
     """The one field of the sign-in page (and of a new address in the settings)."""
 
-    email = StringField("Email address", filters=[_strip])
+    email = StringField("Email address", filters=[stripped])
     next = HiddenField()
 
     normalised_email: str = ""
@@ -55,7 +52,7 @@ class ActionForm(FlaskForm):
 
 
 class NameForm(FlaskForm):
-    name = StringField("Your name", filters=[_strip])
+    name = StringField("Your name", filters=[stripped])
 
     def validate_name(self, field):
         value = field.data or ""

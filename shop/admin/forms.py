@@ -16,15 +16,12 @@ from wtforms.validators import (
 
 from shop.admin.auth import PASSWORD_MAX_LENGTH, password_problem
 from shop.backoffice.roles import Role
+from shop.forms import stripped
 
 # Menus are drawn by the templates from the same lists, so these are plain text
 # fields checked against the values a menu can send.
 ROLE_VALUES = [str(role) for role in Role]
 ROLE_MESSAGE = "Please choose one of the roles listed."
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
@@ -36,7 +33,7 @@ class LoginForm(FlaskForm):
             # No address has control characters, and PostgreSQL cannot even look one up.
             Regexp(r"^[^\x00-\x1f\x7f]*$", message="Please enter a valid email address."),
         ],
-        filters=[_strip],
+        filters=[stripped],
     )
     password = PasswordField(
         "Password",
@@ -56,7 +53,7 @@ class StaffCreateForm(FlaskForm):
             Length(max=254),
             Email(message="Please enter an email address like name@example.com."),
         ],
-        filters=[_strip],
+        filters=[stripped],
     )
     role = StringField("Role", default="editor", validators=[AnyOf(ROLE_VALUES, ROLE_MESSAGE)])
     password = PasswordField(

@@ -7,18 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import ValidationError
 
+from shop.forms import stripped
 from shop.newsletter.forms import checked_email
 
 ALERT_STAMP_SALT = "stock-alert-form"
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class AlertForm(FlaskForm):
     variant_id = IntegerField("Size")
-    email = StringField("Email address", filters=[_strip])
+    email = StringField("Email address", filters=[stripped])
     stamp = HiddenField()
     # The honeypot: hidden from people (and screen readers), filled in by bots.
     website = StringField("Leave this field empty")

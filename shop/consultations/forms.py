@@ -29,20 +29,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from shop.consultations.slots import parse_slot_key
+from shop.forms import stripped
 from shop.money import PoundsError, parse_pounds
 
 NOTES_MAX = 2000
 SLUG_RULE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Lower-case letters, digits and hyphens.")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class SlotForm(FlaskForm):
     """A slot's button: the form carries `slot` (the button's value)."""
 
-    slot = StringField("Time", filters=[_strip])
+    slot = StringField("Time", filters=[stripped])
 
     def validate_slot(self, field):
         if parse_slot_key(field.data) is None:
@@ -63,12 +60,12 @@ class DetailsForm(FlaskForm):
 
     name = StringField(
         "Your name",
-        filters=[_strip],
+        filters=[stripped],
         validators=[DataRequired("Please tell us your name."), Length(max=120)],
     )
     email = EmailField(
         "Your email address",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired("Please enter your email address."),
             Length(max=254),
@@ -78,7 +75,7 @@ class DetailsForm(FlaskForm):
     concerns = CheckboxesField("Your skin concerns (optional)", choices=[], validate_choice=True)
     notes = TextAreaField(
         "Anything your Skin Mentor should know (optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=NOTES_MAX, message=f"Please keep this under {NOTES_MAX} letters.")],
     )
     consent = BooleanField(
@@ -91,7 +88,7 @@ class DetailsForm(FlaskForm):
 class StaffBookingForm(DetailsForm):
     """Staff booking for a customer: the same details, a slot, and the consent they gave."""
 
-    slot = StringField("Time", filters=[_strip])
+    slot = StringField("Time", filters=[stripped])
     consent = BooleanField("The customer agreed that we keep these health notes")
 
     def validate_slot(self, field):
@@ -101,37 +98,37 @@ class StaffBookingForm(DetailsForm):
 
 class StaffCancelForm(FlaskForm):
     refund = BooleanField("Refund what the customer paid")
-    reason = StringField("Reason (optional)", filters=[_strip], validators=[Length(max=300)])
+    reason = StringField("Reason (optional)", filters=[stripped], validators=[Length(max=300)])
 
 
 class StaffNotesForm(FlaskForm):
     staff_notes = TextAreaField(
         "Private notes (never shown to the customer)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=10000)],
     )
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     slug = StringField(
-        "Address name", filters=[_strip], validators=[DataRequired(), Length(max=120), SLUG_RULE]
+        "Address name", filters=[stripped], validators=[DataRequired(), Length(max=120), SLUG_RULE]
     )
-    summary = StringField("Summary", filters=[_strip], validators=[Length(max=300)])
-    description = TextAreaField("What happens", filters=[_strip], validators=[Length(max=5000)])
+    summary = StringField("Summary", filters=[stripped], validators=[Length(max=300)])
+    description = TextAreaField("What happens", filters=[stripped], validators=[Length(max=5000)])
     duration_minutes = IntegerField(
         "Duration (minutes)", validators=[InputRequired(), NumberRange(5, 480)]
     )
     buffer_minutes = IntegerField(
         "Buffer after (minutes)", default=10, validators=[InputRequired(), NumberRange(0, 240)]
     )
-    price = StringField("Price (£, 0 for free)", filters=[_strip], default="0")
+    price = StringField("Price (£, 0 for free)", filters=[stripped], default="0")
     format = SelectField(
         "Format",
         choices=[SelectChoice("video", "Video call"), SelectChoice("in_person", "In person")],
     )
     location = StringField(
-        "Clinic address (in person)", filters=[_strip], validators=[Length(max=300)]
+        "Clinic address (in person)", filters=[stripped], validators=[Length(max=300)]
     )
     is_active = BooleanField("Offered to shoppers", default=True)
 
@@ -145,16 +142,16 @@ class ServiceForm(FlaskForm):
 
 
 class MentorForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    bio = TextAreaField("About", filters=[_strip], validators=[Length(max=500)])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
+    bio = TextAreaField("About", filters=[stripped], validators=[Length(max=500)])
     call_url = StringField(
         "Video room link",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Optional(), Length(max=500), URL(message="Please enter a full https:// link.")],
     )
     staff_email = EmailField(
         "Staff account (email, optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Optional(), Length(max=254)],
     )
     is_active = BooleanField("Taking bookings", default=True)
@@ -178,7 +175,7 @@ class HoursForm(FlaskForm):
 class TimeOffForm(FlaskForm):
     first_day = DateField("First day off", validators=[InputRequired("Please give a date.")])
     last_day = DateField("Last day off", validators=[InputRequired("Please give a date.")])
-    reason = StringField("Reason (optional)", filters=[_strip], validators=[Length(max=200)])
+    reason = StringField("Reason (optional)", filters=[stripped], validators=[Length(max=200)])
 
     def validate_last_day(self, field):
         if self.first_day.data and field.data and field.data < self.first_day.data:

@@ -10,45 +10,27 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from shop.contact.models import TOPICS, MessageStatus
+from shop.forms import one_line, plain_text, stripped
 from shop.newsletter.forms import checked_email
 
 CONTACT_STAMP_SALT = "contact-form"
 ORDER_NUMBER = re.compile(r"(?:FB)?-?\s*(\d{6,9})", re.IGNORECASE)
 
 
-# Control characters (NUL, which PostgreSQL cannot store, among them); tabs and line
-# breaks are allowed where a field takes several lines.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain_text(form, field) -> None:
-    """A WTForms validator: refuse control characters, saying so."""
-    if isinstance(field.data, str) and _CONTROL.search(field.data):
-        raise ValidationError("Please remove the unusual characters from this field.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _one_line(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class ContactForm(FlaskForm):
     name = StringField(
         "Your name",
-        filters=[_one_line],
+        filters=[one_line],
         validators=[
             DataRequired(message="Please tell us your name."),
             plain_text,
             Length(max=120, message="Please keep your name to 120 characters."),
         ],
     )
-    email = StringField("Email address", filters=[_strip])
+    email = StringField("Email address", filters=[stripped])
     order_number = StringField(
         "Order number (optional)",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Optional(), Length(max=20, message="An order number looks like FB-100042.")],
         description="From your order email, like FB-100042.",
     )
@@ -61,7 +43,7 @@ class ContactForm(FlaskForm):
     )
     message = TextAreaField(
         "Your message",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Please write your message."),
             plain_text,
@@ -97,7 +79,7 @@ class ContactForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField(
         "Your reply",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Write the reply."),
             plain_text,

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from shop.forms import stripped
 from shop.newsletter.models import TOPICS, SubscriberStatus
 
 EMAIL_MAX_LENGTH = 254
@@ -32,10 +33,6 @@ class TopicsField(SelectMultipleField):
         known = {choice.value for choice in self.choices}
         if any(value not in known for value in self.data or ()):
             raise ValidationError("Choose from the topics listed.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def checked_email(value: str | None) -> str:
@@ -57,7 +54,7 @@ def checked_email(value: str | None) -> str:
 
 
 class SignupForm(FlaskForm):
-    email = StringField("Email address", filters=[_strip])
+    email = StringField("Email address", filters=[stripped])
     topics = TopicsField("Topics", choices=TOPIC_CHOICES)
     source = HiddenField(default="page")
     consent_version = HiddenField()
@@ -97,7 +94,7 @@ class LeaveForm(FlaskForm):
 class CampaignForm(FlaskForm):
     subject = StringField(
         "Subject",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Write a subject."),
             Length(max=200, message="Keep the subject under 200 characters."),

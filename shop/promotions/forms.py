@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from shop.forms import stripped
 from shop.money import PoundsError, parse_pounds
 from shop.numbers import WholeNumberField
 from shop.promotions.models import CODE_MAX_LENGTH, Promotion, PromotionKind
@@ -23,10 +24,6 @@ from shop.promotions.services import PromotionData
 from shop.times import datetime_local_value, uk_to_utc
 
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def read_uk_time(text: str | None) -> datetime | None:
@@ -58,13 +55,13 @@ class PromotionForm(FlaskForm):
     code = StringField(
         "Code",
         validators=[InputRequired(message="Enter the code."), Length(max=CODE_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[stripped],
         description="What shoppers type; letters, digits, hyphens. Case does not matter.",
     )
     name = StringField(
         "Name shown in the basket",
         validators=[Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[stripped],
     )
     kind = SelectField(
         "What it gives", choices=[SelectChoice(kind.value, kind.label) for kind in PromotionKind]
@@ -72,14 +69,14 @@ class PromotionForm(FlaskForm):
     percent_off = WholeNumberField(
         "Percentage off", validators=[Optional(), NumberRange(1, 100, "From 1 to 100.")]
     )
-    amount_off = StringField("Amount off (£)", filters=[_strip])
+    amount_off = StringField("Amount off (£)", filters=[stripped])
     min_spend = StringField(
         "Minimum spend (£)",
-        filters=[_strip],
+        filters=[stripped],
         description="On the items the code is for, before the discount. Empty for none.",
     )
-    starts_at = StringField("Starts (UK time)", filters=[_strip], description="Empty: now.")
-    ends_at = StringField("Ends (UK time)", filters=[_strip], description="Empty: never.")
+    starts_at = StringField("Starts (UK time)", filters=[stripped], description="Empty: now.")
+    ends_at = StringField("Ends (UK time)", filters=[stripped], description="Empty: never.")
     max_uses = WholeNumberField(
         "Uses in all", validators=[Optional(), NumberRange(1, 1_000_000, "At least 1.")]
     )

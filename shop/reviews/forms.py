@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
+from shop.forms import stripped
 from shop.reviews.models import MAX_WEEKS, SKIN_TYPES
 
 RATING_CHOICES = [
@@ -24,10 +25,6 @@ RATING_CHOICES = [
 ]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _none_if_empty(value):
     return value or None
 
@@ -35,9 +32,9 @@ def _none_if_empty(value):
 class ReviewForm(FlaskForm):
     # The service checks the values; the choices only say what to show.
     rating = RadioField("Your rating", choices=RATING_CHOICES, coerce=int, validate_choice=False)
-    title = StringField("Title", filters=[_strip])
+    title = StringField("Title", filters=[stripped])
     body = TextAreaField("Your review")
-    author_name = StringField("Name shown beside your review", filters=[_strip])
+    author_name = StringField("Name shown beside your review", filters=[stripped])
     skin_type = SelectField(
         "Skin type (optional)",
         choices=[
@@ -73,7 +70,7 @@ class ActionForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField("Reason (kept for staff, not shown)", filters=[_strip])
+    reason = TextAreaField("Reason (kept for staff, not shown)", filters=[stripped])
 
 
 class ReplyForm(FlaskForm):

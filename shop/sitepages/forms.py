@@ -6,13 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from shop.contact.forms import plain_text
+from shop.forms import plain_text, stripped
 from shop.sitepages.services import BLOCKS
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 BLOCK_HELP = "; ".join(f"[[{name}]]: {what.lower()}" for name, what in BLOCKS.items())
 
@@ -20,7 +15,7 @@ BLOCK_HELP = "; ".join(f"[[{name}]]: {what.lower()}" for name, what in BLOCKS.it
 class PageForm(FlaskForm):
     title = StringField(
         "Title",
-        filters=[_strip],
+        filters=[stripped],
         validators=[
             DataRequired(message="Give the page a title."),
             plain_text,
@@ -29,7 +24,7 @@ class PageForm(FlaskForm):
     )
     summary = StringField(
         "Summary",
-        filters=[_strip],
+        filters=[stripped],
         validators=[Length(max=160, message="Keep the summary to 160 characters."), plain_text],
         description="One sentence under the title; search engines show it too (160 characters).",
     )

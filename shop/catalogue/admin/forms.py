@@ -51,13 +51,10 @@ from shop.catalogue.admin.sizes import VariantData
 from shop.catalogue.models import DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_CEILING
 from shop.catalogue.services import StockState, is_slug
 from shop.formatting import format_amount
+from shop.forms import stripped
 from shop.money import format_pounds
 from shop.numbers import WholeNumberField
 from shop.text import slugify
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _int_or_none(value):
@@ -96,7 +93,7 @@ class ProductFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[_strip])
+    q = StringField("Search", validators=[Optional(), Length(max=200)], filters=[stripped])
     category = SelectField("Category", default="", choices=[SelectChoice("", "Any category")])
     stock = SelectField(
         "Stock",
@@ -119,11 +116,11 @@ class ProductFilterForm(FlaskForm):
 
 
 class ProductForm(FlaskForm):
-    name = StringField("Name", validators=_text_rule(rules.PRODUCT_NAME), filters=[_strip])
+    name = StringField("Name", validators=_text_rule(rules.PRODUCT_NAME), filters=[stripped])
     slug = StringField(
         "Slug (web address)",
         validators=[Length(max=120)],
-        filters=[_strip],
+        filters=[stripped],
         description="The product's address is /products/<slug>. Lower-case letters, digits "
         "and hyphens. Leave empty on a new product to make one from the name. Changing it "
         "keeps the old address working: it sends shoppers on to the new one.",
@@ -139,21 +136,21 @@ class ProductForm(FlaskForm):
     short_description = TextAreaField(
         "Short description",
         validators=_text_rule(rules.SHORT_DESCRIPTION),
-        filters=[_strip],
+        filters=[stripped],
         description="One or two sentences for product cards and search results (300 characters).",
     )
     long_description = TextAreaField(
         "Long description",
         validators=[Length(max=20_000)],
-        filters=[_strip],
+        filters=[stripped],
         description="Separate paragraphs with a blank line.",
     )
-    how_to_use = TextAreaField("How to use", validators=[Length(max=10_000)], filters=[_strip])
-    warnings = TextAreaField("Warnings", validators=[Length(max=10_000)], filters=[_strip])
+    how_to_use = TextAreaField("How to use", validators=[Length(max=10_000)], filters=[stripped])
+    warnings = TextAreaField("Warnings", validators=[Length(max=10_000)], filters=[stripped])
     serving_size = StringField(
         "Serving size",
         validators=[Length(max=120)],
-        filters=[_strip],
+        filters=[stripped],
         description="For supplements, like “1 sachet (4 g)” or “2 capsules”.",
     )
     featured_rank = IntegerField(
@@ -194,7 +191,7 @@ class ProductForm(FlaskForm):
         "Delivery intervals offered (months)",
         default="1,2,3",
         validators=[Length(max=40)],
-        filters=[_strip],
+        filters=[stripped],
         description="Months between deliveries, separated by commas, like “1,2,3”.",
     )
 
@@ -271,19 +268,19 @@ class VariantForm(FlaskForm):
     sku = StringField(
         "SKU",
         validators=[DataRequired(message="Enter the SKU."), Length(max=64)],
-        filters=[_strip],
+        filters=[stripped],
         description="Unique across the shop. " + rules.SKU_RULE,
     )
-    size_label = StringField("Size", validators=_text_rule(rules.SIZE_LABEL), filters=[_strip])
+    size_label = StringField("Size", validators=_text_rule(rules.SIZE_LABEL), filters=[stripped])
     price = StringField(
         "Price (£, incl. VAT)",
         validators=[InputRequired(message="Enter a price in pounds, like 24.00.")],
-        filters=[_strip],
+        filters=[stripped],
         description="In pounds, like 24.00.",
     )
     compare_at = StringField(
         "Price before reduction (£)",
-        filters=[_strip],
+        filters=[stripped],
         description="Optional: shown crossed out. Must be higher than the price.",
     )
     weight_grams = IntegerField(
@@ -377,7 +374,7 @@ class StockForm(FlaskForm):
             DataRequired(message="Say why the stock changes, like “Delivery from the lab”."),
             Length(max=300),
         ],
-        filters=[_strip],
+        filters=[stripped],
     )
 
     def validate_change(self, field):
@@ -408,18 +405,18 @@ class StrainRowForm(_RowForm):
     genus = StringField(
         "Genus",
         validators=[DataRequired(message="Enter the genus."), Length(max=80)],
-        filters=[_strip],
+        filters=[stripped],
     )
     species = StringField(
         "Species",
         validators=[DataRequired(message="Enter the species."), Length(max=80)],
-        filters=[_strip],
+        filters=[stripped],
     )
-    designation = StringField("Strain designation", validators=[Length(max=80)], filters=[_strip])
+    designation = StringField("Strain designation", validators=[Length(max=80)], filters=[stripped])
     cfu = StringField(
         "Live bacteria (CFU) per serving",
         validators=[InputRequired(message=f"Enter the count per serving. {rules.CFU_HINT}")],
-        filters=[_strip],
+        filters=[stripped],
     )
     guaranteed = BooleanField("Guaranteed to best before", default=True)
     text_fields = ("genus", "species", "designation", "cfu")
@@ -435,17 +432,17 @@ class NutrientRowForm(_RowForm):
     name = StringField(
         "Nutrient",
         validators=[DataRequired(message="Enter the nutrient's name."), Length(max=120)],
-        filters=[_strip],
+        filters=[stripped],
     )
     amount = StringField(
         "Amount per serving",
         validators=[InputRequired(message="Enter the amount, like 10 or 0.5.")],
-        filters=[_strip],
+        filters=[stripped],
     )
     unit = StringField(
         "Unit",
         validators=[DataRequired(message="Enter the unit, like mg or µg."), Length(max=20)],
-        filters=[_strip],
+        filters=[stripped],
     )
     nrv_percent = IntegerField(
         "% NRV",
@@ -544,12 +541,12 @@ class QuestionRowForm(_RowForm):
     question = StringField(
         "Question",
         validators=[DataRequired(message="Enter the question."), Length(max=200)],
-        filters=[_strip],
+        filters=[stripped],
     )
     answer = TextAreaField(
         "Answer",
         validators=[DataRequired(message="Enter the answer."), Length(max=2000)],
-        filters=[_strip],
+        filters=[stripped],
     )
     text_fields = ("question", "answer")
 
@@ -559,25 +556,25 @@ class KeyFactsForm(FlaskForm):
         "Highlights",
         description="Up to four, one a line, each a few words: “2% niacinamide”, "
         "“10 mg zinc”, “20 billion live cultures”. Shown near the price.",
-        filters=[_strip],
+        filters=[stripped],
     )
     texture = StringField(
         "Texture or format",
         validators=_text_rule(rules.TEXTURE),
-        filters=[_strip],
+        filters=[stripped],
         description="Like “Light gel-cream, absorbs in a minute” or “Powder sachets to stir "
         "into water”.",
     )
     time_to_results = StringField(
         "When most people see a change",
         validators=_text_rule(rules.TIME_TO_RESULTS),
-        filters=[_strip],
+        filters=[stripped],
         description="Like “4 to 6 weeks of daily use”. Only what the evidence supports.",
     )
     questions = FieldList(FormField(QuestionRowForm), max_entries=20)
     paired = TextAreaField(
         "Often bought with: products to show when orders say too little",
-        filters=[_strip],
+        filters=[stripped],
         description="Product slugs (their address after /products/), one a line, in the "
         "order to show them. Products people actually buy together come first.",
     )
@@ -638,7 +635,7 @@ class ImageUploadForm(FlaskForm):
             DataRequired(message="Describe the picture for people who cannot see it."),
             Length(max=300),
         ],
-        filters=[_strip],
+        filters=[stripped],
         description="What the picture shows, like “A white jar of cream on a green background”.",
     )
 
@@ -650,7 +647,7 @@ class ImageAltForm(FlaskForm):
             DataRequired(message="Describe the picture for people who cannot see it."),
             Length(max=300),
         ],
-        filters=[_strip],
+        filters=[stripped],
     )
 
 

@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from shop.catalogue.services import SLUG_PATTERN
+from shop.forms import one_line, stripped
 from shop.journal.admin.authors import split_tag_names, tag_slug
 from shop.journal.admin.editor import (
     ArticleData,
@@ -56,14 +57,6 @@ TAG_NAME_MAX = 60
 CHOICE_MESSAGE = "Choose from the list."
 ACTIONS = ("save", "preview", "publish", "schedule", "unpublish")
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _one_line(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 def _doi(value):
@@ -115,12 +108,12 @@ class FeaturedRow(Form):
     product = StringField(
         "Product",
         validators=[Length(max=200)],
-        filters=[_strip],
+        filters=[stripped],
     )
     note = StringField(
         "Note (optional)",
         validators=[Length(max=200, message="Keep the note to 200 characters or fewer.")],
-        filters=[_one_line],
+        filters=[one_line],
     )
 
     @property
@@ -139,7 +132,7 @@ class ReferenceRow(Form):
     citation = TextAreaField(
         "Citation",
         validators=[Length(max=2000)],
-        filters=[_strip],
+        filters=[stripped],
     )
     doi = StringField(
         "DOI",
@@ -169,7 +162,7 @@ class ReferenceRow(Form):
     url = StringField(
         "Web address",
         validators=[Optional(), Length(max=500), _web_address],
-        filters=[_strip],
+        filters=[stripped],
     )
 
     @property
@@ -193,19 +186,19 @@ class ArticleForm(FlaskForm):
             Length(max=120, message="Keep the web address to 120 characters or fewer."),
             Regexp(SLUG_PATTERN, message=SLUG_MESSAGE),
         ],
-        filters=[_strip],
+        filters=[stripped],
         description="The end of /journal/…: lower-case letters, digits and hyphens. "
         "Left empty, it is made from the title. Changing it breaks links to a published article.",
     )
     title = StringField(
         "Title",
         validators=[DataRequired("Give the article a title."), Length(max=200)],
-        filters=[_one_line],
+        filters=[one_line],
     )
     standfirst = TextAreaField(
         "Standfirst",
         validators=[Length(max=280, message="Keep the standfirst to 280 characters or fewer.")],
-        filters=[_strip],
+        filters=[stripped],
         description="A sentence or two under the title; also shown on cards and in search results.",
     )
     body = TextAreaField(
@@ -217,16 +210,16 @@ class ArticleForm(FlaskForm):
     )
     author = SelectField("Author", choices=[], validate_choice=False, default="")
     new_author_name = StringField(
-        "New author's name", validators=[Length(max=120)], filters=[_one_line]
+        "New author's name", validators=[Length(max=120)], filters=[one_line]
     )
     new_author_credentials = StringField(
         "Credentials",
         validators=[Length(max=120)],
-        filters=[_one_line],
+        filters=[one_line],
         description="A title shown before the name (Dr, Prof) or a qualification after it (RNutr).",
     )
     new_author_bio = TextAreaField(
-        "Short biography", validators=[Length(max=2000)], filters=[_strip]
+        "Short biography", validators=[Length(max=2000)], filters=[stripped]
     )
     concerns = SelectMultipleField(
         "Skin concerns", coerce=int, choices=[], invalid_choice_message=CHOICE_MESSAGE
@@ -237,14 +230,14 @@ class ArticleForm(FlaskForm):
     new_tags = StringField(
         "New tags",
         validators=[Length(max=400)],
-        filters=[_strip],
+        filters=[stripped],
         description="Comma-separated, e.g. Sleep, Stress. Existing tags are reused.",
     )
     hero_image = FileField("Hero picture", description=HERO_RULES)
     hero_alt = StringField(
         "Alt text",
         validators=[Length(max=300, message="Keep the alt text to 300 characters or fewer.")],
-        filters=[_one_line],
+        filters=[one_line],
         description="What the picture shows, for people who can't see it.",
     )
     remove_hero = BooleanField("Remove the picture")
@@ -252,7 +245,7 @@ class ArticleForm(FlaskForm):
     references = FieldList(FormField(ReferenceRow), max_entries=MAX_REFERENCES)
     publish_at = StringField(
         "Publish at (UK time)",
-        filters=[_strip],
+        filters=[stripped],
         description="A date and time in the future, in UK time (GMT or BST, as the clocks say).",
     )
 
@@ -480,18 +473,18 @@ class AuthorForm(FlaskForm):
     name = StringField(
         "Name",
         validators=[DataRequired("Write the author's name."), Length(max=120)],
-        filters=[_one_line],
+        filters=[one_line],
     )
     credentials = StringField(
         "Credentials",
         validators=[Length(max=120)],
-        filters=[_one_line],
+        filters=[one_line],
         description="A title shown before the name (Dr, Prof) or a qualification after it (RNutr).",
     )
     bio = TextAreaField(
         "Short biography",
         validators=[Length(max=2000)],
-        filters=[_strip],
+        filters=[stripped],
         description="Shown under every article they write.",
     )
 
@@ -507,7 +500,7 @@ class ArticleFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Title contains", validators=[Optional(), Length(max=200)], filters=[_one_line])
+    q = StringField("Title contains", validators=[Optional(), Length(max=200)], filters=[one_line])
     status = SelectField(
         "Status", choices=STATE_CHOICES, default="", invalid_choice_message=CHOICE_MESSAGE
     )

@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from shop.forms import one_line, stripped
 from shop.money import PoundsProblem, format_money, parse_pounds
 from shop.orders.models import FulfilmentStatus, Order, OrderStatus
 from shop.orders.refunds import REASON_MAX_LENGTH, REQUEST_KEY_PATTERN, RefundRequest
@@ -48,14 +49,6 @@ def refund_pence(text: str | None) -> int:
     return parse_pounds(text, least=1, most=REFUND_MOST_PENCE, wording=REFUND_WORDING)
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _squash_spaces(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class OrderFilterForm(FlaskForm):
     """The order list's search and filters, read from the query string (no CSRF on a GET)."""
 
@@ -65,7 +58,7 @@ class OrderFilterForm(FlaskForm):
     q = StringField(
         "Order number or email",
         validators=[Optional(), Length(max=254)],
-        filters=[_squash_spaces],
+        filters=[one_line],
     )
     status = SelectField(
         "Payment",
@@ -104,7 +97,7 @@ class ShipForm(FlaskForm):
                 message="Use only letters, digits and spaces in the tracking number.",
             ),
         ],
-        filters=[_squash_spaces],
+        filters=[one_line],
         description="Leave it empty if the parcel has no tracking.",
     )
 
@@ -119,7 +112,7 @@ class RefundForm(FlaskForm):
     amount = StringField(
         "Amount to refund (£)",
         validators=[InputRequired(message="Enter the amount to refund, in pounds.")],
-        filters=[_strip],
+        filters=[stripped],
     )
     reason = TextAreaField(
         "Reason",
@@ -127,7 +120,7 @@ class RefundForm(FlaskForm):
             Optional(),
             Length(max=REASON_MAX_LENGTH, message=f"Keep it to {REASON_MAX_LENGTH} characters."),
         ],
-        filters=[_strip],
+        filters=[stripped],
         description="For our records; the customer does not see it.",
     )
     return_all = BooleanField("Put everything still to return back into stock")
