@@ -6,26 +6,14 @@ import re
 from email import message_from_bytes, policy
 
 import pytest
-from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.mail import send_email
 from shop.mail.models import OutgoingEmail
+from tests.helpers.mail import use_test_templates
 from tests.helpers.queue import run_queue
 from tests.smtp import body_of
-
-GREETING_TXT = "Hello {{ name }},\nWelcome to {{ shop_name }}.\n"
-GREETING_HTML = "<p>Hello <strong>{{ name }}</strong>, welcome to {{ shop_name }}.</p>\n"
-
-
-def use_test_templates(app, folder):
-    """Let `app` render the `greeting` email from `folder`, before its own templates."""
-    folder.mkdir(exist_ok=True)
-    (folder / "greeting.txt").write_text(GREETING_TXT, encoding="utf-8")
-    (folder / "greeting.html").write_text(GREETING_HTML, encoding="utf-8")
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(folder)), app.jinja_loader])
-    return app
 
 
 @pytest.fixture

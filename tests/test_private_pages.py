@@ -3,18 +3,12 @@ never kept by a browser or a proxy: Cache-Control: no-store, set by address."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.checkout.test_demo_provider import ADDRESS
 from tests.factories import ProductFactory
+from tests.helpers import local
+from tests.helpers.checkout import ADDRESS
 from tests.helpers.staff import AuthActions
-
-
-def local(location: str) -> str:
-    parts = urlsplit(location)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @pytest.fixture

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.checkout.test_demo_provider import ADDRESS
 from tests.factories import ArticleFactory, CategoryFactory, ProductFactory
-from tests.helpers import page
+from tests.helpers import local, page
+from tests.helpers.checkout import ADDRESS
 from tests.helpers.redis_server import RedisServer, skip_without_redis_server
 from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
@@ -47,11 +46,6 @@ def app(app_factory, redis_server):
         app.variant_id = product.variants[0].id
     app.staff_email = make_staff(app, role="admin").email
     return app
-
-
-def local(location: str) -> str:
-    parts = urlsplit(location)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def shop_and_sign_in(app) -> list[tuple[str, int]]:

@@ -16,10 +16,10 @@ from shop.backoffice.models import AuditEntry
 from shop.catalogue.models import StockAdjustment, Variant
 from shop.extensions import db
 from shop.models import utcnow
-from tests.alerts.conftest import ask, sell_out
-from tests.catalogue_admin.test_csv import apply, export, preview, to_csv
 from tests.helpers import page
 from tests.helpers.accounts import CustomerActions
+from tests.helpers.alerts import ask, sell_out
+from tests.helpers.catalogue_admin import apply, export, preview, to_csv
 from tests.helpers.checkout import add_to_cart, flashes, follow, make_products, set_variant
 from tests.helpers.queue import run_queue
 from tests.helpers.reviews import CONFIRM_LINK, UNSUBSCRIBE_LINK, alerts, links

@@ -15,7 +15,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
-from tests.alerts.conftest import sell_out
+from tests.helpers.alerts import sell_out
 from tests.helpers.checkout import run_together
 from tests.helpers.queue import run_queue
 from tests.helpers.staff import AuthActions

@@ -4,6 +4,7 @@ axe-core, and move through a page with the keyboard."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, expect
 from shop.admin import services as admin_services
 from shop.extensions import db
 from shop.orders.models import Order
+from tests.helpers.accounts import CODE_SUBJECT
 
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 STAFF_PASSWORD = "Heron-marmalade-tideway-83"
@@ -216,3 +218,26 @@ def tab_to(
         if state["matches"]:
             return
     raise AssertionError(f"{selector} {text or ''} not reached in {limit} presses of {key}")
+
+
+def emailed_code(smtp_server, email: str, timeout: float = 10) -> str:
+    """The code in the latest sign-in email to `email`, waiting for it to arrive."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in reversed(smtp_server.messages):
+            match = CODE_SUBJECT.match(mail.message["Subject"] or "")
+            if match and mail.rcpt_tos == [email]:
+                return match.group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no code email for {email}")
+
+
+def sign_in_with_code(page: Page, smtp_server, email: str) -> None:
+    """On the sign-in page: ask for a code, read it from the email, type it."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in or create an account")
+    main = page.locator("main")
+    main.get_by_label("Email address").fill(email)
+    main.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.get_by_label("Code from the email").fill(emailed_code(smtp_server, email))
+    page.get_by_role("button", name="Sign in").click()

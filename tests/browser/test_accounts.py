@@ -6,21 +6,24 @@ comments."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from shop.comments.models import Comment
 from shop.extensions import db
 from shop.models import utcnow
-from tests.browser.helpers import add_to_basket, axe_violations, describe_violations
+from tests.browser.helpers import (
+    add_to_basket,
+    axe_violations,
+    describe_violations,
+    sign_in_with_code,
+)
 
 pytestmark = pytest.mark.browser
 
 ARTICLE = "/journal/probiotics-on-the-skin-versus-in-the-gut"
-CODE_SUBJECT = re.compile(r"^(\d{6}) is your ")
 
 
 @pytest.fixture(scope="module")
@@ -32,29 +35,6 @@ def live_server(serve, smtp_server):
         # The comment form refuses answers sent sooner than a person could type.
         COMMENT_MIN_FILL_SECONDS=0,
     )
-
-
-def emailed_code(smtp_server, email: str, timeout: float = 10) -> str:
-    """The code in the latest sign-in email to `email`, waiting for it to arrive."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for mail in reversed(smtp_server.messages):
-            match = CODE_SUBJECT.match(mail.message["Subject"] or "")
-            if match and mail.rcpt_tos == [email]:
-                return match.group(1)
-        time.sleep(0.05)
-    raise AssertionError(f"no code email for {email}")
-
-
-def sign_in_with_code(page: Page, smtp_server, email: str) -> None:
-    """On the sign-in page: ask for a code, read it from the email, type it."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in or create an account")
-    main = page.locator("main")
-    main.get_by_label("Email address").fill(email)
-    main.get_by_role("button", name="Email me a code").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
-    page.get_by_label("Code from the email").fill(emailed_code(smtp_server, email))
-    page.get_by_role("button", name="Sign in").click()
 
 
 def approve_comments(app, body: str) -> None:

@@ -15,8 +15,8 @@ from tests.browser.helpers import (
     axe_violations,
     describe_violations,
     pay_with_demo_provider,
+    sign_in_with_code,
 )
-from tests.browser.test_accounts import sign_in_with_code
 
 pytestmark = pytest.mark.browser
 

@@ -12,19 +12,13 @@ from shop.catalogue.admin.formulation import parse_ingredient_lines
 from shop.catalogue.admin.rules import parse_cfu
 from tests.factories import IngredientFactory, StrainFactory
 from tests.helpers import page
-from tests.helpers.catalogue_admin import audit_entries, product_by_slug
-
-
-def url(product_id: int) -> str:
-    return f"/admin/catalogue/products/{product_id}/formulation"
-
-
-INCI = """Aqua | Solvent
-Glycerin | Humectant
-
-Lactobacillus Ferment Lysate | Skin conditioning
-  Ceramide NP  |  Skin-restoring lipid
-Tocopherol"""
+from tests.helpers.catalogue_admin import (
+    INCI,
+    audit_entries,
+    formulation,
+    formulation_url,
+    product_by_slug,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,37 +74,8 @@ def test_the_inci_list_is_read_in_order_one_a_line():
         parse_ingredient_lines("Aqua | Solvent | Water")
 
 
-def formulation(**changes) -> dict:
-    data = {
-        "ingredients": INCI,
-        "strains-0-genus": "Lacticaseibacillus",
-        "strains-0-species": "rhamnosus",
-        "strains-0-designation": "GG",
-        "strains-0-cfu": "5 billion",
-        "strains-0-guaranteed": "y",
-        "strains-1-genus": "Bifidobacterium",
-        "strains-1-species": "longum",
-        "strains-1-designation": "BB536",
-        "strains-1-cfu": "2,000,000,000",
-        "strains-2-genus": "",
-        "strains-2-species": "",
-        "strains-2-designation": "",
-        "strains-2-cfu": "",
-        "nutrients-0-name": "Zinc",
-        "nutrients-0-amount": "10",
-        "nutrients-0-unit": "mg",
-        "nutrients-0-nrv_percent": "100",
-        "nutrients-1-name": "Inulin",
-        "nutrients-1-amount": "2.5",
-        "nutrients-1-unit": "g",
-        "nutrients-1-nrv_percent": "",
-    }
-    data.update(changes)
-    return data
-
-
 def test_an_editor_saves_the_formulation_in_order(app, client, cream, editor):
-    response = client.post(url(cream), data=formulation())
+    response = client.post(formulation_url(cream), data=formulation())
     assert response.status_code == 303
     product = product_by_slug(app, "barrier-cream")
     assert [(i.inci_name, i.function) for i in product.ingredients] == [
@@ -135,7 +100,7 @@ def test_an_editor_saves_the_formulation_in_order(app, client, cream, editor):
     assert entry.after_data["ingredients"][0] == "Aqua | Solvent"
     assert entry.after_data["strains"][0] == "Lacticaseibacillus rhamnosus GG: 5000000000 CFU"
 
-    shown = page(client.get(url(cream)))
+    shown = page(client.get(formulation_url(cream)))
     assert shown.select_one("#ingredients").get_text().strip().splitlines()[1] == (
         "Glycerin | Humectant"
     )
@@ -149,9 +114,12 @@ def test_an_editor_saves_the_formulation_in_order(app, client, cream, editor):
 
 
 def test_saving_again_changes_only_what_changed(app, client, cream, editor):
-    client.post(url(cream), data=formulation())
+    client.post(formulation_url(cream), data=formulation())
     reordered = INCI.replace("Aqua | Solvent\nGlycerin | Humectant", "Glycerin | Humectant\nAqua")
-    assert client.post(url(cream), data=formulation(ingredients=reordered)).status_code == 303
+    assert (
+        client.post(formulation_url(cream), data=formulation(ingredients=reordered)).status_code
+        == 303
+    )
     product = product_by_slug(app, "barrier-cream")
     assert [i.inci_name for i in product.ingredients][:2] == ["Glycerin", "Aqua"]
     entries = audit_entries(app, "product.formulation")
@@ -168,7 +136,7 @@ def test_a_strain_is_removed_by_ticking_remove(app, client, cream, editor):
         StrainFactory(product=product, genus="Old", species="strain", position=0)
         IngredientFactory(product=product, inci_name="Aqua", position=0)
     data = formulation(**{"strains-0-remove": "y"})
-    assert client.post(url(cream), data=data).status_code == 303
+    assert client.post(formulation_url(cream), data=data).status_code == 303
     product = product_by_slug(app, "barrier-cream")
     assert [s.genus for s in product.strains] == ["Bifidobacterium"]
 
@@ -188,7 +156,7 @@ def test_bad_rows_are_refused_next_to_the_field(
     app, client, cream, editor, changes, field, message
 ):
     data = formulation(**changes)
-    response = client.post(url(cream), data=data)
+    response = client.post(formulation_url(cream), data=data)
     assert response.status_code == 400
     html = page(response)
     control = html.select_one(f"#{field}")
@@ -204,7 +172,7 @@ def test_bad_rows_are_refused_next_to_the_field(
 
 def test_a_nutrient_listed_twice_is_refused(app, client, cream, editor):
     data = formulation(**{"nutrients-1-name": "zinc"})
-    response = client.post(url(cream), data=data)
+    response = client.post(formulation_url(cream), data=data)
     assert response.status_code == 400
     assert "List each nutrient once" in page(response).get_text()
     assert product_by_slug(app, "barrier-cream").nutrients == []

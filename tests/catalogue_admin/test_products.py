@@ -9,15 +9,17 @@ from shop.catalogue.models import Category, Product, SlugRedirect
 from shop.extensions import db
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
-from tests.helpers.catalogue_admin import audit_entries, product_by_slug
+from tests.helpers.catalogue_admin import (
+    audit_entries,
+    current_form,
+    edit_url,
+    product_by_slug,
+    textarea_value,
+)
 from tests.helpers.staff import STAFF_PASSWORD, make_staff
 
 LIST = "/admin/catalogue/"
 NEW = "/admin/catalogue/products/new"
-
-
-def edit_url(product_id: int) -> str:
-    return f"/admin/catalogue/products/{product_id}"
 
 
 def product_form(shelves, **changes) -> dict:
@@ -35,32 +37,6 @@ def product_form(shelves, **changes) -> dict:
         "free_from": [str(shelves["vegan"]), str(shelves["fragrance-free"])],
     }
     data.update(changes)
-    return data
-
-
-def textarea_value(tag) -> str:
-    """A textarea's value as a browser reads it: one leading newline is dropped."""
-    text = tag.get_text()
-    return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
-
-
-def current_form(client, product_id: int) -> dict:
-    """The edit form as the page fills it, ready to post back."""
-    html = page(client.get(edit_url(product_id)))
-    form = html.select_one("form[data-product-form]")
-    data: dict = {}
-    for field in form.select("input[name], textarea[name], select[name]"):
-        name = field["name"]
-        if field.name == "textarea":
-            data[name] = textarea_value(field)
-        elif field.name == "select":
-            chosen = field.select_one("option[selected]")
-            data[name] = chosen["value"] if chosen else ""
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data.setdefault(name, []).append(field["value"])
-        else:
-            data[name] = field.get("value", "")
     return data
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from shop.catalogue.models import Product
 from shop.catalogue.search_text import product_search_text
 from shop.extensions import db
-from tests.catalogue_admin.test_csv import apply, export, preview, to_csv
-from tests.catalogue_admin.test_formulation import formulation
-from tests.catalogue_admin.test_formulation import url as formulation_url
-from tests.catalogue_admin.test_products import current_form, edit_url
 from tests.helpers import card_names
+from tests.helpers.catalogue_admin import (
+    apply,
+    current_form,
+    edit_url,
+    export,
+    formulation,
+    formulation_url,
+    preview,
+    to_csv,
+)
 
 
 def search(client, query: str) -> list[str]:

@@ -12,15 +12,7 @@ from shop.orders.models import Order
 from shop.payments.models import DemoPaymentSession
 from tests.factories import ProductFactory, VariantFactory
 from tests.helpers import page
-
-ADDRESS = {
-    "email": "ada@example.com",
-    "name": "Ada Lovelace",
-    "line1": "12 Example Street",
-    "line2": "",
-    "city": "London",
-    "postcode": "sw1a 1aa",
-}
+from tests.helpers.checkout import ADDRESS
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.factories import ArticleFactory
 from tests.helpers import json_ld, page
 from tests.helpers.accounts import CustomerActions, find_customer, location
 from tests.helpers.checkout import flashes, follow
+from tests.helpers.comments import post
 from tests.helpers.staff import AuthActions
 
 ARTICLE = "/journal/gut-skin"
@@ -35,18 +36,6 @@ def editor(acc_app):
     client = acc_app.test_client()
     AuthActions(acc_app, client)("editor")
     return client
-
-
-def stamp(app, seconds: float = 60) -> str:
-    with app.app_context():
-        return form_stamp(at=time.time() - seconds, salt=COMMENT_STAMP_SALT)
-
-
-def post(client, app, body: str, display_name: str | None = "Ada L.", slug="gut-skin", **extra):
-    data = {"body": body, "stamp": stamp(app), "website": "", **extra}
-    if display_name is not None:
-        data["display_name"] = display_name
-    return client.post(f"/journal/{slug}/comments", data=data)
 
 
 def comments(app) -> list[Comment]:

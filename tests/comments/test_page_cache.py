@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from shop.comments.models import Comment
 from shop.extensions import db
-from tests.comments.test_comments import post
 from tests.factories import ArticleFactory
 from tests.helpers import page
 from tests.helpers.accounts import CustomerActions
+from tests.helpers.comments import post
 from tests.helpers.staff import AuthActions
 
 ARTICLE = "/journal/gut-skin"

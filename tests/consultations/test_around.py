@@ -13,15 +13,15 @@ from icalendar import Calendar
 from shop.extensions import db
 from shop.mail import Attachment, send_email
 from shop.mail.models import OutgoingEmail
-from tests.consultations.conftest import (
+from tests.factories import ArticleFactory
+from tests.helpers import page
+from tests.helpers.consultations import (
     booking_by_token,
     give_details,
     hold,
     make_clinic,
     slot_keys,
 )
-from tests.factories import ArticleFactory
-from tests.helpers import page
 
 
 def test_an_articles_booking_card_links_to_the_service_with_constant_queries(

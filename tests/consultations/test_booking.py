@@ -11,15 +11,6 @@ from sqlalchemy import func, select, text, update
 
 from shop.consultations.models import Booking
 from shop.extensions import db
-from tests.consultations.conftest import (
-    all_bookings,
-    booking_by_token,
-    calendar_of,
-    give_details,
-    hold,
-    make_clinic,
-    slot_keys,
-)
 from tests.helpers import page
 from tests.helpers.checkout import (
     STRIPE_SECRET_KEY,
@@ -28,6 +19,15 @@ from tests.helpers.checkout import (
     run_together,
     send_event,
     session_object,
+)
+from tests.helpers.consultations import (
+    all_bookings,
+    booking_by_token,
+    calendar_of,
+    give_details,
+    hold,
+    make_clinic,
+    slot_keys,
 )
 from tests.helpers.mailing import SENDER
 from tests.stripe_server import make_event

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from shop.consultations.models import Booking, Service, TimeOff
 from shop.consultations.slots import SlotRules, local, open_slots
 from shop.extensions import db
-from tests.consultations.conftest import make_clinic
+from tests.helpers.consultations import make_clinic
 
 RULES = SlotRules(notice=timedelta(hours=12), days_ahead=28)
 

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from shop.backoffice.models import AuditEntry
 from shop.consultations.models import Booking, Mentor, Service
 from shop.extensions import db
-from tests.consultations.conftest import (
+from tests.helpers import page
+from tests.helpers.consultations import (
     all_bookings,
     booking_by_token,
     give_details,
@@ -21,7 +22,6 @@ from tests.consultations.conftest import (
     make_clinic,
     slot_keys,
 )
-from tests.helpers import page
 from tests.helpers.staff import make_staff
 
 

@@ -1,6 +1,7 @@
 """Helpers for reading pages the way a shopper or a search engine would."""
 
 import json
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -20,3 +21,9 @@ def json_ld(response) -> list[dict]:
 def card_names(response) -> list[str]:
     """Product names in the order a listing shows them."""
     return [tag.get_text(strip=True) for tag in page(response).select(".product-card__name")]
+
+
+def local(url: str) -> str:
+    """The path and query of a link or redirect, for the test client."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -97,3 +97,74 @@ def results(response) -> dict[int, tuple[str, list[str]]]:
         details = [li.get_text(" ", strip=True) for li in row.select("li")]
         shown[int(row["data-row"])] = (row["data-status"], details)
     return shown
+
+
+INCI = """Aqua | Solvent
+Glycerin | Humectant
+
+Lactobacillus Ferment Lysate | Skin conditioning
+  Ceramide NP  |  Skin-restoring lipid
+Tocopherol"""
+
+
+def formulation(**changes) -> dict:
+    data = {
+        "ingredients": INCI,
+        "strains-0-genus": "Lacticaseibacillus",
+        "strains-0-species": "rhamnosus",
+        "strains-0-designation": "GG",
+        "strains-0-cfu": "5 billion",
+        "strains-0-guaranteed": "y",
+        "strains-1-genus": "Bifidobacterium",
+        "strains-1-species": "longum",
+        "strains-1-designation": "BB536",
+        "strains-1-cfu": "2,000,000,000",
+        "strains-2-genus": "",
+        "strains-2-species": "",
+        "strains-2-designation": "",
+        "strains-2-cfu": "",
+        "nutrients-0-name": "Zinc",
+        "nutrients-0-amount": "10",
+        "nutrients-0-unit": "mg",
+        "nutrients-0-nrv_percent": "100",
+        "nutrients-1-name": "Inulin",
+        "nutrients-1-amount": "2.5",
+        "nutrients-1-unit": "g",
+        "nutrients-1-nrv_percent": "",
+    }
+    data.update(changes)
+    return data
+
+
+def edit_url(product_id: int) -> str:
+    return f"/admin/catalogue/products/{product_id}"
+
+
+def textarea_value(tag) -> str:
+    """A textarea's value as a browser reads it: one leading newline is dropped."""
+    text = tag.get_text()
+    return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+
+
+def current_form(client, product_id: int) -> dict:
+    """The edit form as the page fills it, ready to post back."""
+    html = page(client.get(edit_url(product_id)))
+    form = html.select_one("form[data-product-form]")
+    data: dict = {}
+    for field in form.select("input[name], textarea[name], select[name]"):
+        name = field["name"]
+        if field.name == "textarea":
+            data[name] = textarea_value(field)
+        elif field.name == "select":
+            chosen = field.select_one("option[selected]")
+            data[name] = chosen["value"] if chosen else ""
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field["value"])
+        else:
+            data[name] = field.get("value", "")
+    return data
+
+
+def formulation_url(product_id: int) -> str:
+    return f"/admin/catalogue/products/{product_id}/formulation"

@@ -29,6 +29,16 @@ STRIPE_SECRET_KEY = "sk_test_shop"
 WEBHOOK_SECRET = "whsec_test_shop"
 SESSIONS_PATH = "/v1/checkout/sessions"
 
+# The checkout form as a shopper fills it in on the demo provider's path.
+ADDRESS = {
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "line1": "12 Example Street",
+    "line2": "",
+    "city": "London",
+    "postcode": "sw1a 1aa",
+}
+
 
 @pytest.fixture(scope="session")
 def stripe_server():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select
 
 from shop.extensions import db
@@ -64,3 +65,16 @@ def timeline(app, order_id: int) -> list[tuple[str, str]]:
 
 def email_events(app, order_id: int) -> list[str]:
     return [kind for kind, _message in timeline(app, order_id) if kind.startswith("email_")]
+
+
+GREETING_TXT = "Hello {{ name }},\nWelcome to {{ shop_name }}.\n"
+GREETING_HTML = "<p>Hello <strong>{{ name }}</strong>, welcome to {{ shop_name }}.</p>\n"
+
+
+def use_test_templates(app, folder):
+    """Let `app` render the `greeting` email from `folder`, before its own templates."""
+    folder.mkdir(exist_ok=True)
+    (folder / "greeting.txt").write_text(GREETING_TXT, encoding="utf-8")
+    (folder / "greeting.html").write_text(GREETING_HTML, encoding="utf-8")
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(folder)), app.jinja_loader])
+    return app

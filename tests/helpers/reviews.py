@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -66,8 +65,3 @@ def alerts(app) -> list[StockAlert]:
         found = list(db.session.scalars(select(StockAlert).order_by(StockAlert.id)))
         db.session.expunge_all()
         return found
-
-
-def local(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -14,9 +14,8 @@ from shop.mail import send_email, services
 from shop.mail.models import OutgoingEmail
 from shop.models import utcnow
 from shop.tasks import huey
-from tests.helpers.mail import outbox
+from tests.helpers.mail import outbox, use_test_templates
 from tests.helpers.queue import run_queue
-from tests.test_mail import use_test_templates
 
 
 def queue_greeting(app, to="reader@example.com", **kwargs) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.test_roles import ACCESS, PUBLIC, admin_routes
 from tests.helpers import page
+from tests.helpers.roles import ACCESS, PUBLIC, admin_routes
 from tests.helpers.staff import make_staff
 
 REPORT_PAGES = [

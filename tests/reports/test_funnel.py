@@ -13,10 +13,10 @@ from shop.extensions import db
 from shop.reports.funnel import fold_redis_counts, is_bot
 from shop.reports.models import FunnelCount
 from shop.reports.periods import london_today
-from tests.checkout.test_demo_provider import ADDRESS
 from tests.factories import ProductFactory
+from tests.helpers import local
+from tests.helpers.checkout import ADDRESS
 from tests.helpers.redis_server import RedisServer, skip_without_redis_server
-from tests.test_redis_outage import local
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 BOTS = [

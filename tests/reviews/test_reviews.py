@@ -16,10 +16,10 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.orders.models import Order
 from shop.reviews.models import ReviewInvite
-from tests.alerts.conftest import ask, sell_out
 from tests.factories import SkinConcernFactory
 from tests.helpers import json_ld, page
 from tests.helpers.accounts import CustomerActions
+from tests.helpers.alerts import ask, sell_out
 from tests.helpers.checkout import flashes, follow
 from tests.helpers.reviews import REVIEW_LINK, links, review_form, reviews, shipped_order
 from tests.helpers.staff import AuthActions
