@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop.config import check_settings, load_settings
+from shop.config import check_settings, demo_company_settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if app.config["SHOP_ENV"] == "production" and (demo := demo_company_settings(app.config)):
+        logging.getLogger(__name__).warning(
+            "The footer, the terms of sale and order emails show the demo's company "
+            "details: set %s",
+            ", ".join(demo),
+        )
 
     # Imported here, not at the top: this module runs first whenever any `shop.x` is
     # imported (a model in a script, a test factory), and the factory imports every

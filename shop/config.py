@@ -21,6 +21,17 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 PAYMENT_PROVIDERS = ("stripe", "demo")
 
 
+# The business behind the shop as the demo has it: the footer, the terms of sale and the
+# order emails show these until the real ones are set (see demo_company_settings).
+DEMO_COMPANY = {
+    "COMPANY_LEGAL_NAME": "Flora & Barrier Ltd",
+    "COMPANY_ADDRESS": "Unit 4, Example Business Park|Oxford Road|Manchester|M1 1AA",
+    "COMPANY_NUMBER": "01234567",
+    "COMPANY_VAT_NUMBER": "GB 123 4567 89",
+    "CONTACT_EMAIL": "hello@example.com",
+}
+
+
 class ConfigurationError(RuntimeError):
     """Raised when the shop would run unsafely with the settings it was given."""
 
@@ -112,15 +123,15 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SHOP_NAME": env.get("SHOP_NAME") or "Flora & Barrier",
         # The business behind the shop, as UK law asks a shop to show it (footer, terms of
         # sale, order emails). The defaults are a demo's: set the real ones.
-        "COMPANY_LEGAL_NAME": env.get("COMPANY_LEGAL_NAME") or "Flora & Barrier Ltd",
+        "COMPANY_LEGAL_NAME": env.get("COMPANY_LEGAL_NAME") or DEMO_COMPANY["COMPANY_LEGAL_NAME"],
         # One line per part of the address; "|" separates lines in the variable.
-        "COMPANY_ADDRESS": env.get("COMPANY_ADDRESS")
-        or "Unit 4, Example Business Park|Oxford Road|Manchester|M1 1AA",
-        "COMPANY_NUMBER": env.get("COMPANY_NUMBER") or "01234567",  # Companies House
+        "COMPANY_ADDRESS": env.get("COMPANY_ADDRESS") or DEMO_COMPANY["COMPANY_ADDRESS"],
+        # Companies House
+        "COMPANY_NUMBER": env.get("COMPANY_NUMBER") or DEMO_COMPANY["COMPANY_NUMBER"],
         "COMPANY_REGISTERED_IN": env.get("COMPANY_REGISTERED_IN") or "England and Wales",
-        "COMPANY_VAT_NUMBER": env.get("COMPANY_VAT_NUMBER") or "GB 123 4567 89",
+        "COMPANY_VAT_NUMBER": env.get("COMPANY_VAT_NUMBER") or DEMO_COMPANY["COMPANY_VAT_NUMBER"],
         # Where customers write to, and where the contact form's messages are sent.
-        "CONTACT_EMAIL": env.get("CONTACT_EMAIL") or "hello@example.com",
+        "CONTACT_EMAIL": env.get("CONTACT_EMAIL") or DEMO_COMPANY["CONTACT_EMAIL"],
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "LOW_STOCK_THRESHOLD": _int(env.get("LOW_STOCK_THRESHOLD"), 5),
         "STOCK_LEAD_DAYS": _int(env.get("STOCK_LEAD_DAYS"), 21),
@@ -331,6 +342,14 @@ def configuration_problems(config) -> list[str]:
             "to the instance folder)"
         )
     return problems
+
+
+def demo_company_settings(config) -> list[str]:
+    """The company settings still at the demo's values. Not a reason to refuse to start
+    (the business's details are not a secret, and a shop may open before its VAT number
+    arrives), but production logs them at start-up and the dashboard shows them to
+    administrators, since customers read them in the footer, the terms and their emails."""
+    return [name for name, demo in DEMO_COMPANY.items() if config.get(name) == demo]
 
 
 def check_settings(config) -> None:

@@ -219,3 +219,27 @@ def test_mail_settings_have_defaults_and_are_read_from_the_environment(tmp_path)
     assert settings["MAIL_TIMEOUT"] == 3
     assert settings["MAIL_KEEP_DAYS"] == 0
     assert settings["NEWSLETTER_UNSUBSCRIBE_MAILTO"] == "leave@shop.example"
+
+
+def test_production_warns_at_start_up_while_the_company_details_are_the_demo_s(
+    monkeypatch, tmp_path, caplog
+):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    with caplog.at_level("WARNING", logger="shop"):
+        create_app()
+    assert "COMPANY_NUMBER" in caplog.text and "CONTACT_EMAIL" in caplog.text
+
+    caplog.clear()
+    for name, value in {
+        "COMPANY_LEGAL_NAME": "Flora and Barrier Limited",
+        "COMPANY_ADDRESS": "2 Real Street|Leeds|LS1 1AA",
+        "COMPANY_NUMBER": "12345678",
+        "COMPANY_VAT_NUMBER": "GB 987 6543 21",
+        "CONTACT_EMAIL": "help@floraandbarrier.co.uk",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with caplog.at_level("WARNING", logger="shop"):
+        create_app()
+    assert "company details" not in caplog.text

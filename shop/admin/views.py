@@ -43,6 +43,7 @@ from shop.backoffice.access import (
 from shop.backoffice.lists import page_of, read_filters
 from shop.backoffice.roles import Role, allowed
 from shop.cart.views import SESSION_KEY as CART_SESSION_KEY
+from shop.config import demo_company_settings
 from shop.extensions import db, limiter
 from shop.models import utcnow
 from shop.pages.services import safe_local_path
@@ -201,6 +202,12 @@ def dashboard():
         low_stock_limit=low_stock_limit,
         threshold=threshold,
         most_wanted=most_wanted_sold_out(MOST_WANTED_LIMIT),
+        demo_company=(
+            demo_company_settings(current_app.config)
+            if current_app.config["SHOP_ENV"] == "production"
+            and current_user.role_enum is Role.ADMIN
+            else []
+        ),
     )
 
 

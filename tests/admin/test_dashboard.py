@@ -134,3 +134,39 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, login, count_
     # the week's consultations, the most wanted sold-out sizes and the subscriptions'
     # figures (a query each).
     assert len(few) <= 13
+
+
+@pytest.mark.parametrize(
+    ("env", "role", "shown"),
+    [
+        ("production", "admin", True),
+        ("production", "editor", False),
+        ("development", "admin", False),
+    ],
+)
+def test_administrators_are_told_when_customers_see_the_demo_company_details(
+    app, client, login, env, role, shown
+):
+    app.config["SHOP_ENV"] = env
+    login(role)
+    notice = page(client.get("/admin/")).select_one("[data-demo-company]")
+    assert (notice is not None) is shown
+    if shown:
+        text = notice.get_text(" ", strip=True)
+        for name in ["COMPANY_NUMBER", "COMPANY_VAT_NUMBER", "CONTACT_EMAIL", "COMPANY_ADDRESS"]:
+            assert name in text
+
+
+def test_the_notice_names_only_the_settings_still_at_the_demo_values(app, client, login):
+    app.config.update(
+        SHOP_ENV="production",
+        COMPANY_LEGAL_NAME="Flora and Barrier Limited",
+        COMPANY_ADDRESS="2 Real Street|Leeds|LS1 1AA",
+        COMPANY_NUMBER="12345678",
+        CONTACT_EMAIL="help@floraandbarrier.co.uk",
+    )
+    login("admin")
+    notice = page(client.get("/admin/")).select_one("[data-demo-company]")
+    assert [code.get_text() for code in notice.select("code")] == ["COMPANY_VAT_NUMBER"]
+    app.config["COMPANY_VAT_NUMBER"] = "GB 987 6543 21"
+    assert page(client.get("/admin/")).select_one("[data-demo-company]") is None
