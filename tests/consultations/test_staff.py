@@ -208,6 +208,91 @@ def test_admin_keeps_services_mentors_hours_and_time_off(app, client, login, cli
     ]
 
 
+def test_a_mentor_keeps_their_own_hours_and_time_off(app, client, login, clinic):
+    staff = make_staff(app, role="mentor")
+    with app.app_context():
+        db.session.get(Mentor, clinic.ada).staff_user_id = staff.id
+        db.session.commit()
+    login.sign_in(staff.email)
+    calendar = page(client.get("/admin/consultations/"))
+    assert calendar.find("a", string="Your hours and time off")["href"] == (
+        "/admin/consultations/my-hours"
+    )
+    mine = page(client.get("/admin/consultations/my-hours"))
+    hours_before = [li.get_text(" ", strip=True) for li in mine.select("[data-hours] li")]
+    assert hours_before and all("Sunday" not in hours for hours in hours_before)
+
+    added = client.post(
+        f"/admin/consultations/mentors/{clinic.ada}/hours",
+        data={"weekday": "6", "starts": "10:00", "ends": "12:00"},
+    )
+    assert added.status_code == 303
+    assert added.headers["Location"] == "/admin/consultations/my-hours"
+    off = client.post(
+        f"/admin/consultations/mentors/{clinic.ada}/time-off",
+        data={"first_day": "2027-01-04", "last_day": "2027-01-08", "reason": "Holiday"},
+    )
+    assert off.headers["Location"] == "/admin/consultations/my-hours"
+    mine = page(client.get("/admin/consultations/my-hours"))
+    assert "Sunday 10:00–12:00" in mine.select_one("[data-hours]").get_text(" ", strip=True)
+    assert "Holiday" in mine.select_one("[data-time-off]").get_text(" ", strip=True)
+    with app.app_context():
+        ada = db.session.get(Mentor, clinic.ada)
+        sunday = next(h for h in ada.hours if h.weekday == 6)
+        off_id = manage_time_off_ids(ada)[0]
+    removed = client.post(
+        f"/admin/consultations/mentors/{clinic.ada}/hours/{sunday.id}/remove", data={}
+    )
+    assert removed.headers["Location"] == "/admin/consultations/my-hours"
+    client.post(f"/admin/consultations/mentors/{clinic.ada}/time-off/{off_id}/remove", data={})
+    mine = page(client.get("/admin/consultations/my-hours"))
+    assert [li.get_text(" ", strip=True) for li in mine.select("[data-hours] li")] == hours_before
+    assert mine.select("[data-time-off] li") == []
+
+    # Another mentor's hours are not theirs to change, and do not change.
+    for path in [
+        f"/admin/consultations/mentors/{clinic.grace}/hours",
+        f"/admin/consultations/mentors/{clinic.grace}/time-off",
+    ]:
+        assert (
+            client.post(
+                path,
+                data={
+                    "weekday": "6",
+                    "starts": "10:00",
+                    "ends": "12:00",
+                    "first_day": "2027-01-04",
+                    "last_day": "2027-01-05",
+                },
+            ).status_code
+            == 404
+        )
+    with app.app_context():
+        grace = db.session.get(Mentor, clinic.grace)
+        assert 6 not in {h.weekday for h in grace.hours}
+        assert manage_time_off_ids(grace) == []
+    assert client.get(f"/admin/consultations/mentors/{clinic.ada}").status_code == 403
+    assert audit_actions(app) == [
+        "mentor.hours_add",
+        "mentor.time_off_add",
+        "mentor.hours_remove",
+        "mentor.time_off_remove",
+    ]
+
+
+def test_a_mentor_account_not_linked_to_a_mentor_is_told_so(app, client, login, clinic):
+    login("mentor")
+    mine = page(client.get("/admin/consultations/my-hours"))
+    assert "not linked to a Skin Mentor" in mine.get_text(" ", strip=True)
+    assert mine.select("form[action*='/hours']") == []
+
+
+def manage_time_off_ids(mentor) -> list[int]:
+    from shop.consultations.admin.services import time_off_of
+
+    return [off.id for off in time_off_of(mentor)]
+
+
 def test_the_dashboard_shows_todays_and_this_weeks_sessions(app, client, login, clinic):
     book_free(app)
     login("admin")

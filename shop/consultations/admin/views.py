@@ -1,6 +1,7 @@
 """/admin/consultations: the calendar of bookings by day and week, a booking (notes,
 move, cancel with or without refund, no-show), booking for a customer, and (admins)
-the services, mentors, weekly hours and time off. A mentor sees their own bookings."""
+the services, mentors, weekly hours and time off. A mentor sees their own bookings and
+keeps their own weekly hours and time off ("Your hours and time off")."""
 
 from __future__ import annotations
 
@@ -305,10 +306,40 @@ def mentor_edit(mentor_id: int | None):
     ), status
 
 
+def _availability_of(mentor_id: int) -> Mentor:
+    """The mentor whose hours and time off this member of staff may change: any, for an
+    administrator; their own, for a mentor (anyone else's is a 404)."""
+    mentor = db.session.get(Mentor, mentor_id)
+    if mentor is None or not (
+        manage.is_admin(current_user) or mentor.staff_user_id == current_staff().id
+    ):
+        abort(404)
+    return mentor
+
+
+def _back_to_availability(mentor: Mentor):
+    if manage.is_admin(current_user):
+        return redirect(url_for("consultations_admin.mentor_edit", mentor_id=mentor.id), code=303)
+    return redirect(url_for("consultations_admin.my_availability"), code=303)
+
+
+@bp.get("/my-hours")
+def my_availability():
+    """A mentor's own weekly hours and time off, which they keep up to date themselves."""
+    mentor = manage.mentor_of(current_user)
+    return render_template(
+        "consultations/admin/availability.html",
+        mentor=mentor,
+        hours_form=HoursForm(formdata=None),
+        time_off_form=TimeOffForm(formdata=None),
+        time_off=manage.time_off_of(mentor) if mentor else [],
+        action_form=ActionForm(),
+    )
+
+
 @bp.post("/mentors/<int:mentor_id>/hours")
-@admins_only
 def hours_add(mentor_id: int):
-    mentor = db.get_or_404(Mentor, mentor_id)
+    mentor = _availability_of(mentor_id)
     form = HoursForm()
     if not form.validate():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
@@ -328,25 +359,23 @@ def hours_add(mentor_id: int):
         else:
             db.session.commit()
             flash("Hours added.", "success")
-    return redirect(url_for("consultations_admin.mentor_edit", mentor_id=mentor.id), code=303)
+    return _back_to_availability(mentor)
 
 
 @bp.post("/mentors/<int:mentor_id>/hours/<int:hours_id>/remove")
-@admins_only
 def hours_remove(mentor_id: int, hours_id: int):
-    mentor = db.get_or_404(Mentor, mentor_id)
+    mentor = _availability_of(mentor_id)
     if ActionForm().validate() and manage.remove_hours(
         mentor, hours_id, staff=current_staff(), ip=request_ip()
     ):
         db.session.commit()
         flash("Hours removed.", "success")
-    return redirect(url_for("consultations_admin.mentor_edit", mentor_id=mentor.id), code=303)
+    return _back_to_availability(mentor)
 
 
 @bp.post("/mentors/<int:mentor_id>/time-off")
-@admins_only
 def time_off_add(mentor_id: int):
-    mentor = db.get_or_404(Mentor, mentor_id)
+    mentor = _availability_of(mentor_id)
     form = TimeOffForm()
     if not form.validate():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
@@ -361,16 +390,15 @@ def time_off_add(mentor_id: int):
         )
         db.session.commit()
         flash("Time off added.", "success")
-    return redirect(url_for("consultations_admin.mentor_edit", mentor_id=mentor.id), code=303)
+    return _back_to_availability(mentor)
 
 
 @bp.post("/mentors/<int:mentor_id>/time-off/<int:off_id>/remove")
-@admins_only
 def time_off_remove(mentor_id: int, off_id: int):
-    mentor = db.get_or_404(Mentor, mentor_id)
+    mentor = _availability_of(mentor_id)
     if ActionForm().validate() and manage.remove_time_off(
         mentor, off_id, staff=current_staff(), ip=request_ip()
     ):
         db.session.commit()
         flash("Time off removed.", "success")
-    return redirect(url_for("consultations_admin.mentor_edit", mentor_id=mentor.id), code=303)
+    return _back_to_availability(mentor)
