@@ -443,6 +443,15 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
     BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
     counted by order, the staff's pairings added with no count (after any product
     bought with it, in their order), and the cards' sizes and pictures joined on."""
+    stmt = _bought_with_statement(limit)
+    return list(db.session.scalars(stmt, {"product_id": product_id}).unique())
+
+
+@cache
+def _bought_with_statement(limit: int) -> Select:
+    """`often_bought_with`'s statement, built once per process and row count (see
+    "Statements on hot paths" in docs/architecture.md); the product is a parameter."""
+    product_id = bindparam("product_id")
     mine = aliased(OrderLine)
     mine_variant = aliased(Variant)
     recent_orders = (
@@ -482,7 +491,7 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
         .group_by(both.c.product_id)
         .subquery()
     )
-    stmt = (
+    return (
         on_sale()
         .join(ranked, ranked.c.product_id == Product.id)
         .order_by(ranked.c.orders.desc(), ranked.c.position, Product.name, Product.id)
@@ -493,7 +502,6 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
             *without_long_texts(),
         )
     )
-    return list(db.session.scalars(stmt).unique())
 
 
 def choose_variant(product: Product, requested_id: int | None) -> Variant:
