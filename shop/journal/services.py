@@ -89,8 +89,16 @@ def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
     """An article with everything its page shows, in a fixed number of queries."""
     if not is_slug(slug):
         return None
-    stmt = public_articles() if public_only else select(Article)
-    stmt = stmt.where(Article.slug == slug).options(
+    parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
+    return db.session.scalar(_article_statement(public_only), parameters)
+
+
+@cache
+def _article_statement(public_only: bool) -> Select:
+    """`article_by_slug`'s statement, built once per process (see "Statements on hot
+    paths" in docs/architecture.md): the slug and the moment are parameters."""
+    stmt = public_articles(bindparam("now")) if public_only else select(Article)
+    return stmt.where(Article.slug == bindparam("slug")).options(
         joinedload(Article.author),
         selectinload(Article.concerns),
         selectinload(Article.tags),
@@ -99,7 +107,6 @@ def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
         .joinedload(ArticleProduct.product)
         .options(*card_loading_options()),
     )
-    return db.session.scalar(stmt)
 
 
 def shop_this_article(article: Article) -> list[ArticleProduct]:
@@ -136,19 +143,32 @@ def related_articles(article: Article, limit: int = 3) -> list[Article]:
     tag_ids = [t.id for t in article.tags]
     if not concern_ids and not tag_ids:
         return []
-    conditions = []
+    parameters = {"now": utcnow(), "article_id": article.id}
     if concern_ids:
-        conditions.append(Article.concerns.any(SkinConcern.id.in_(concern_ids)))
+        parameters["concern_ids"] = concern_ids
     if tag_ids:
-        conditions.append(Article.tags.any(Tag.id.in_(tag_ids)))
-    stmt = (
-        public_articles()
-        .where(Article.id != article.id, or_(*conditions))
+        parameters["tag_ids"] = tag_ids
+    stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
+    return list(db.session.scalars(stmt, parameters))
+
+
+@cache
+def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
+    """`related_articles`' statement for each shape, built once per process: the
+    article, the moment and the concern and tag ids are parameters."""
+    conditions = []
+    if by_concern:
+        ids = bindparam("concern_ids", expanding=True)
+        conditions.append(Article.concerns.any(SkinConcern.id.in_(ids)))
+    if by_tag:
+        conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
+    return (
+        public_articles(bindparam("now"))
+        .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)
         .options(joinedload(Article.author), defer(Article.body))
     )
-    return list(db.session.scalars(stmt))
 
 
 @cache
