@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from shop.extensions import db
 
@@ -19,23 +20,48 @@ class WindowPage:
     pages: int
 
 
-def window_page(stmt: Select, page: int, per_page: int) -> WindowPage:
+def window_page(
+    stmt: Select, page: int, per_page: int, parameters: dict | None = None
+) -> WindowPage:
     """Page `page` of `stmt` and the number of rows in all, in one statement (a window
     count). Only a page past the end costs more: a count to find the last page, then
-    that page."""
-    rows = db.session.execute(
-        stmt.add_columns(func.count().over().label("total"))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    that page.
+
+    With `parameters`, `stmt` is a statement built once per process with bound
+    parameters (see "Statements on hot paths" in docs/architecture.md): its paged form
+    is built once too, the page's limit and offset parameters of it."""
+    if parameters is None:
+        windowed, parameters = _windowed(stmt), {}
+    else:
+        windowed = _kept_windowed(stmt)
+    rows = db.session.execute(windowed, _page_of(parameters, page, per_page)).all()
     if rows:
         total = rows[0].total
     elif page == 1:
         total = 0
     else:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = db.session.scalar(count, parameters)
     pages = max(math.ceil(total / per_page), 1)
     if page > pages:
         page = pages
-        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+        rows = db.session.execute(windowed, _page_of(parameters, page, per_page)).all()
     return WindowPage(rows=list(rows), total=total, page=page, pages=pages)
+
+
+def _page_of(parameters: dict, page: int, per_page: int) -> dict:
+    return {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
+
+
+def _windowed(stmt: Select) -> Select:
+    """`stmt` with the window count, limited to one page (limit and offset parameters)."""
+    return (
+        stmt.add_columns(func.count().over().label("total"))
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
+
+
+# Statements built once per process are few (one per listing shape in use); keep the
+# paged forms of as many.
+_kept_windowed = lru_cache(maxsize=256)(_windowed)

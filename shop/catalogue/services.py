@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Select, Text, bindparam, exists, func, inspect, literal, select, union_all
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
@@ -141,10 +141,17 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _search_condition(term: str):
+def _search_condition(term):
     """Products whose name, descriptions, INCI names or strain names contain `term`,
-    in any case (see shop.catalogue.search_text)."""
-    return Product.search_text.like(like_pattern(term.lower()), escape="\\")
+    in any case (see shop.catalogue.search_text). `term` is a word, or a bound
+    parameter holding its LIKE pattern (`search_pattern`)."""
+    pattern = like_pattern(term.lower()) if isinstance(term, str) else term
+    return Product.search_text.like(pattern, escape="\\")
+
+
+def search_pattern(term: str) -> str:
+    """The LIKE pattern `_search_condition` matches a word with."""
+    return like_pattern(term.lower())
 
 
 def lowest_price_expression():
@@ -200,17 +207,54 @@ def card_loading_options():
 
 
 def listing_statement(filters: ListingFilters, category: Category | None) -> Select:
-    """The products a listing shows, filtered and sorted."""
-    stmt = on_sale()
+    """The products a listing shows, filtered and sorted, with the request's values."""
+    shape, parameters = _listing_shape_and_parameters(filters, category)
+    return shape.params(parameters)
+
+
+def _listing_shape_and_parameters(
+    filters: ListingFilters, category: Category | None
+) -> tuple[Select, dict]:
+    """The listing's statement for the shape of `filters` (built once per process and
+    shape, see `_listing_shape`) and the values to run it with."""
+    terms = filters.q.split()[:MAX_SEARCH_TERMS]
+    parameters: dict = {}
     if category is not None:
-        ids = [category.id] + [child.id for child in category.children]
-        stmt = stmt.where(Product.category_id.in_(ids))
+        parameters["category_ids"] = [category.id] + [child.id for child in category.children]
     if filters.concern:
-        stmt = stmt.where(Product.concerns.any(SkinConcern.slug == filters.concern))
-    for slug in filters.free_from:
-        stmt = stmt.where(Product.free_from.any(FreeFromFlag.slug == slug))
-    for term in filters.q.split()[:MAX_SEARCH_TERMS]:
-        stmt = stmt.where(_search_condition(term))
+        parameters["concern"] = filters.concern
+    parameters.update((f"free_from_{i}", slug) for i, slug in enumerate(filters.free_from))
+    parameters.update((f"term_{i}", search_pattern(term)) for i, term in enumerate(terms))
+    shape = _listing_shape(
+        category is not None,
+        bool(filters.concern),
+        len(filters.free_from),
+        len(terms),
+        filters.sort,
+    )
+    return shape, parameters
+
+
+# Shapes a listing can take: shelf or not, a concern or not, how many free-from flags
+# and search words, the sort. Far fewer are ever used; the least used are dropped.
+LISTING_SHAPES_KEPT = 256
+
+
+@lru_cache(maxsize=LISTING_SHAPES_KEPT)
+def _listing_shape(
+    in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort
+) -> Select:
+    """A listing's statement with its values as bound parameters, built once per process
+    and shape (see "Statements on hot paths" in docs/architecture.md)."""
+    stmt = on_sale()
+    if in_category:
+        stmt = stmt.where(Product.category_id.in_(bindparam("category_ids", expanding=True)))
+    if by_concern:
+        stmt = stmt.where(Product.concerns.any(SkinConcern.slug == bindparam("concern")))
+    for i in range(free_from):
+        stmt = stmt.where(Product.free_from.any(FreeFromFlag.slug == bindparam(f"free_from_{i}")))
+    for i in range(terms):
+        stmt = stmt.where(_search_condition(bindparam(f"term_{i}")))
 
     price = lowest_price_expression()
     order = {
@@ -225,7 +269,7 @@ def listing_statement(filters: ListingFilters, category: Category | None) -> Sel
             Product.review_count.desc(),
             Product.name,
         ),
-    }[filters.sort]
+    }[sort]
     return stmt.order_by(*order, Product.id).options(*card_loading_options())
 
 
@@ -268,7 +312,8 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
     """One page of a listing. A page past the end shows the last page.
 
     The page and the total come from one statement (shop.paging.window_page)."""
-    found = window_page(listing_statement(filters, category), filters.page, per_page)
+    shape, parameters = _listing_shape_and_parameters(filters, category)
+    found = window_page(shape, filters.page, per_page, parameters)
     filters.page = found.page
     return ListingPage(
         items=[row[0] for row in found.rows],
