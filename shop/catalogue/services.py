@@ -325,14 +325,18 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
 
 
 def featured_products(limit: int = 6) -> list[Product]:
-    stmt = (
+    return list(db.session.scalars(_featured_statement(limit)))
+
+
+@cache
+def _featured_statement(limit: int) -> Select:
+    return (
         on_sale()
         .where(Product.featured_rank.is_not(None))
         .order_by(Product.featured_rank, Product.id)
         .limit(limit)
         .options(*card_loading_options())
     )
-    return list(db.session.scalars(stmt))
 
 
 @cache
@@ -381,12 +385,16 @@ def is_slug(value: str) -> bool:
 def category_by_slug(slug: str) -> Category | None:
     if not is_slug(slug):
         return None
-    stmt = (
+    return db.session.scalar(_category_statement(), {"slug": slug})
+
+
+@cache
+def _category_statement() -> Select:
+    return (
         select(Category)
-        .where(Category.slug == slug)
+        .where(Category.slug == bindparam("slug"))
         .options(joinedload(Category.parent), selectinload(Category.children))
     )
-    return db.session.scalar(stmt)
 
 
 @cache

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from shop.accounts.models import Customer
@@ -36,13 +37,22 @@ class CommentError(ValueError):
 
 def approved_comments(article_id: int) -> list[Comment]:
     """The comments shown under an article, oldest first, with their authors (one query)."""
-    stmt = (
+    return list(db.session.scalars(_approved_statement(), {"article_id": article_id}))
+
+
+@cache
+def _approved_statement() -> Select:
+    """`approved_comments`' statement, built once per process (docs/architecture.md,
+    "Statements on hot paths")."""
+    return (
         select(Comment)
-        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .where(
+            Comment.article_id == bindparam("article_id"),
+            Comment.status == CommentStatus.APPROVED,
+        )
         .order_by(Comment.created_at, Comment.id)
         .options(joinedload(Comment.customer))
     )
-    return list(db.session.scalars(stmt))
 
 
 def comment_counts(article_ids: Iterable[int]) -> dict[int, int]:
@@ -50,12 +60,20 @@ def comment_counts(article_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(article_ids))
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Comment.article_id, func.count(Comment.id))
-        .where(Comment.article_id.in_(ids), Comment.status == CommentStatus.APPROVED)
-        .group_by(Comment.article_id)
-    ).all()
+    rows = db.session.execute(_counts_statement(), {"article_ids": ids}).all()
     return {article_id: count for article_id, count in rows}
+
+
+@cache
+def _counts_statement() -> Select:
+    return (
+        select(Comment.article_id, func.count(Comment.id))
+        .where(
+            Comment.article_id.in_(bindparam("article_ids", expanding=True)),
+            Comment.status == CommentStatus.APPROVED,
+        )
+        .group_by(Comment.article_id)
+    )
 
 
 def structured_data(comments: list[Comment], url: str) -> dict:

@@ -76,13 +76,18 @@ def all_tags() -> list[Tag]:
 
 
 def latest_articles(limit: int = 3) -> list[Article]:
-    stmt = (
-        public_articles()
+    return list(db.session.scalars(_latest_statement(limit), {"now": utcnow()}))
+
+
+@cache
+def _latest_statement(limit: int) -> Select:
+    """`latest_articles`' statement, built once per process: the moment is a parameter."""
+    return (
+        public_articles(bindparam("now"))
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(limit)
         .options(joinedload(Article.author))
     )
-    return list(db.session.scalars(stmt))
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Numeric, cast, exists, func, select, update
+from sqlalchemy import Numeric, Select, cast, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
@@ -445,7 +446,14 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
 def newest_reviews(limit: int = 3) -> list[Review]:
     """The latest approved reviews of products on sale, for the home page: one query,
     with each review's product name and address."""
-    stmt = (
+    return list(db.session.scalars(_newest_reviews_statement(limit)))
+
+
+@cache
+def _newest_reviews_statement(limit: int) -> Select:
+    """`newest_reviews`' statement, built once per process (docs/architecture.md,
+    "Statements on hot paths")."""
+    return (
         select(Review)
         .join(Review.product)
         .where(
@@ -457,7 +465,6 @@ def newest_reviews(limit: int = 3) -> list[Review]:
         .limit(limit)
         .options(contains_eager(Review.product).options(load_only(Product.slug, Product.name)))
     )
-    return list(db.session.scalars(stmt))
 
 
 # Reviews in the product's JSON-LD: as many as the page's first reviews, no more.
