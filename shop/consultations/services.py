@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shop.backoffice.audit import record_audit
@@ -99,10 +100,16 @@ def services_by_slugs(slugs) -> dict[str, Service]:
     slugs = list(slugs)
     if not slugs:
         return {}
-    found = db.session.scalars(
-        select(Service).where(Service.slug.in_(slugs), Service.is_active.is_(True))
-    )
+    found = db.session.scalars(_services_by_slugs_statement(), {"slugs": slugs})
     return {service.slug: service for service in found}
+
+
+@cache
+def _services_by_slugs_statement() -> Select:
+    """Built once per process: an article page asks on every view (docs/architecture.md,
+    "Statements on hot paths")."""
+    slugs = bindparam("slugs", expanding=True)
+    return select(Service).where(Service.slug.in_(slugs), Service.is_active.is_(True))
 
 
 def active_mentors() -> list[Mentor]:
