@@ -248,6 +248,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cfu"] = format_cfu
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["clinic_time"] = format_clinic_time
+    # Templates' links are kept once built (shop.urls.page_url_builder).
+    app.jinja_env.globals["url_for"] = urls.page_url_builder(app)
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset

@@ -6,9 +6,10 @@ and `width_list` (the catalogue's and the journal's images both are).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
-from flask import current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -57,3 +58,44 @@ def media_url(image: Picture, width: int | None = None, external: bool = False) 
 def image_srcset(image: Picture) -> str:
     prefix, quote = _media_url_parts(False)
     return ", ".join(f"{prefix}{quote(image.filename(w))} {w}w" for w in image.width_list)
+
+
+# How many links page_url_for keeps per process: every product, shelf and article link
+# of a large catalogue, with room to spare. Past it the oldest half goes.
+PAGE_URLS_KEPT = 20_000
+
+
+def page_url_builder(app: Flask) -> Callable[..., str]:
+    """`url_for` for the app's templates: a page links to dozens of addresses, each the
+    same on every request, and building one through the URL map costs far more than
+    finding it again.
+
+    A link is kept once built, by the request's root path, endpoint and values; only
+    values that are plain strings or integers are kept (anything else, a blueprint-
+    relative endpoint, an `_external`/`_anchor`/`_method`/`_scheme` argument, or no
+    request, goes to url_for as it is). The addresses depend on the app's URL map
+    alone, which does not change while it runs, so nothing kept can go stale. Kept per
+    app (tests make several)."""
+    kept: dict[tuple, str] = {}
+
+    def page_url_for(endpoint: str, /, **values) -> str:
+        if endpoint[:1] == "." or not has_request_context():
+            return url_for(endpoint, **values)
+        key = [request.root_path, endpoint]
+        for name, value in values.items():
+            kind = type(value)
+            if (kind is not str and kind is not int) or name[:1] == "_":
+                return url_for(endpoint, **values)
+            key.append(name)
+            key.append(value)
+        key = tuple(key)
+        url = kept.get(key)
+        if url is None:
+            url = url_for(endpoint, **values)
+            if len(kept) >= PAGE_URLS_KEPT:
+                for old in list(kept)[: PAGE_URLS_KEPT // 2]:
+                    del kept[old]
+            kept[key] = url
+        return url
+
+    return page_url_for

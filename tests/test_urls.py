@@ -57,3 +57,51 @@ def test_each_request_gets_urls_for_its_own_root_on_the_shops_address(app):
         "http://shop.test/root/media/products/x-400.webp",
         "/root/media/products/x-400.webp",
     )
+
+
+# Links templates build through the kept-link url_for (shop.urls.page_url_builder).
+LINKS = [
+    ("pages.home", {}),
+    ("catalogue.listing", {}),
+    ("catalogue.listing", {"category_slug": "moisturisers"}),
+    ("catalogue.listing", {"category_slug": "moisturisers", "page": 2, "sort": "price-asc"}),
+    ("catalogue.listing", {"sort": "price-asc", "category_slug": "moisturisers"}),
+    ("catalogue.listing", {"q": "crème & ünïcode/?#%"}),
+    ("catalogue.product_detail", {"slug": "with space"}),
+    ("catalogue.product_detail", {"slug": "probiotic-moisturiser"}),
+    ("journal.article", {"slug": "a#b?c%d"}),
+    ("pages.media", {"filename": "products/x y-400.webp"}),
+]
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "https://shop.example/under/a/root/"])
+def test_templates_links_are_what_url_for_builds(app, base_url):
+    page_url_for = app.jinja_env.globals["url_for"]
+    for _ in range(2):  # built, then kept
+        with app.test_request_context("/", base_url=base_url):
+            for endpoint, values in LINKS:
+                assert page_url_for(endpoint, **values) == url_for(endpoint, **values)
+
+
+def test_kept_links_follow_each_requests_root(app):
+    page_url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/", base_url="https://one.example/"):
+        assert page_url_for("catalogue.listing") == "/shop"
+    with app.test_request_context("/", base_url="https://two.example/root/"):
+        assert page_url_for("catalogue.listing") == "/root/shop"
+
+
+def test_links_it_does_not_keep_go_to_url_for(app):
+    """Lists, None, external and anchored links, values of other types."""
+    page_url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/shop", base_url="https://evil.example/"):
+        cases = [
+            ("catalogue.listing", {"free_from": ["fragrance", "alcohol"]}),
+            ("catalogue.listing", {"category_slug": None}),
+            ("catalogue.listing", {"_anchor": "results"}),
+            ("catalogue.listing", {"_external": True}),
+            ("catalogue.listing", {"page": True}),
+            ("catalogue.listing", {"page": 1}),
+        ]
+        for endpoint, values in cases:
+            assert page_url_for(endpoint, **values) == url_for(endpoint, **values)
