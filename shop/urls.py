@@ -94,7 +94,7 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
             url = url_for(endpoint, **values)
             if len(kept) >= PAGE_URLS_KEPT:
                 for old in list(kept)[: PAGE_URLS_KEPT // 2]:
-                    del kept[old]
+                    kept.pop(old, None)  # another thread may have dropped it already
             kept[key] = url
         return url
 

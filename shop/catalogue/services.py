@@ -145,7 +145,7 @@ def _search_condition(term):
     """Products whose name, descriptions, INCI names or strain names contain `term`,
     in any case (see shop.catalogue.search_text). `term` is a word, or a bound
     parameter holding its LIKE pattern (`search_pattern`)."""
-    pattern = like_pattern(term.lower()) if isinstance(term, str) else term
+    pattern = search_pattern(term) if isinstance(term, str) else term
     return Product.search_text.like(pattern, escape="\\")
 
 
