@@ -7,7 +7,7 @@ from redis.retry import Retry
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-from shop import PROJECT_ROOT, pagecache, urls
+from shop import PROJECT_ROOT, pagecache, transactions, urls
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
@@ -96,6 +96,7 @@ def register_extensions(app: Flask) -> None:
         app.config.setdefault(name, value)
     compress.init_app(app)
     db.init_app(app)
+    transactions.register(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _wait_for_sqlite_writers)
