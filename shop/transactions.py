@@ -74,12 +74,18 @@ def end_reading_transaction(exc: BaseException | None) -> None:
     session = db.session()
     if not only_read(session):
         return
+    # Nothing changed, so nothing needs reloading: objects keep what they loaded, as they
+    # do when the session closes (a test's request context ending, say, leaves them
+    # readable).
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     except SQLAlchemyError:
         # The page has been made; a connection lost now is the pool's to replace.
         logger.warning("Ending a read-only transaction failed", exc_info=True)
         session.rollback()
+    finally:
+        session.expire_on_commit = expire
 
 
 def register(app: Flask) -> None:

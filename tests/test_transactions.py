@@ -107,3 +107,16 @@ def test_postgres_keeps_prepared_statements_from_one_request_to_the_next(shop):
         ).all()
         db.session.remove()
     assert prepared, "the page's statement was never prepared"
+
+
+def test_what_a_request_loaded_stays_readable_after_it(shop):
+    """Committing a transaction that only read expires nothing: objects loaded in a
+    request context keep their values once it ends, as when the session just closes."""
+    with shop.app_context():
+        db.session.add(SkinConcern(slug="loaded", name="Loaded"))
+        db.session.commit()
+        db.session.remove()
+    with shop.test_request_context():
+        concern = db.session.scalars(select(SkinConcern)).one()
+    assert shop.endings[-1] == "commit"
+    assert concern.name == "Loaded"
