@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -28,26 +28,32 @@ def absolute_url(endpoint: str, **values) -> str:
 def _media_url_parts(external: bool):
     """How media URLs begin, and how the route quotes a file name into them.
 
-    A page shows dozens of pictures at several widths each; the route never changes,
-    so url_for runs once per request (and per host, should one request be made inside
-    another's application context, as emails sent from a task are) instead of once
-    per URL."""
-    key = (external, request.root_url if has_request_context() else None)
-    known = g.setdefault("media_url_parts", {})
-    if key not in known:
+    A page shows dozens of pictures at several widths each, and the route never
+    changes: the beginning depends only on the app (SHOP_BASE_URL for absolute URLs)
+    and the request's root path, so url_for runs once per app and root path instead
+    of once per URL. Never the request's host: anyone can send one (and absolute URLs
+    are on SHOP_BASE_URL). Outside a request (emails sent from a task) the root is the
+    app's own."""
+    app = current_app._get_current_object()
+    key = (external, request.root_path if has_request_context() else None)
+    known = app.extensions.setdefault("shop_media_url_parts", {})
+    parts = known.get(key)
+    if parts is None:
         if external:
             url = absolute_url("pages.media", filename=_STAND_IN)
         else:
             url = url_for("pages.media", filename=_STAND_IN)
-        converter = current_app.url_map.converters["path"](current_app.url_map)
-        known[key] = (url.removesuffix(_STAND_IN), converter.to_url)
-    return known[key]
+        converter = app.url_map.converters["path"](app.url_map)
+        parts = known[key] = (url.removesuffix(_STAND_IN), converter.to_url)
+    return parts
 
 
 class Picture(Protocol):
     width_list: list[int]
 
     def filename(self, width: int | None = None) -> str: ...
+
+    def files(self) -> list[tuple[int, str]]: ...
 
 
 def media_url(image: Picture, width: int | None = None, external: bool = False) -> str:
@@ -57,7 +63,15 @@ def media_url(image: Picture, width: int | None = None, external: bool = False) 
 
 def image_srcset(image: Picture) -> str:
     prefix, quote = _media_url_parts(False)
-    return ", ".join(f"{prefix}{quote(image.filename(w))} {w}w" for w in image.width_list)
+    return ", ".join(f"{prefix}{quote(name)} {width}w" for width, name in image.files())
+
+
+def picture_urls(image: Picture) -> tuple[str, str]:
+    """An <img>'s `src` (the smallest width) and `srcset`, in one call: what
+    `media_url(image, image.width_list[0])` and `image_srcset(image)` give."""
+    prefix, quote = _media_url_parts(False)
+    urls = [(width, prefix + quote(name)) for width, name in image.files()]
+    return urls[0][1], ", ".join(f"{url} {width}w" for width, url in urls)
 
 
 # How many links page_url_for keeps per process: every product, shelf and article link

@@ -292,6 +292,11 @@ class ProductImage(ShownOnPages, db.Model):
         chosen = width if width in sizes else sizes[-1]
         return f"{self.stem}-{chosen}.webp"
 
+    def files(self) -> list[tuple[int, str]]:
+        """Each width on disk with its file name, smallest first."""
+        stem = self.stem
+        return [(width, f"{stem}-{width}.webp") for width in self.width_list]
+
 
 class Ingredient(ShownOnPages, db.Model):
     """One line of the ingredient list, in INCI order (highest concentration first)."""
