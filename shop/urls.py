@@ -22,7 +22,7 @@ def absolute_url(endpoint: str, **values) -> str:
     Never on the request's Host (or X-Forwarded-Host): anyone can send those, and a
     link built on them would send a customer's token to whoever chose the host.
     SHOP_BASE_URL always has a value (check_settings makes sure)."""
-    return current_app.config["SHOP_BASE_URL"] + url_for(endpoint, **values)
+    return current_app.config["SHOP_BASE_URL"] + page_url(endpoint, **values)
 
 
 def _media_url_parts(external: bool):
@@ -85,11 +85,13 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
     finding it again.
 
     A link is kept once built, by the request's root path, endpoint and values; only
-    values that are plain strings or integers are kept (anything else, a blueprint-
+    values that are plain strings, integers or None (which url_for leaves out) are
+    kept (anything else, a blueprint-
     relative endpoint, an `_external`/`_anchor`/`_method`/`_scheme` argument, or no
     request, goes to url_for as it is). The addresses depend on the app's URL map
     alone, which does not change while it runs, so nothing kept can go stale. Kept per
-    app (tests make several)."""
+    app (tests make several); `absolute_url` and `asset_url` build their links with it
+    too (`page_url`)."""
     kept: dict[tuple, str] = {}
 
     def page_url_for(endpoint: str, /, **values) -> str:
@@ -98,7 +100,7 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
         key = [request.root_path, endpoint]
         for name, value in values.items():
             kind = type(value)
-            if (kind is not str and kind is not int) or name[:1] == "_":
+            if (kind is not str and kind is not int and value is not None) or name[:1] == "_":
                 return url_for(endpoint, **values)
             key.append(name)
             key.append(value)
@@ -112,4 +114,14 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
             kept[key] = url
         return url
 
+    app.extensions["shop_page_url_for"] = page_url_for
     return page_url_for
+
+
+def page_url(endpoint: str, /, **values) -> str:
+    """`url_for` through the app's kept links (page_url_builder), for helpers that build
+    a link on every page; url_for itself for an app without them."""
+    builder = current_app.extensions.get("shop_page_url_for")
+    if builder is None:
+        return url_for(endpoint, **values)
+    return builder(endpoint, **values)

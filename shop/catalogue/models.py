@@ -319,7 +319,6 @@ class ProductImage(PictureFiles, ShownOnPages, db.Model):
     product: Mapped[Product] = relationship(back_populates="images")
 
 
-
 class Ingredient(ShownOnPages, db.Model):
     """One line of the ingredient list, in INCI order (highest concentration first)."""
 
