@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
-from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from shop.urls import page_url
 
 FOREVER = "public, max-age=31536000, immutable"
 # Text-like files worth compressing; pictures in formats of their own (webp, png) are not.
@@ -123,7 +125,8 @@ def asset_url(name: str) -> str:
     asset = assets.by_name.get(name)
     if asset is None:
         raise LookupError(f"no file static/{name}")
-    return url_for("assets.serve_asset", filename=asset.fingerprinted)
+    # A changed file has a new fingerprint, so a kept link never names an old one.
+    return page_url("assets.serve_asset", filename=asset.fingerprinted)
 
 
 def choose_encoding(asset: Asset, accept_encoding) -> str:

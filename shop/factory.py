@@ -254,6 +254,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
+    app.jinja_env.globals["picture_urls"] = urls.picture_urls
     # Footer, terms of sale and order emails (settings: the same for every page).
     app.jinja_env.globals["company"] = company_details(app.config)
     app.jinja_env.globals["page_breadcrumbs"] = page_breadcrumbs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -22,32 +22,38 @@ def absolute_url(endpoint: str, **values) -> str:
     Never on the request's Host (or X-Forwarded-Host): anyone can send those, and a
     link built on them would send a customer's token to whoever chose the host.
     SHOP_BASE_URL always has a value (check_settings makes sure)."""
-    return current_app.config["SHOP_BASE_URL"] + url_for(endpoint, **values)
+    return current_app.config["SHOP_BASE_URL"] + page_url(endpoint, **values)
 
 
 def _media_url_parts(external: bool):
     """How media URLs begin, and how the route quotes a file name into them.
 
-    A page shows dozens of pictures at several widths each; the route never changes,
-    so url_for runs once per request (and per host, should one request be made inside
-    another's application context, as emails sent from a task are) instead of once
-    per URL."""
-    key = (external, request.root_url if has_request_context() else None)
-    known = g.setdefault("media_url_parts", {})
-    if key not in known:
+    A page shows dozens of pictures at several widths each, and the route never
+    changes: the beginning depends only on the app (SHOP_BASE_URL for absolute URLs)
+    and the request's root path, so url_for runs once per app and root path instead
+    of once per URL. Never the request's host: anyone can send one (and absolute URLs
+    are on SHOP_BASE_URL). Outside a request (emails sent from a task) the root is the
+    app's own."""
+    app = current_app._get_current_object()
+    key = (external, request.root_path if has_request_context() else None)
+    known = app.extensions.setdefault("shop_media_url_parts", {})
+    parts = known.get(key)
+    if parts is None:
         if external:
             url = absolute_url("pages.media", filename=_STAND_IN)
         else:
             url = url_for("pages.media", filename=_STAND_IN)
-        converter = current_app.url_map.converters["path"](current_app.url_map)
-        known[key] = (url.removesuffix(_STAND_IN), converter.to_url)
-    return known[key]
+        converter = app.url_map.converters["path"](app.url_map)
+        parts = known[key] = (url.removesuffix(_STAND_IN), converter.to_url)
+    return parts
 
 
 class Picture(Protocol):
     width_list: list[int]
 
     def filename(self, width: int | None = None) -> str: ...
+
+    def files(self) -> list[tuple[int, str]]: ...
 
 
 def media_url(image: Picture, width: int | None = None, external: bool = False) -> str:
@@ -57,7 +63,15 @@ def media_url(image: Picture, width: int | None = None, external: bool = False) 
 
 def image_srcset(image: Picture) -> str:
     prefix, quote = _media_url_parts(False)
-    return ", ".join(f"{prefix}{quote(image.filename(w))} {w}w" for w in image.width_list)
+    return ", ".join(f"{prefix}{quote(name)} {width}w" for width, name in image.files())
+
+
+def picture_urls(image: Picture) -> tuple[str, str]:
+    """An <img>'s `src` (the smallest width) and `srcset`, in one call: what
+    `media_url(image, image.width_list[0])` and `image_srcset(image)` give."""
+    prefix, quote = _media_url_parts(False)
+    urls = [(width, prefix + quote(name)) for width, name in image.files()]
+    return urls[0][1], ", ".join(f"{url} {width}w" for width, url in urls)
 
 
 # How many links page_url_for keeps per process: every product, shelf and article link
@@ -71,11 +85,13 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
     finding it again.
 
     A link is kept once built, by the request's root path, endpoint and values; only
-    values that are plain strings or integers are kept (anything else, a blueprint-
+    values that are plain strings, integers or None (which url_for leaves out) are
+    kept (anything else, a blueprint-
     relative endpoint, an `_external`/`_anchor`/`_method`/`_scheme` argument, or no
     request, goes to url_for as it is). The addresses depend on the app's URL map
     alone, which does not change while it runs, so nothing kept can go stale. Kept per
-    app (tests make several)."""
+    app (tests make several); `absolute_url` and `asset_url` build their links with it
+    too (`page_url`)."""
     kept: dict[tuple, str] = {}
 
     def page_url_for(endpoint: str, /, **values) -> str:
@@ -84,7 +100,7 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
         key = [request.root_path, endpoint]
         for name, value in values.items():
             kind = type(value)
-            if (kind is not str and kind is not int) or name[:1] == "_":
+            if (kind is not str and kind is not int and value is not None) or name[:1] == "_":
                 return url_for(endpoint, **values)
             key.append(name)
             key.append(value)
@@ -98,4 +114,14 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
             kept[key] = url
         return url
 
+    app.extensions["shop_page_url_for"] = page_url_for
     return page_url_for
+
+
+def page_url(endpoint: str, /, **values) -> str:
+    """`url_for` through the app's kept links (page_url_builder), for helpers that build
+    a link on every page; url_for itself for an app without them."""
+    builder = current_app.extensions.get("shop_page_url_for")
+    if builder is None:
+        return url_for(endpoint, **values)
+    return builder(endpoint, **values)

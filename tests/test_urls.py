@@ -71,6 +71,10 @@ LINKS = [
     ("catalogue.product_detail", {"slug": "probiotic-moisturiser"}),
     ("journal.article", {"slug": "a#b?c%d"}),
     ("pages.media", {"filename": "products/x y-400.webp"}),
+    # None is left out, as url_for leaves it out.
+    ("catalogue.listing", {"category_slug": None}),
+    ("catalogue.listing", {"category_slug": None, "page": None}),
+    ("catalogue.listing", {"category_slug": "moisturisers", "page": None, "q": "x"}),
 ]
 
 
@@ -92,7 +96,7 @@ def test_kept_links_follow_each_requests_root(app):
 
 
 def test_links_it_does_not_keep_go_to_url_for(app):
-    """Lists, None, external and anchored links, values of other types."""
+    """Lists, None (kept), external and anchored links, values of other types."""
     page_url_for = app.jinja_env.globals["url_for"]
     with app.test_request_context("/shop", base_url="https://evil.example/"):
         cases = [
@@ -105,3 +109,20 @@ def test_links_it_does_not_keep_go_to_url_for(app):
         ]
         for endpoint, values in cases:
             assert page_url_for(endpoint, **values) == url_for(endpoint, **values)
+
+
+@pytest.mark.parametrize("base_url", ["https://evil.example/", "https://evil.example/root/"])
+def test_absolute_and_asset_links_through_kept_links_are_what_url_for_builds(app, base_url):
+    from shop.assets import _assets, asset_url
+    from shop.urls import absolute_url
+
+    for _ in range(2):  # built, then kept
+        with app.test_request_context("/", base_url=base_url):
+            asset = _assets().by_name["css/shop.css"]
+            assert asset_url("css/shop.css") == url_for(
+                "assets.serve_asset", filename=asset.fingerprinted
+            )
+            for endpoint, values in LINKS:
+                assert absolute_url(endpoint, **values) == "http://shop.test" + url_for(
+                    endpoint, **values
+                )

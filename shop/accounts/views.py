@@ -45,6 +45,7 @@ from shop.numbers import page_number
 from shop.pagecache import VisitorValue, not_on_cached_pages
 from shop.pages.services import safe_local_path
 from shop.security import typed_email_key
+from shop.urls import page_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -102,9 +103,9 @@ def _account_link() -> Markup:
     signed_in = has_customer_session() and current_customer() is not None
     if signed_in:
         return Markup('<a class="account-link" href="{}">Your account</a>').format(
-            url_for("account.overview")
+            page_url("account.overview")
         )
-    return Markup('<a class="account-link" href="{}">Sign in</a>').format(url_for("account.login"))
+    return Markup('<a class="account-link" href="{}">Sign in</a>').format(page_url("account.login"))
 
 
 account_link = VisitorValue("account-link", _account_link)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -266,7 +267,41 @@ class Variant(ShownOnPages, db.Model):
         return f"<Variant {self.sku}>"
 
 
-class ProductImage(ShownOnPages, db.Model):
+class PictureFiles:
+    """A picture's files, `<stem>-<width>.webp` under MEDIA_ROOT, from its `stem` and
+    `widths` ("400,800": the widths on disk, smallest first)."""
+
+    stem: str
+    widths: str
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(w) for w in self.widths.split(",") if w]
+
+    def filename(self, width: int | None = None) -> str:
+        sizes = self.width_list
+        chosen = width if width in sizes else sizes[-1]
+        return f"{self.stem}-{chosen}.webp"
+
+    def files(self) -> list[tuple[int, str]]:
+        """Each width on disk with its file name, smallest first."""
+        stem = self.stem
+        return [(width, f"{stem}-{width}.webp") for width in self.width_list]
+
+
+@dataclass(frozen=True, slots=True)
+class PlainPicture(PictureFiles):
+    """A picture that is not a product's (an article's hero), in the shape the image
+    macros expect: what a ProductImage shows, without being a database row."""
+
+    stem: str
+    widths: str
+    width: int
+    height: int
+    alt_text: str
+
+
+class ProductImage(PictureFiles, ShownOnPages, db.Model):
     """A picture of a product, stored as files `<stem>-<width>.webp` under MEDIA_ROOT."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,15 +317,6 @@ class ProductImage(ShownOnPages, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
-
-    @property
-    def width_list(self) -> list[int]:
-        return [int(w) for w in self.widths.split(",") if w]
-
-    def filename(self, width: int | None = None) -> str:
-        sizes = self.width_list
-        chosen = width if width in sizes else sizes[-1]
-        return f"{self.stem}-{chosen}.webp"
 
 
 class Ingredient(ShownOnPages, db.Model):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.catalogue.models import Product, ProductImage, SkinConcern
+from shop.catalogue.models import PlainPicture, Product, SkinConcern
 from shop.extensions import db
 from shop.models import SHOWN_ON_PAGES, ShownOnPages, UTCDateTime, utcnow
 
@@ -97,7 +97,7 @@ class Article(ShownOnPages, db.Model):
         if not self.hero_stem:
             return None
 
-        return ProductImage(
+        return PlainPicture(
             stem=self.hero_stem,
             widths=self.hero_widths,
             width=self.hero_width,

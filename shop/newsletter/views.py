@@ -40,17 +40,41 @@ EMAIL_LIMIT_MESSAGE = (
 # Signed when shown, also on cached pages (filled in for each visitor).
 stamp_for_form = VisitorValue("newsletter-stamp", form_stamp)
 
+_SOURCES = frozenset(SignupSource)
 
-def signup_form(source: str, form: SignupForm | None = None) -> dict:
-    """What `newsletter/_signup.html` needs: the form (fresh, or one that came back
+
+class _BlankField:
+    """A field of a signup form nobody has filled in yet: its value, and no errors."""
+
+    __slots__ = ("data",)
+    errors = ()
+
+    def __init__(self, data=None):
+        self.data = data
+
+
+class BlankSignupForm:
+    """What `newsletter/_signup.html` reads of a fresh SignupForm (the value and errors
+    of each field), without building one: the footer shows the form on every page.
+    The template writes the CSRF token, names, ids and labels itself, so the markup is
+    the same either way; a posted form is always read with SignupForm."""
+
+    __slots__ = ("email", "topics", "source", "consent_version", "stamp", "website")
+
+    def __init__(self, source: str, consent_version: str, stamp: str):
+        self.email = _BlankField()
+        self.topics = _BlankField()
+        self.source = _BlankField(source)
+        self.consent_version = _BlankField(consent_version)
+        self.stamp = _BlankField(stamp)
+        self.website = _BlankField()
+
+
+def signup_form(source: str, form: SignupForm | BlankSignupForm | None = None) -> dict:
+    """What `newsletter/_signup.html` needs: the form (blank, or one that came back
     with errors), the consent wording beside it, and the topics."""
     if form is None:
-        form = SignupForm(
-            formdata=None,
-            source=source,
-            consent_version=consent.CURRENT_VERSION,
-            stamp=stamp_for_form(),
-        )
+        form = BlankSignupForm(source, consent.CURRENT_VERSION, stamp_for_form())
     version = form.consent_version.data
     if not consent.is_known(version):
         version = form.consent_version.data = consent.CURRENT_VERSION
@@ -64,11 +88,11 @@ def signup_form(source: str, form: SignupForm | None = None) -> dict:
 
 @bp.app_template_global("newsletter_signup")
 def newsletter_signup(source: str = SignupSource.FOOTER) -> dict:
-    return signup_form(source if source in set(SignupSource) else SignupSource.PAGE)
+    return signup_form(source if source in _SOURCES else SignupSource.PAGE)
 
 
 def _posted_source(value: str | None) -> str:
-    return value if value in set(SignupSource) else SignupSource.PAGE
+    return value if value in _SOURCES else SignupSource.PAGE
 
 
 # Signing up ---------------------------------------------------------------------
