@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -62,9 +63,37 @@ def signup_form(source: str, form: SignupForm | None = None) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class _BlankField:
+    data: str | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlankSignupForm:
+    """What `newsletter/_signup.html` reads of a signup form nobody has sent yet: no
+    values, no errors, a fresh stamp. Every page's footer shows one, so it is these few
+    values rather than a form object; its CSRF token comes from `csrf_token()` as for
+    any form."""
+
+    stamp: _BlankField
+    email: _BlankField = _BlankField()
+    topics: _BlankField = _BlankField()
+    consent_version: _BlankField = _BlankField(consent.CURRENT_VERSION)
+
+
+_SOURCES = frozenset(SignupSource)
+
+
 @bp.app_template_global("newsletter_signup")
 def newsletter_signup(source: str = SignupSource.FOOTER) -> dict:
-    return signup_form(source if source in set(SignupSource) else SignupSource.PAGE)
+    """The signup form as a page's footer or an article shows it, not yet sent."""
+    return {
+        "form": BlankSignupForm(stamp=_BlankField(stamp_for_form())),
+        "source": source if source in _SOURCES else SignupSource.PAGE,
+        "consent": consent.wording(consent.CURRENT_VERSION, current_app.config["SHOP_NAME"]),
+        "topics": TOPICS,
+    }
 
 
 def _posted_source(value: str | None) -> str:
