@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
-from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from shop.urls import kept_url_for
 
 FOREVER = "public, max-age=31536000, immutable"
 # Text-like files worth compressing; pictures in formats of their own (webp, png) are not.
@@ -123,7 +125,8 @@ def asset_url(name: str) -> str:
     asset = assets.by_name.get(name)
     if asset is None:
         raise LookupError(f"no file static/{name}")
-    return url_for("assets.serve_asset", filename=asset.fingerprinted)
+    # Kept once built (a new content is a new name, so a kept link is never stale).
+    return kept_url_for("assets.serve_asset", filename=asset.fingerprinted)
 
 
 def choose_encoding(asset: Asset, accept_encoding) -> str:

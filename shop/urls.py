@@ -98,4 +98,14 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
             kept[key] = url
         return url
 
+    app.extensions["page_url_for"] = page_url_for
     return page_url_for
+
+
+def kept_url_for(endpoint: str, /, **values) -> str:
+    """`url_for` through the app's kept links (`page_url_builder`), for helpers that
+    build the same address on every page (the stylesheet's, the script's)."""
+    builder = current_app.extensions.get("page_url_for")
+    if builder is None:
+        return url_for(endpoint, **values)
+    return builder(endpoint, **values)
