@@ -383,9 +383,7 @@ def navigation_shelves() -> list[Shelf]:
     """The top-level shelves and their children, for the header, footer and home page:
     one statement, built once per process, read as rows."""
     shelves: dict[int, tuple[str, str, list[Shelf]]] = {}
-    for top_id, slug, name, child_slug, child_name in db.session.execute(
-        _navigation_statement()
-    ):
+    for top_id, slug, name, child_slug, child_name in db.session.execute(_navigation_statement()):
         children = shelves.setdefault(top_id, (slug, name, []))[2]
         if child_slug is not None:
             children.append(Shelf(slug=child_slug, name=child_name))

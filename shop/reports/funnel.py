@@ -147,9 +147,7 @@ def count_view(slug: str, day: date | None = None) -> None:
             client.hincrby(f"{REDIS_KEY}{day.isoformat()}", f"view@{slug}", 1)
             return
         with db.engine.begin() as connection:  # as _write_database
-            connection.execute(
-                _view_statement(connection.dialect.name), {"day": day, "slug": slug}
-            )
+            connection.execute(_view_statement(connection.dialect.name), {"day": day, "slug": slug})
     except (RedisError, SQLAlchemyError, OSError) as error:
         _trouble.note(error)
 
