@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -29,11 +29,11 @@ def _media_url_parts(external: bool):
     """How media URLs begin, and how the route quotes a file name into them.
 
     A page shows dozens of pictures at several widths each; the route never changes,
-    so url_for runs once per request (and per host, should one request be made inside
-    another's application context, as emails sent from a task are) instead of once
-    per URL."""
-    key = (external, request.root_url if has_request_context() else None)
-    known = g.setdefault("media_url_parts", {})
+    so url_for runs once per app, per kind (absolute links are built on SHOP_BASE_URL)
+    and per request root path (the only part of the request a link without a host
+    depends on), or once outside a request, instead of once per URL."""
+    key = (external, request.root_path if has_request_context() else None)
+    known = current_app.extensions.setdefault("media_url_parts", {})
     if key not in known:
         if external:
             url = absolute_url("pages.media", filename=_STAND_IN)
