@@ -21,8 +21,10 @@ def absolute_url(endpoint: str, **values) -> str:
 
     Never on the request's Host (or X-Forwarded-Host): anyone can send those, and a
     link built on them would send a customer's token to whoever chose the host.
-    SHOP_BASE_URL always has a value (check_settings makes sure)."""
-    return current_app.config["SHOP_BASE_URL"] + page_url(endpoint, **values)
+    SHOP_BASE_URL always has a value (check_settings makes sure). Not through the kept
+    links: emails' links carry customers' tokens, which have no business staying in a
+    worker's memory."""
+    return current_app.config["SHOP_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _media_url_parts(external: bool):

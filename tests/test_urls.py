@@ -112,7 +112,7 @@ def test_links_it_does_not_keep_go_to_url_for(app):
 
 
 @pytest.mark.parametrize("base_url", ["https://evil.example/", "https://evil.example/root/"])
-def test_absolute_and_asset_links_through_kept_links_are_what_url_for_builds(app, base_url):
+def test_absolute_and_asset_links_are_what_url_for_builds(app, base_url):
     from shop.assets import _assets, asset_url
     from shop.urls import absolute_url
 

@@ -365,15 +365,31 @@ class Shelf:
     children: tuple[Shelf, ...] = ()
 
 
+@cache
+def _navigation_statement() -> Select:
+    """The shelves as plain columns: each top-level shelf joined to its children, in the
+    order `top_categories()` loads them (its joined children come back in this order),
+    without making Category objects: every page rendered outside the page cache reads it."""
+    child = aliased(Category)
+    return (
+        select(Category.id, Category.slug, Category.name, child.slug, child.name)
+        .outerjoin(child, child.parent_id == Category.id)
+        .where(Category.parent_id.is_(None))
+        .order_by(Category.position, Category.name, Category.id, child.position)
+    )
+
+
 def navigation_shelves() -> list[Shelf]:
-    """The top-level shelves and their children, for the header, footer and home page."""
+    """The top-level shelves and their children, for the header, footer and home page:
+    one statement, built once per process, read as rows."""
+    shelves: dict[int, tuple[str, str, list[Shelf]]] = {}
+    for top_id, slug, name, child_slug, child_name in db.session.execute(_navigation_statement()):
+        children = shelves.setdefault(top_id, (slug, name, []))[2]
+        if child_slug is not None:
+            children.append(Shelf(slug=child_slug, name=child_name))
     return [
-        Shelf(
-            slug=top.slug,
-            name=top.name,
-            children=tuple(Shelf(slug=child.slug, name=child.name) for child in top.children),
-        )
-        for top in top_categories()
+        Shelf(slug=slug, name=name, children=tuple(children))
+        for slug, name, children in shelves.values()
     ]
 
 

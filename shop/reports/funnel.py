@@ -28,11 +28,12 @@ import threading
 import time
 from collections import defaultdict
 from datetime import date
+from functools import cache
 
 import redis
 from flask import Flask, current_app, has_request_context, request
 from redis.exceptions import RedisError
-from sqlalchemy import func, literal, select
+from sqlalchemy import Date, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -103,10 +104,11 @@ def redis_client(app: Flask | None = None) -> redis.Redis | None:
 # Writing one count --------------------------------------------------------------------
 
 
-def upsert_counts(rows):
+def upsert_counts(rows, dialect: str | None = None):
     """INSERT ... ON CONFLICT (event, day, product) DO UPDATE SET n = n + excluded.n,
-    for `rows` (a select of event, day, product_id, n, or a list of dicts)."""
-    dialect = db.session.get_bind().dialect.name
+    for `rows` (a select of event, day, product_id, n, or a list of dicts), in the
+    session's dialect unless `dialect` names one."""
+    dialect = dialect or db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = FunnelCount.__table__
     if isinstance(rows, list):
@@ -126,6 +128,16 @@ def _write_database(statement) -> None:
         connection.execute(statement)
 
 
+@cache
+def _view_statement(dialect: str):
+    """One view of the product with the slug `:slug` on `:day`, added to its counter:
+    built once per process and dialect (every product page runs it without Redis)."""
+    rows = select(
+        literal(str(FunnelEvent.VIEW)), bindparam("day", type_=Date), Product.id, literal(1)
+    ).where(Product.slug == bindparam("slug"))
+    return upsert_counts(rows, dialect)
+
+
 def count_view(slug: str, day: date | None = None) -> None:
     """One view of the product page at /products/<slug> (never raises)."""
     day = day or london_today()
@@ -134,10 +146,8 @@ def count_view(slug: str, day: date | None = None) -> None:
         if client is not None:
             client.hincrby(f"{REDIS_KEY}{day.isoformat()}", f"view@{slug}", 1)
             return
-        rows = select(literal(str(FunnelEvent.VIEW)), literal(day), Product.id, literal(1)).where(
-            Product.slug == slug
-        )
-        _write_database(upsert_counts(rows))
+        with db.engine.begin() as connection:  # as _write_database
+            connection.execute(_view_statement(connection.dialect.name), {"day": day, "slug": slug})
     except (RedisError, SQLAlchemyError, OSError) as error:
         _trouble.note(error)
 
