@@ -7,7 +7,7 @@ from functools import cache
 
 from sqlalchemy import Integer, Select, bindparam, case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.cart.models import Cart, CartLine
@@ -282,33 +282,38 @@ def _quick_add_statement() -> Select:
     size with what decides an add (its stock, whether it and its product are sold, the
     product's most per order, their names), the basket found by its token, the
     basket's line for the size (NULL when there is none) and how many items the basket
-    holds. No row when there is no such size or basket."""
-    others = aliased(CartLine)
+    holds. No row when there is no such size or basket.
+
+    On the tables rather than the mapped classes: the row is read as plain values, and
+    a statement without mapped classes skips the ORM's work on it."""
+    variants, products = Variant.__table__, Product.__table__
+    carts, lines, others = Cart.__table__, CartLine.__table__, CartLine.__table__.alias()
     items = (
-        select(func.coalesce(func.sum(others.quantity), 0))
-        .where(others.cart_id == Cart.id)
-        .correlate(Cart)
+        select(func.coalesce(func.sum(others.c.quantity), 0))
+        .where(others.c.cart_id == carts.c.id)
+        .correlate(carts)
         .scalar_subquery()
     )
+    line = (lines.c.cart_id == carts.c.id) & (lines.c.variant_id == variants.c.id)
     return (
         select(
-            Cart.id.label("cart_id"),
-            Variant.product_id,
-            Variant.size_label,
-            Variant.on_hand,
-            Variant.reserved,
-            Variant.is_active.label("variant_active"),
-            Product.name,
-            Product.is_active.label("product_active"),
-            Product.max_per_order,
-            CartLine.quantity.label("already"),
+            carts.c.id.label("cart_id"),
+            variants.c.product_id,
+            variants.c.size_label,
+            variants.c.on_hand,
+            variants.c.reserved,
+            variants.c.is_active.label("variant_active"),
+            products.c.name,
+            products.c.is_active.label("product_active"),
+            products.c.max_per_order,
+            lines.c.quantity.label("already"),
             items.label("items"),
         )
-        .select_from(Variant)
-        .join(Product, Product.id == Variant.product_id)
-        .join(Cart, Cart.token == bindparam("token"))
-        .outerjoin(CartLine, (CartLine.cart_id == Cart.id) & (CartLine.variant_id == Variant.id))
-        .where(Variant.id == bindparam("variant_id"))
+        .select_from(variants)
+        .join(products, products.c.id == variants.c.product_id)
+        .join(carts, carts.c.token == bindparam("token"))
+        .outerjoin(lines, line)
+        .where(variants.c.id == bindparam("variant_id"))
     )
 
 
@@ -365,7 +370,12 @@ def quick_add(
     """
     if subscribe_every or not is_token(token) or not 1 <= quantity <= MAX_QUANTITY:
         return None
-    found = db.session.execute(_quick_add_statement(), {"token": token, "variant_id": variant_id})
+    # The session's own connection and transaction: every statement here is a plain
+    # one, without mapped classes, so the session's ORM steps would be work for nothing
+    # (nor do they write to a table the cached pages show, which its do_orm_execute
+    # hook would note: shop.models.ShownOnPages).
+    connection = db.session.connection()
+    found = connection.execute(_quick_add_statement(), {"token": token, "variant_id": variant_id})
     row = found.one_or_none()
     if row is None or not (row.variant_active and row.product_active):
         return None
@@ -382,8 +392,8 @@ def quick_add(
     if already >= limit:
         raise CartError(_full_message(name, limit, most), row.items)
     now = utcnow()
-    stored = db.session.execute(
-        _quick_line_statement(db.session.get_bind(CartLine).dialect.name),
+    stored = connection.execute(
+        _quick_line_statement(connection.dialect.name),
         {
             "line_cart": row.cart_id,
             "line_variant": variant_id,
@@ -395,7 +405,7 @@ def quick_add(
     ).scalar_one_or_none()
     if stored is None:  # another add filled the line meanwhile
         raise CartError(_full_message(name, limit, most))
-    db.session.execute(_touch_cart_statement(), {"touched_cart": row.cart_id, "touched_at": now})
+    connection.execute(_touch_cart_statement(), {"touched_cart": row.cart_id, "touched_at": now})
     send_after_commit(added_to_basket, product_id=row.product_id, variant_id=variant_id)
     if stored >= wanted:
         message = f"Added {quantity} × {name} to your basket."

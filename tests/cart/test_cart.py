@@ -142,6 +142,37 @@ def test_sold_out_and_archived_products_cannot_be_added(app, client, variants):
     assert lines(app) == {}
 
 
+def test_a_basket_with_lines_is_refused_the_same_and_keeps_its_count(app, client, variants):
+    json = {"Accept": "application/json"}
+
+    def add(variant_id, quantity=1):
+        data = {"variant_id": variant_id, "quantity": quantity}
+        return client.post("/cart/add", data=data, headers=json)
+
+    assert add(variants["large"], 2).json["count"] == 2
+    sold_out = add(variants["gone"])
+    assert (sold_out.status_code, sold_out.json["count"]) == (409, 2)
+    assert sold_out.json["message"] == "Sorry, Gone Gel (50 ml) is sold out."
+    with app.app_context():
+        db.session.get(Variant, variants["cream"]).is_active = False
+        db.session.commit()
+    retired = add(variants["cream"])
+    assert (retired.status_code, retired.json["count"]) == (409, 2)
+    assert retired.json["message"] == "Sorry, that product is no longer available."
+    capped = add(variants["large"], 5)
+    assert (capped.status_code, capped.json["count"]) == (200, 3)
+    assert capped.json["message"] == (
+        "Only 3 of Barrier Cream (100 ml) available: your basket now has 3."
+    )
+    with app.app_context():
+        db.session.get(Variant, variants["large"]).product.is_active = False
+        db.session.commit()
+    archived = add(variants["large"])
+    assert (archived.status_code, archived.json["count"]) == (409, 3)
+    assert archived.json["message"] == "Sorry, that product is no longer available."
+    assert lines(app) == {"BC-100": 3}
+
+
 def test_price_sent_by_the_browser_is_ignored(app, client, variants):
     client.post(
         "/cart/add",
