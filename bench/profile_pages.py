@@ -18,8 +18,11 @@ and its wall time, and splits them into:
 - the rest: routing, the view, building and compiling statements, turning rows into
   objects (SQLAlchemy ORM), sessions, cookies and headers.
 
-Like the load test, every request but the cart page's comes without cookies (a new
-visitor, who gets a session cookie with a CSRF token).
+Like the load test, every request but the cart page's and add to cart's comes without
+cookies (a new visitor, who gets a session cookie with a CSRF token). `add to cart` is
+`POST /cart/add` as the page's script sends it (quantity 1, `Accept: application/json`),
+rotating, like the load test, over 32 baskets x 2 sizes (each basket made beforehand with
+its first size in it), so that no line reaches its cap.
 
 With --cprofile it also runs the page under cProfile (timed by CPU time) and prints the
 functions with the most cumulative time in the shop's own code and the most time of
@@ -31,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
+import itertools
 import json
 import os
 import pstats
@@ -45,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BASE_URL = "https://bench.localhost"
 BATCHES = 5
+ADD_BASKETS = 32
 
 
 class Meter:
@@ -118,11 +124,39 @@ def cart_client(app, manifest: dict):
     return client
 
 
-def profile_page(app, meter: Meter, client, name: str, path: str, args) -> None:
+def adding_client(app, manifest: dict):
+    """A request function that adds one more of a size to a basket, rotating over
+    ADD_BASKETS baskets (each its own visitor) x 2 sizes."""
+    from bench.querycount import CSRF
+
+    product = f"/products/{manifest['product']}"
+    headers = {"Accept": "application/json", "Referer": BASE_URL + product}
+    variants = manifest["cart_variants"]
+    adds = []
+    for i in range(min(ADD_BASKETS, len(variants) // 2)):
+        client = app.test_client()
+        page = client.get(product, base_url=BASE_URL).get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        pair = variants[2 * i], variants[2 * i + 1]
+        for variant_id in pair:
+            data = {"csrf_token": token, "variant_id": variant_id, "quantity": 1}
+            adds.append((client, data))
+        client.post("/cart/add", base_url=BASE_URL, data=adds[-2][1], headers=headers)
+    turns = itertools.cycle(adds)
+
+    def add():
+        client, data = next(turns)
+        return client.post("/cart/add", base_url=BASE_URL, data=data, headers=headers)
+
+    return add
+
+
+def profile_page(app, meter: Meter, fetch, name: str, path: str, args) -> None:
+    """Profile `fetch`, a function making the page's request and returning the answer."""
     for _ in range(3):
-        response = client.get(path, base_url=BASE_URL)
+        response = fetch()
     if response.status_code != 200:
-        print(f"({path} answers {response.status_code})")
+        print(f"({path} answers {response.status_code}: {response.get_data(as_text=True)[:200]})")
     # The quietest of a few batches: other processes on the machine only ever add time.
     best = None
     n = max(args.repeat // BATCHES, 1)
@@ -130,7 +164,7 @@ def profile_page(app, meter: Meter, client, name: str, path: str, args) -> None:
         meter.reset()
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
-            client.get(path, base_url=BASE_URL)
+            fetch()
         cpu = (time.process_time() - cpu) / n * 1000
         wall = (time.perf_counter() - wall) / n * 1000
         if best is None or cpu < best[0]:
@@ -162,7 +196,7 @@ def profile_page(app, meter: Meter, client, name: str, path: str, args) -> None:
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(args.repeat):
-            client.get(path, base_url=BASE_URL)
+            fetch()
         profiler.disable()
         stats = pstats.Stats(profiler, stream=io.StringIO())
         print_profile(stats, args.repeat, args.top)
@@ -305,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         engine = db.engine
     meter = Meter(app, engine)
-    urls = pages(manifest) | {"cart page": "/cart"}
+    urls = pages(manifest) | {"cart page": "/cart", "add to cart": "/cart/add"}
     chosen = args.page or ([] if args.path else list(urls))
     urls.update({path: path for path in args.path})
     chosen += args.path
@@ -314,9 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown page(s) {sorted(unknown)}; choose from {list(urls)}")
     plain = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
     with_cart = cart_client(app, manifest) if "cart page" in chosen else None
+    adding = adding_client(app, manifest) if "add to cart" in chosen else None
     for name in chosen:
-        client = with_cart if name == "cart page" else plain
-        profile_page(app, meter, client, name, urls[name], args)
+        if name == "add to cart":
+            fetch = adding
+        else:
+            client = with_cart if name == "cart page" else plain
+            fetch = functools.partial(client.get, urls[name], base_url=BASE_URL)
+        profile_page(app, meter, fetch, name, urls[name], args)
     return 0
 
 

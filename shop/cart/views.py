@@ -210,17 +210,26 @@ def add():
     if not form.validate():
         message = next(iter(form.errors.values()))[0]
         return _respond(message, "error", 400, back)
+    variant_id, quantity = form.variant_id.data, form.quantity.data
+    subscribe_every = form.subscribe_every.data or 0
     try:
-        _line, message = services.add_to_cart(
-            current_cart(create=True, pictures=False),
-            form.variant_id.data,
-            form.quantity.data,
-            form.subscribe_every.data or 0,
-        )
+        # The usual add in fewer statements; anything else (no basket yet, ...) the
+        # whole way.
+        quick = services.quick_add(session.get(SESSION_KEY), variant_id, quantity, subscribe_every)
+        if quick is None:
+            _line, message = services.add_to_cart(
+                current_cart(create=True, pictures=False), variant_id, quantity, subscribe_every
+            )
     except services.CartError as exc:
         db.session.rollback()
+        if exc.item_count is not None:
+            g.cart_count = exc.item_count
         return _respond(str(exc), "error", 409, back)
-    _commit_change()
+    if quick is None:
+        _commit_change()
+    else:
+        message, g.cart_count = quick
+        db.session.commit()
     return _respond(message)
 
 

@@ -122,6 +122,20 @@ def test_adding_to_the_basket_frees_a_lapsed_checkouts_stock(stripe_app, shopper
     assert only_order(stripe_app).status == OrderStatus.EXPIRED
 
 
+def test_adding_to_a_basket_with_lines_frees_a_lapsed_checkouts_stock(
+    stripe_app, shopper, serum, fake
+):
+    with stripe_app.app_context():
+        toner = ProductFactory(name="Oat Toner", slug="oat-toner").variants[0].id
+    add_to_cart(shopper, toner)
+    lapse(stripe_app, hoard(stripe_app, serum, 4))
+
+    assert add_to_cart(shopper, serum, 2) == ["Added 2 × Kefir Serum (50 ml) to your basket."]
+
+    assert stock(stripe_app, serum) == (5, 0)
+    assert only_order(stripe_app).status == OrderStatus.EXPIRED
+
+
 def test_the_basket_page_frees_a_lapsed_checkouts_stock(stripe_app, shopper, serum, fake):
     add_to_cart(shopper, serum, 2)  # before the other shopper took the rest
     lapse(stripe_app, hoard(stripe_app, serum))
