@@ -93,6 +93,34 @@ MAX_PER_ORDER_CEILING = 99
 MAX_HIGHLIGHTS = 4
 
 
+class HasStock:
+    """What a size has to sell, on the ORM's Variant and on the plain rows the basket
+    page reads alike (shop.cart.rows): anything with `on_hand` and `reserved`."""
+
+    __slots__ = ()
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold: on hand less those held for unpaid orders."""
+        return max(self.on_hand - self.reserved, 0)
+
+
+class PictureFiles:
+    """A picture's files `<stem>-<width>.webp`, on the ORM's ProductImage and on the
+    plain rows the basket page reads alike: anything with `stem` and `widths`."""
+
+    __slots__ = ()
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(w) for w in self.widths.split(",") if w]
+
+    def filename(self, width: int | None = None) -> str:
+        sizes = self.width_list
+        chosen = width if width in sizes else sizes[-1]
+        return f"{self.stem}-{chosen}.webp"
+
+
 class Product(ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
@@ -224,7 +252,7 @@ event.listen(
 )
 
 
-class Variant(ShownOnPages, db.Model):
+class Variant(HasStock, ShownOnPages, db.Model):
     """A size of a product that is bought: its own SKU, price and stock."""
 
     __table_args__ = (
@@ -254,11 +282,6 @@ class Variant(ShownOnPages, db.Model):
     product: Mapped[Product] = relationship(back_populates="variants")
 
     @property
-    def available(self) -> int:
-        """Units that can still be sold: on hand less those held for unpaid orders."""
-        return max(self.on_hand - self.reserved, 0)
-
-    @property
     def is_on_sale(self) -> bool:
         return self.compare_at_pence is not None and self.compare_at_pence > self.price_pence
 
@@ -266,7 +289,7 @@ class Variant(ShownOnPages, db.Model):
         return f"<Variant {self.sku}>"
 
 
-class ProductImage(ShownOnPages, db.Model):
+class ProductImage(PictureFiles, ShownOnPages, db.Model):
     """A picture of a product, stored as files `<stem>-<width>.webp` under MEDIA_ROOT."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,15 +305,6 @@ class ProductImage(ShownOnPages, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
-
-    @property
-    def width_list(self) -> list[int]:
-        return [int(w) for w in self.widths.split(",") if w]
-
-    def filename(self, width: int | None = None) -> str:
-        sizes = self.width_list
-        chosen = width if width in sizes else sizes[-1]
-        return f"{self.stem}-{chosen}.webp"
 
 
 class Ingredient(ShownOnPages, db.Model):
