@@ -93,34 +93,6 @@ MAX_PER_ORDER_CEILING = 99
 MAX_HIGHLIGHTS = 4
 
 
-class HasStock:
-    """What a size has to sell, on the ORM's Variant and on the plain rows the basket
-    page reads alike (shop.cart.rows): anything with `on_hand` and `reserved`."""
-
-    __slots__ = ()
-
-    @property
-    def available(self) -> int:
-        """Units that can still be sold: on hand less those held for unpaid orders."""
-        return max(self.on_hand - self.reserved, 0)
-
-
-class PictureFiles:
-    """A picture's files `<stem>-<width>.webp`, on the ORM's ProductImage and on the
-    plain rows the basket page reads alike: anything with `stem` and `widths`."""
-
-    __slots__ = ()
-
-    @property
-    def width_list(self) -> list[int]:
-        return [int(w) for w in self.widths.split(",") if w]
-
-    def filename(self, width: int | None = None) -> str:
-        sizes = self.width_list
-        chosen = width if width in sizes else sizes[-1]
-        return f"{self.stem}-{chosen}.webp"
-
-
 class Product(ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
@@ -252,6 +224,19 @@ event.listen(
 )
 
 
+class HasStock:
+    """What a size has to sell, on the ORM's Variant and on the plain rows the basket
+    page reads (shop.cart.rows) alike: anything with `on_hand` and `reserved`."""
+
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold: on hand less those held for unpaid orders."""
+        return max(self.on_hand - self.reserved, 0)
+
+
 class Variant(HasStock, ShownOnPages, db.Model):
     """A size of a product that is bought: its own SKU, price and stock."""
 
@@ -287,6 +272,23 @@ class Variant(HasStock, ShownOnPages, db.Model):
 
     def __repr__(self) -> str:
         return f"<Variant {self.sku}>"
+
+
+class PictureFiles:
+    """A picture's files, `<stem>-<width>.webp` under MEDIA_ROOT, from its `stem` and
+    `widths` ("400,800": the widths on disk, smallest first)."""
+
+    stem: str
+    widths: str
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(w) for w in self.widths.split(",") if w]
+
+    def filename(self, width: int | None = None) -> str:
+        sizes = self.width_list
+        chosen = width if width in sizes else sizes[-1]
+        return f"{self.stem}-{chosen}.webp"
 
 
 class ProductImage(PictureFiles, ShownOnPages, db.Model):
