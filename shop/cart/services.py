@@ -7,10 +7,18 @@ from functools import cache
 
 from sqlalchemy import Integer, Select, bindparam, case, delete, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.cart.models import Cart, CartLine
+from shop.cart.rows import (
+    CartRows,
+    LineRow,
+    ProductRow,
+    VariantRow,
+    basket_statement,
+    cart_from_rows,
+)
 from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
 from shop.catalogue.models import MAX_PER_ORDER_CEILING, Product, Variant
 from shop.catalogue.services import without_long_texts
@@ -88,6 +96,34 @@ def find_cart(token: str | None, *, pictures: bool = True) -> Cart | None:
     return found.unique().one_or_none()
 
 
+@cache
+def _promotion_statement() -> Select:
+    """A basket's promo code with its categories (joined) and the ids of its products
+    (one more statement): all that checking it against a basket needs."""
+    return (
+        select(Promotion)
+        .where(Promotion.id == bindparam("promotion_id"))
+        .options(
+            joinedload(Promotion.categories),
+            selectinload(Promotion.products).load_only(Product.id),
+        )
+    )
+
+
+def basket_for_page(token: str | None) -> CartRows | None:
+    """The basket with this token as the basket page shows it: its lines, sizes,
+    products and main pictures as plain rows in one statement (shop.cart.rows), and its
+    promo code, when it has one, in two more. For showing only: changes to the basket
+    go through find_cart's ORM objects."""
+    if not is_token(token):
+        return None
+    cart = cart_from_rows(token, db.session.execute(basket_statement(), {"token": token}))
+    if cart is not None and cart.promotion_id is not None:
+        found = db.session.scalars(_promotion_statement(), {"promotion_id": cart.promotion_id})
+        cart.promotion = found.unique().one_or_none()
+    return cart
+
+
 def find_cart_by_id(cart_id: int | None) -> Cart | None:
     """A basket by its id (the one kept with a customer account), lines and sizes loaded."""
     if cart_id is None:
@@ -101,9 +137,11 @@ def find_cart_by_id(cart_id: int | None) -> Cart | None:
     return db.session.scalars(stmt).unique().one_or_none()
 
 
-def loaded_item_count(cart: Cart) -> int | None:
+def loaded_item_count(cart: Cart | CartRows) -> int | None:
     """How many items a basket holds, counted from its lines when they are loaded and
     current (no commit or rollback has expired them since), else None."""
+    if isinstance(cart, CartRows):
+        return cart.item_count
     state = inspect(cart)
     if not state.persistent or "lines" in state.unloaded:
         return None
@@ -112,10 +150,12 @@ def loaded_item_count(cart: Cart) -> int | None:
 
 @cache
 def _item_count_statement() -> Select:
+    """Plain columns of the tables, no ORM entity: the session runs it as it is."""
+    cart, line = Cart.__table__, CartLine.__table__
     return (
-        select(func.coalesce(func.sum(CartLine.quantity), 0))
-        .join(Cart)
-        .where(Cart.token == bindparam("token"))
+        select(func.coalesce(func.sum(line.c.quantity), 0))
+        .select_from(line.join(cart, cart.c.id == line.c.cart_id))
+        .where(cart.c.token == bindparam("token"))
     )
 
 
@@ -530,9 +570,10 @@ def set_shipping(cart: Cart, code: str) -> ShippingOption:
 
 @dataclass
 class LineSummary:
-    line: CartLine
-    variant: Variant
-    product: Product
+    # The ORM's objects, or the basket page's rows (shop.cart.rows).
+    line: CartLine | LineRow
+    variant: Variant | VariantRow
+    product: Product | ProductRow
     unit_price_pence: int
     quantity: int
     available: int
@@ -567,7 +608,7 @@ class ShippingChoice:
 
 @dataclass
 class CartSummary:
-    cart: Cart | None
+    cart: Cart | CartRows | None
     lines: list[LineSummary] = field(default_factory=list)
     shipping: ShippingChoice | None = None
     shipping_choices: list[ShippingChoice] = field(default_factory=list)
@@ -662,21 +703,24 @@ def line_problem(variant: Variant, quantity: int, subscribe_every: int = 0) -> s
     return None
 
 
-def free_lapsed_stock_for(cart: Cart | None) -> bool:
+def free_lapsed_stock_for(cart: Cart | CartRows | None) -> bool:
     """Give back stock held by lapsed checkouts for the basket's sizes that show fewer
-    units free than the basket wants (flushes, no commit). True if any was freed; in the
-    usual case, nothing is short and no query is made."""
+    units free than the basket wants (flushes, no commit). True if any was freed: the
+    caller then reads the basket again. In the usual case nothing is short and no query
+    is made."""
     if cart is None:
         return False
-    short = [
-        line.variant
+    held = [
+        line.variant.id
         for line in cart.lines
-        if line.variant.is_active and line.variant.available < line.quantity
+        if line.variant.is_active
+        and line.variant.available < line.quantity
+        and line.variant.reserved > 0
     ]
-    return free_lapsed_stock(short)
+    return bool(held) and bool(release_lapsed_reservations(held))
 
 
-def summarise(cart: Cart | None, shopper: Shopper = GUEST) -> CartSummary:
+def summarise(cart: Cart | CartRows | None, shopper: Shopper = GUEST) -> CartSummary:
     """Lines, prices from the database, the promo code, delivery and totals for a basket.
 
     The basket's code is checked again each time, for `shopper` (per-customer limits):

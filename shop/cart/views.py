@@ -124,13 +124,16 @@ def view_cart():
         message, category = apply_code_from_link(request.args.get("code", "")[:100])
         flash(message, category)
         return redirect(url_for("cart.view_cart"), code=303)
-    cart = current_cart()
+    # Plain rows, not the ORM's objects: this page only shows the basket.
+    token = session.get(SESSION_KEY)
+    cart = services.basket_for_page(token)
     if services.free_lapsed_stock_for(cart):
         # Stock a lapsed checkout held is free again: commit that, and read the basket
         # again as it now stands.
         db.session.commit()
-        g.pop("cart", None)
-        cart = current_cart()
+        cart = services.basket_for_page(token)
+    # The header's count, from the basket just read (no basket: nothing in it).
+    g.cart_count = cart.item_count if cart is not None else 0
     return _render_cart(services.summarise(cart, current_shopper()))
 
 

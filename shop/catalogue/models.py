@@ -225,7 +225,20 @@ event.listen(
 )
 
 
-class Variant(ShownOnPages, db.Model):
+class HasStock:
+    """What a size has to sell, on the ORM's Variant and on the plain rows the basket
+    page reads (shop.cart.rows) alike: anything with `on_hand` and `reserved`."""
+
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        """Units that can still be sold: on hand less those held for unpaid orders."""
+        return max(self.on_hand - self.reserved, 0)
+
+
+class Variant(HasStock, ShownOnPages, db.Model):
     """A size of a product that is bought: its own SKU, price and stock."""
 
     __table_args__ = (
@@ -253,11 +266,6 @@ class Variant(ShownOnPages, db.Model):
     subscribable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     product: Mapped[Product] = relationship(back_populates="variants")
-
-    @property
-    def available(self) -> int:
-        """Units that can still be sold: on hand less those held for unpaid orders."""
-        return max(self.on_hand - self.reserved, 0)
 
     @property
     def is_on_sale(self) -> bool:

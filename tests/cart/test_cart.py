@@ -336,9 +336,9 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, count_queri
     assert len(soup.select(".cart-line")) == 12
     assert len(soup.select(".cart-line img")) == 12
     assert len(many_lines) == len(one_line)
-    # The basket with its lines, sizes and products (1) and their pictures (1), and the
-    # header's shelves (2); the header's count comes from the basket already read.
-    assert len(many_lines) <= 4, many_lines
+    # The basket with its lines, sizes, products and main pictures (1), and the header's
+    # shelves (2); the header's count comes from the basket already read.
+    assert len(many_lines) <= 3, many_lines
     assert not any("sum(cart_line.quantity)" in statement for statement in many_lines)
     assert soup.select_one("[data-cart-count]").text == "12"
 
@@ -350,6 +350,30 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, count_queri
         soup = page(client.get("/cart"))
     assert soup.select_one("[data-discount]") is not None
     assert len(with_code) == len(many_lines) + 2, with_code
+
+
+def test_the_basket_page_shows_each_products_first_picture_and_shares_a_product(app, client):
+    with app.app_context():
+        product = ProductFactory(name="Calming cream")
+        small = VariantFactory(product=product, size_label="30 ml", price_pence=1500)
+        large = VariantFactory(product=product, size_label="50 ml", price_pence=2200)
+        ProductImageFactory(product=product, position=2, stem="products/side")
+        ProductImageFactory(product=product, position=1, stem="products/front")
+        ids = [small.id, large.id]
+    for variant_id in ids:
+        client.post("/cart/add", data={"variant_id": variant_id, "quantity": 2})
+    soup = page(client.get("/cart"))
+    lines = soup.select(".cart-line")
+    assert [line.select_one(".cart-line__meta").text for line in lines] == [
+        "30 ml · £15.00 each",
+        "50 ml · £22.00 each",
+    ]
+    for line in lines:
+        image = line.select_one("img")
+        assert "products/front-400.webp" in image["src"]
+        assert "products/front-800.webp 800w" in image["srcset"]
+        assert (image["width"], image["height"]) == ("800", "800")
+    assert soup.select_one("[data-cart-count]").text == "4"
 
 
 def test_changing_the_basket_reads_no_pictures_and_counts_without_a_query(
