@@ -99,12 +99,15 @@ def _private(response):
 
 
 def _account_link() -> Markup:
-    signed_in = has_customer_session() and current_customer() is not None
-    if signed_in:
-        return Markup('<a class="account-link" href="{}">Your account</a>').format(
-            url_for("account.overview")
-        )
-    return Markup('<a class="account-link" href="{}">Sign in</a>').format(url_for("account.login"))
+    # Built with the templates' kept links (shop.urls.page_url_builder): filled in on
+    # every page served from the cache.
+    link_for = current_app.jinja_env.globals["url_for"]
+    if has_customer_session() and current_customer() is not None:
+        return _LINK_START + link_for("account.overview") + Markup('">Your account</a>')
+    return _LINK_START + link_for("account.login") + Markup('">Sign in</a>')
+
+
+_LINK_START = Markup('<a class="account-link" href="')  # + the address, escaped
 
 
 account_link = VisitorValue("account-link", _account_link)
