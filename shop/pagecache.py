@@ -5,7 +5,10 @@ but for a few small things: the CSRF token in their forms, the newsletter form's
 signed stamp and the basket count in the header. A page is rendered once with
 markers in place of those (`VisitorValue`), kept in the cache (`shop.extensions.cache`:
 Redis with REDIS_URL, else files shared by the workers of one machine) for
-PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in.
+PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in. A page is
+kept split at its markers, as bytes (`split_page`), so a visitor's copy is one join
+(`join_page`); a hit is answered before the view, after one read of the cache that brings
+the generation and the page kept under the generation this process saw last (MGET).
 
 Never cached: anything but a 200 HTML answer to GET or HEAD; a page for a visitor
 with flash messages waiting or signed in to the back office; a page whose view set
