@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import cache
     from shop.newsletter.tokens import form_stamp
-    from shop.pagecache import GENERATION_KEY, _fill, _page_key
+    from shop.pagecache import GENERATION_KEY, _page_key, join_page
 
     app = create_app()
     product = f"/products/{manifest['product']}"
@@ -117,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
 
         def fill():
             g.pop(field, None)
-            return _fill(page)
+            return join_page(page)
 
         new_visitor_token()
         parts = [
             ("reading the generation from the cache (FileSystemCache)", generation),
+            (
+                "reading the generation and the page together (get_many, as a hit does)",
+                lambda: cache.get_many(GENERATION_KEY, key),
+            ),
             (
                 "the cache key (sha256 of generation, path, query, theme...)",
                 lambda: _page_key(current),
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             ("reading the page from the cache (FileSystemCache)", lambda: cache.get(key)),
             ("a CSRF token for a new visitor (Flask-WTF)", new_visitor_token),
             ("the newsletter form's signed stamp", form_stamp),
-            ("filling the markers in (signing this visitor's token and stamp)", fill),
+            ("joining the kept parts with this visitor's values (signing token and stamp)", fill),
             ("signing the session cookie (Flask)", session_cookie),
         ]
         print()

@@ -58,6 +58,7 @@ from shop.reviews.admin.views import bp as reviews_admin_bp
 from shop.reviews.commands import send_review_requests_command
 from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
+from shop.signing import KeptSerializerSessionInterface
 from shop.sitepages.admin.views import bp as sitepages_admin_bp
 from shop.sitepages.facts import company_details
 from shop.sitepages.views import bp as sitepages_bp
@@ -90,6 +91,8 @@ def assemble(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    # Flask's signed cookie sessions, their serializer built once per secret key.
+    app.session_interface = KeptSerializerSessionInterface()
     # First, so that its after-request step runs last: it compresses the page as it
     # leaves, once the page cache has filled in the visitor's values.
     for name, value in compression_settings().items():

@@ -5,7 +5,10 @@ but for a few small things: the CSRF token in their forms, the newsletter form's
 signed stamp and the basket count in the header. A page is rendered once with
 markers in place of those (`VisitorValue`), kept in the cache (`shop.extensions.cache`:
 Redis with REDIS_URL, else files shared by the workers of one machine) for
-PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in.
+PAGE_CACHE_SECONDS, and each visitor gets a copy with their own values filled in. A page is
+kept split at its markers, as bytes (`split_page`), so a visitor's copy is one join
+(`join_page`); a hit is answered before the view, after one read of the cache that brings
+the generation and the page kept under the generation this process saw last (MGET).
 
 Never cached: anything but a 200 HTML answer to GET or HEAD; a page for a visitor
 with flash messages waiting or signed in to the back office; a page whose view set
@@ -56,7 +59,6 @@ from urllib.parse import urlencode
 from flask import Flask, before_render_template, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.local import LocalProxy
@@ -64,6 +66,7 @@ from werkzeug.local import LocalProxy
 from shop.config import payment_provider
 from shop.extensions import cache
 from shop.signals import catalogue_changed
+from shop.signing import generate_csrf
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,10 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_",)  # utm_source, utm_medium, utm_campaign, utm_term, ...
 
 _visitor_values: dict[str, "VisitorValue"] = {}
+
+# A page is kept split at its markers (`split_page`): the version in the prefix says so,
+# and a page kept in another shape by an older release is never read as this one.
+PAGE_KEY_PREFIX = "page:parts1:"
 
 
 @lru_cache(maxsize=8)
@@ -191,7 +198,7 @@ def _page_key(generation: str | None = None) -> str:
         normalised_query(),
         theme if theme in {"light", "dark"} else "",
     ]
-    return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return PAGE_KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _is_cacheable_request() -> bool:
@@ -208,18 +215,58 @@ def serve_cached_page():
     """Before the view: answer from the cache, or set the page up to be cached."""
     if not _is_cacheable_request():
         return None
-    generation = current_generation()
+    generation, key, page = _generation_and_page()
     if generation is None:
         return None  # the cache does not answer: render this one for its visitor only
-    key = _page_key(generation)
+    if page is not None:
+        return current_app.response_class(join_page(page), mimetype="text/html")
     g.page_cache_key = key
-    body = read(key)
-    if body is not None:
-        return current_app.response_class(body, mimetype="text/html")
     # Render with markers: Flask-WTF hands out the token it finds in `g`.
     g.page_cache_render = True
     setattr(g, _csrf_field(), marker("csrf"))
     return None
+
+
+def _generation_and_page() -> tuple[str | None, str | None, tuple | None]:
+    """This request's generation, its page's key and the kept page (None when there is
+    none). Mostly one round trip to the cache: the generation and the page kept under
+    the generation this process saw last, read together (MGET); only when the
+    generation has moved since is the page read again under the new one."""
+    if "page_cache_generation" in g or not _ready():
+        generation = current_generation()
+        if generation is None:
+            return None, None, None
+        key = _page_key(generation)
+        return generation, key, read(key)
+    seen = current_app.extensions.setdefault("page_cache_seen", {})
+    guess = seen.get("generation")
+    if guess is None:
+        generation = current_generation()
+        if generation is None:
+            return None, None, None
+        seen["generation"] = generation
+        key = _page_key(generation)
+        return generation, key, read(key)
+    key = _page_key(guess)
+    try:
+        generation, page = cache.get_many(GENERATION_KEY, key)
+    except CACHE_ERRORS as error:
+        _health.failed("be read", error)
+        g.page_cache_generation = None
+        return None, None, None
+    _health.answered()
+    if generation is None:  # the cache lost it: start anew, as current_generation does
+        generation = current_generation()
+        if generation is None:
+            return None, None, None
+        page = None
+    else:
+        g.page_cache_generation = generation
+    if generation != guess:
+        seen["generation"] = generation
+        key = _page_key(generation)
+        page = read(key)
+    return generation, key, page
 
 
 def store_and_personalise(response):
@@ -236,7 +283,10 @@ def store_and_personalise(response):
             and not _flashed_this_request()
             and not g.get("page_cache_refused")
         ):
-            write(g.page_cache_key, response.get_data(as_text=True))
+            page = split_page(response.get_data(as_text=True))
+            write(g.page_cache_key, page)
+            response.set_data(join_page(page))
+            return response
     if not response.direct_passthrough:
         # Any answer rendered while markers were handed out (an error page too) has them.
         response.set_data(_fill(response.get_data(as_text=True)))
@@ -250,20 +300,42 @@ def _flashed_this_request() -> bool:
 
 def _fill(body: str) -> str:
     """Every marker in `body` replaced by this visitor's value, in one pass."""
-    values: dict[str, str] = {}
+    return join_page(split_page(body)).decode()
 
-    def value_of(match: re.Match) -> str:
+
+def split_page(body: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """A page as it is kept: its text between the markers (UTF-8) and the names of the
+    markers, in order, so that a visitor's copy is only a join (`join_page`). Text that
+    looks like a marker but names no visitor value is left as it is."""
+    parts: list[bytes] = []
+    names: list[str] = []
+    start = 0
+    for match in _marker_pattern(_prefix(current_app.secret_key)).finditer(body):
         name = match.group(1)
-        if name not in values:
-            if name == "csrf":
-                values[name] = generate_csrf()
-            elif name in _visitor_values:
-                values[name] = _visitor_values[name].make()
-            else:
-                return match.group(0)
-        return values[name]
+        if name != "csrf" and name not in _visitor_values:
+            continue
+        parts.append(body[start : match.start()].encode())
+        names.append(name)
+        start = match.end()
+    parts.append(body[start:].encode())
+    return tuple(parts), tuple(names)
 
-    return _marker_pattern(_prefix(current_app.secret_key)).sub(value_of, body)
+
+def join_page(page: tuple[tuple[bytes, ...], tuple[str, ...]]) -> bytes:
+    """A kept page with this visitor's values in place of its markers."""
+    parts, names = page
+    if not names:
+        return parts[0]
+    values: dict[str, bytes] = {}
+    pieces = [parts[0]]
+    for name, part in zip(names, parts[1:], strict=True):
+        value = values.get(name)
+        if value is None:
+            made = generate_csrf() if name == "csrf" else _visitor_values[name].make()
+            value = values[name] = made.encode()
+        pieces.append(value)
+        pieces.append(part)
+    return b"".join(pieces)
 
 
 # What templates may read while a page is rendered for the cache -------------------------

@@ -100,12 +100,14 @@ def _private(response):
 
 
 def _account_link() -> Markup:
-    signed_in = has_customer_session() and current_customer() is not None
-    if signed_in:
-        return Markup('<a class="account-link" href="{}">Your account</a>').format(
-            page_url("account.overview")
-        )
-    return Markup('<a class="account-link" href="{}">Sign in</a>').format(page_url("account.login"))
+    # Built with the templates' kept links (shop.urls.page_url): filled in on every page
+    # served from the cache.
+    if has_customer_session() and current_customer() is not None:
+        return _LINK_START + page_url("account.overview") + Markup('">Your account</a>')
+    return _LINK_START + page_url("account.login") + Markup('">Sign in</a>')
+
+
+_LINK_START = Markup('<a class="account-link" href="')  # + the address, escaped
 
 
 account_link = VisitorValue("account-link", _account_link)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from shop.signing import timestamp_signer
+
 FORM_SALT = "newsletter-signup-form"
 CONFIRM_SALT = "newsletter-confirm"
 
@@ -49,8 +51,10 @@ def form_stamp(at: float | None = None, *, salt: str = FORM_SALT) -> str:
     """A signed stamp of the time the form is shown (or `at`). Another form using the
     same bot check passes a `salt` of its own, so one form's stamps mean nothing to
     another."""
-    signer = TimestampSigner(_secret(), salt=salt)
-    if at is not None:
+    if at is None:
+        signer = timestamp_signer(_secret(), salt)
+    else:
+        signer = TimestampSigner(_secret(), salt=salt)
         signer.get_timestamp = lambda: int(at)
     return signer.sign(b"signup").decode("ascii")
 
