@@ -20,6 +20,7 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.extensions import db
+from shop.loading import load_collection
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
@@ -476,7 +477,7 @@ def product_for_page(slug: str) -> Product | None:
     product, *present = row
     for name, has_any in zip(_PAGE_PARTS, present, strict=True):
         if has_any:
-            getattr(product, name)  # loads it now: one statement, as a selectinload would
+            load_collection(product, name)  # one statement built once per process
         else:
             set_committed_value(product, name, [])
     return product
