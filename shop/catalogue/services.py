@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 
 from sqlalchemy import Select, Text, bindparam, exists, func, inspect, literal, select, union_all
-from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
+from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.catalogue.models import (
@@ -20,6 +20,7 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.extensions import db
+from shop.loading import load_collection
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
@@ -482,7 +483,8 @@ def product_for_page(slug: str) -> Product | None:
 
     One statement reads the product with its sizes, category and shelf, and which of
     the parts in `_PAGE_PARTS` it has; then only the parts it has are loaded, one
-    statement each (a skincare product skips strains and nutrients)."""
+    statement each (a skincare product skips strains and nutrients), except pictures and
+    concerns, read in one when it has both. Every statement is built once per process."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
@@ -490,12 +492,36 @@ def product_for_page(slug: str) -> Product | None:
     if row is None:
         return None
     product, *present = row
-    for name, has_any in zip(_PAGE_PARTS, present, strict=True):
-        if has_any:
-            getattr(product, name)  # loads it now: one statement, as a selectinload would
-        else:
+    present = {name for name, has_any in zip(_PAGE_PARTS, present, strict=True) if has_any}
+    together = present.issuperset(_PARTS_READ_TOGETHER)
+    if together:
+        parameters = {"parent_id": product.id}
+        db.session.execute(_parts_together_statement(), parameters).unique().all()
+    for name in _PAGE_PARTS:
+        if name not in present:
             set_committed_value(product, name, [])
+        elif not (together and name in _PARTS_READ_TOGETHER):
+            load_collection(product, name)  # one statement built once per process
     return product
+
+
+# Pictures and concerns, a few of each, that most products have: one statement for both
+# (their rows joined, pictures x concerns) costs less than two.
+_PARTS_READ_TOGETHER = ("images", "concerns")
+
+
+@cache
+def _parts_together_statement() -> Select:
+    """The parts in `_PARTS_READ_TOGETHER` joined onto the product already loaded (its
+    id the `parent_id` parameter), built once per process."""
+    return (
+        select(Product)
+        .where(Product.id == bindparam("parent_id"))
+        .options(
+            load_only(Product.id),
+            *(joinedload(getattr(Product, name)) for name in _PARTS_READ_TOGETHER),
+        )
+    )
 
 
 # "Often bought with" looks at this many of the latest paid orders holding the product:

@@ -9,13 +9,20 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
-from shop.catalogue.services import card_loading_options, is_on_sale, is_slug, on_sale
+from shop.catalogue.services import (
+    card_loading_options,
+    is_on_sale,
+    is_slug,
+    on_sale,
+    without_long_texts,
+)
 from shop.extensions import db
 from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
 from shop.journal.rendering import RenderedBody, render_body
+from shop.loading import collection_statement, load_collection
 from shop.models import utcnow
 
 MAX_PAGE = 10_000
@@ -91,11 +98,20 @@ def _latest_statement(limit: int) -> Select:
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
-    """An article with everything its page shows, in a fixed number of queries."""
+    """An article with everything its page shows, in a fixed number of queries, all
+    built once per process: the article with its author; its concerns and tags; its
+    references; its featured products with their sizes and pictures."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
-    return db.session.scalar(_article_statement(public_only), parameters)
+    article = db.session.scalar(_article_statement(public_only), parameters)
+    if article is not None:
+        # Concerns and tags (a few each) in one statement, onto the article loaded above.
+        # Its concerns and tags (a few of each) in one statement, onto the article above.
+        db.session.execute(_concerns_and_tags_statement(), {"parent_id": article.id}).unique().all()
+        load_collection(article, "references")
+        load_collection(article, "featured", _featured_products_statement())
+    return article
 
 
 @cache
@@ -103,14 +119,31 @@ def _article_statement(public_only: bool) -> Select:
     """`article_by_slug`'s statement, built once per process (see "Statements on hot
     paths" in docs/architecture.md): the slug and the moment are parameters."""
     stmt = public_articles(bindparam("now")) if public_only else select(Article)
-    return stmt.where(Article.slug == bindparam("slug")).options(
-        joinedload(Article.author),
-        selectinload(Article.concerns),
-        selectinload(Article.tags),
-        selectinload(Article.references),
-        selectinload(Article.featured)
-        .joinedload(ArticleProduct.product)
-        .options(*card_loading_options()),
+    return stmt.where(Article.slug == bindparam("slug")).options(joinedload(Article.author))
+
+
+@cache
+def _concerns_and_tags_statement() -> Select:
+    """An article's concerns and tags joined onto its id, built once per process: the
+    article is already loaded, so only the two collections are set on it. Fewer
+    statements pay more than the joined rows (concerns x tags, a handful) cost."""
+    return (
+        select(Article)
+        .where(Article.id == bindparam("parent_id"))
+        .options(load_only(Article.id), joinedload(Article.concerns), joinedload(Article.tags))
+    )
+
+
+@cache
+def _featured_products_statement() -> Select:
+    """An article's featured products with their sizes and pictures joined on: all of
+    "Shop this article" in one statement, built once per process."""
+    return collection_statement(Article, "featured").options(
+        joinedload(ArticleProduct.product).options(
+            joinedload(Product.variants),
+            joinedload(Product.images),
+            *without_long_texts(),
+        )
     )
 
 

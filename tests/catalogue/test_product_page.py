@@ -282,10 +282,10 @@ def test_the_page_reads_only_the_parts_a_product_has(app, client, sachets, count
         client.get("/products/synbiotic-sachets")
     with count_queries() as skincare:
         soup = page(client.get("/products/barrier-cream"))
-    # The header's shelves (1), the product (1), six parts (no questions here),
-    # "Featured in" (1), "Often bought with" (1), and the funnel's view counter
-    # (shop.reports.funnel) after the page.
-    assert len(everything) <= 11, everything
+    # The header's shelves (1), the product (1), six parts (no questions here; pictures
+    # and concerns in one statement: 5), "Featured in" (1), "Often bought with" (1), and
+    # the funnel's view counter (shop.reports.funnel) after the page.
+    assert len(everything) <= 10, everything
     assert everything[-1].startswith("INSERT INTO funnel_count"), everything
     assert len(skincare) == len(everything) - 3  # no strains, nutrients or flags
     captions = [c.text for c in soup.select(".formulation caption")]
