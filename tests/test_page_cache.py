@@ -18,9 +18,8 @@ from shop.newsletter.tokens import check_form_stamp
 from shop.pagecache import NotForCachedPages
 from tests.factories import CategoryFactory, ProductFactory, SkinConcernFactory, VariantFactory
 from tests.helpers import page
+from tests.helpers.pagecache import PRODUCT, commands_sent, csrf_tokens, is_cached, no_markers
 from tests.helpers.staff import AuthActions, make_staff
-
-PRODUCT = "/products/barrier-cream"
 
 
 @pytest.fixture
@@ -38,14 +37,6 @@ def cream(app):
         )
         variant = VariantFactory(product=product, price_pence=2400, on_hand=10)
         return variant.id
-
-
-def csrf_tokens(response) -> set[str]:
-    return {field["value"] for field in page(response).select("input[name=csrf_token]")}
-
-
-def no_markers(response) -> bool:
-    return re.search(r"pc[0-9a-f]{32}-", response.get_data(as_text=True)) is None
 
 
 FUNNEL_COUNTER = "INSERT INTO funnel_count"
@@ -148,14 +139,6 @@ def test_a_rolled_back_change_keeps_the_cache(app, cream, count_queries):
         db.session.rollback()
     _response, statements = statements_for(app, count_queries, client, PRODUCT)
     assert statements == []
-
-
-def is_cached(app, url: str, **request_options) -> bool:
-    from shop.extensions import cache
-    from shop.pagecache import _page_key
-
-    with app.test_request_context(url, **request_options):
-        return cache.get(_page_key()) is not None
 
 
 def test_workers_share_the_cache_and_its_emptying(app_factory, cream, app):
@@ -272,22 +255,6 @@ def test_machines_share_the_cache_in_redis(app_factory, redis_server, tmp_path, 
     assert redis.keys("shop-cache:page:*")  # the old page is left to expire, unread
     assert not is_cached(first, PRODUCT)
     assert "£33.33" in first.test_client().get(PRODUCT).get_data(as_text=True)
-
-
-def commands_sent(monkeypatch) -> list[tuple[str, str]]:
-    """(command, key) of every command the current app's cache sends Redis from now on."""
-    from shop.extensions import cache
-
-    client = cache.cache._write_client
-    sent: list[tuple[str, str]] = []
-    send = client.execute_command
-
-    def recording(*args, **options):
-        sent.append((str(args[0]).upper(), str(args[1]) if len(args) > 1 else ""))
-        return send(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", recording)
-    return sent
 
 
 def test_a_page_rendered_for_a_returning_visitor_is_kept(app, cream, count_queries):

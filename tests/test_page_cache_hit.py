@@ -11,7 +11,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 from tests.helpers import page
-from tests.test_page_cache import PRODUCT, commands_sent, csrf_tokens, is_cached, no_markers
+from tests.helpers.pagecache import PRODUCT, commands_sent, csrf_tokens, is_cached, no_markers
 
 
 @pytest.fixture
