@@ -88,12 +88,12 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
 
     A link is kept once built, by the request's root path, endpoint and values; only
     values that are plain strings, integers or None (which url_for leaves out) are
-    kept (anything else, a blueprint-
-    relative endpoint, an `_external`/`_anchor`/`_method`/`_scheme` argument, or no
-    request, goes to url_for as it is). The addresses depend on the app's URL map
-    alone, which does not change while it runs, so nothing kept can go stale. Kept per
-    app (tests make several); `absolute_url` and `asset_url` build their links with it
-    too (`page_url`)."""
+    kept (anything else, a blueprint-relative endpoint, an `_external`/`_anchor`/
+    `_method`/`_scheme` argument, or no request, goes to url_for as it is). The
+    addresses depend on the app's URL map alone, which does not change while it runs,
+    so nothing kept can go stale. Kept per app (tests make several); `asset_url` and the
+    header's account link build their links with it too (`page_url`), `absolute_url`
+    does not (emails' links carry tokens)."""
     kept: dict[tuple, str] = {}
 
     def page_url_for(endpoint: str, /, **values) -> str:

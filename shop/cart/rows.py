@@ -6,7 +6,7 @@ mapped objects (identity map, loader paths, instance state) cost more CPU than t
 of its SQL. The objects here carry the same names the summary (shop.cart.services.
 summarise) and the templates read on the ORM's Cart, CartLine, Variant, Product and
 ProductImage, and share their computed properties through the catalogue's mixins
-(HasStock, PictureFiles). Pages that change the basket keep using the ORM.
+(HasStock, and the pictures' PlainPicture). Pages that change the basket keep using the ORM.
 """
 
 from __future__ import annotations
@@ -17,17 +17,8 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select
 
 from shop.cart.models import Cart, CartLine
-from shop.catalogue.models import HasStock, PictureFiles, Product, ProductImage, Variant
+from shop.catalogue.models import HasStock, PlainPicture, Product, ProductImage, Variant
 from shop.promotions.models import Promotion
-
-
-@dataclass(slots=True)
-class ImageRow(PictureFiles):
-    stem: str
-    widths: str
-    width: int
-    height: int
-    alt_text: str
 
 
 @dataclass(slots=True)
@@ -40,7 +31,7 @@ class ProductRow:
     subscribable: bool
     subscribe_discount_percent: int | None
     category_id: int
-    main_image: ImageRow | None
+    main_image: PlainPicture | None
 
 
 @dataclass(slots=True)
@@ -154,7 +145,7 @@ def cart_from_rows(token: str, rows) -> CartRows | None:
         product_id = row[13]
         product = products.get(product_id)
         if product is None:
-            image = ImageRow(*row[21:26]) if row[21] is not None else None
+            image = PlainPicture(*row[21:26]) if row[21] is not None else None
             product = products[product_id] = ProductRow(*row[13:21], image)
         variant = VariantRow(*row[6:13], product)
         cart.lines.append(LineRow(line_id, quantity, subscribe_every, variant))

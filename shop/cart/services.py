@@ -194,12 +194,19 @@ def free_lapsed_stock(variants: list[Variant]) -> bool:
     Only for sizes showing fewer units free than a shopper wants: then a reservation
     that should have ended may be the reason (see release_lapsed_reservations).
     """
-    held = [variant for variant in variants if variant.reserved > 0]
-    if not held or not release_lapsed_reservations([v.id for v in held]):
-        return False
+    held = _release_lapsed(variants)
     for variant in held:
         db.session.refresh(variant, ["on_hand", "reserved"])
-    return True
+    return bool(held)
+
+
+def _release_lapsed(variants) -> list:
+    """The sizes among `variants` that hold stock, once their lapsed checkouts' holds are
+    given back; empty when none held any or nothing was given back."""
+    held = [variant for variant in variants if variant.reserved > 0]
+    if not held or not release_lapsed_reservations([v.id for v in held]):
+        return []
+    return held
 
 
 @cache
@@ -710,14 +717,14 @@ def free_lapsed_stock_for(cart: Cart | CartRows | None) -> bool:
     is made."""
     if cart is None:
         return False
-    held = [
-        line.variant.id
+    short = [
+        line.variant
         for line in cart.lines
-        if line.variant.is_active
-        and line.variant.available < line.quantity
-        and line.variant.reserved > 0
+        if line.variant.is_active and line.variant.available < line.quantity
     ]
-    return bool(held) and bool(release_lapsed_reservations(held))
+    # Rows cannot be refreshed as free_lapsed_stock refreshes the ORM's sizes: the caller
+    # reads the basket again.
+    return bool(_release_lapsed(short))
 
 
 def summarise(cart: Cart | CartRows | None, shopper: Shopper = GUEST) -> CartSummary:

@@ -106,7 +106,6 @@ def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
     article = db.session.scalar(_article_statement(public_only), parameters)
     if article is not None:
-        # Concerns and tags (a few each) in one statement, onto the article loaded above.
         # Its concerns and tags (a few of each) in one statement, onto the article above.
         db.session.execute(_concerns_and_tags_statement(), {"parent_id": article.id}).unique().all()
         load_collection(article, "references")
