@@ -7,7 +7,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache, lru_cache
 
-from sqlalchemy import Select, Text, bindparam, exists, func, inspect, literal, select, union_all
+from sqlalchemy import (
+    Select,
+    Text,
+    bindparam,
+    exists,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -414,17 +425,73 @@ def _category_statement() -> Select:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """A skin concern as the storefront shows it (links, filters, forms): plain values."""
+
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A free-from flag as a listing's filters show it."""
+
+    slug: str
+    label: str
+
+
 @cache
-def _ordered_by_position(model) -> Select:
-    return select(model).order_by(model.position)
+def _concerns_statement() -> Select:
+    return select(SkinConcern.slug, SkinConcern.name, SkinConcern.description).order_by(
+        SkinConcern.position, SkinConcern.id
+    )
 
 
-def all_concerns() -> list[SkinConcern]:
-    return list(db.session.scalars(_ordered_by_position(SkinConcern)))
+@cache
+def _facets_statement() -> Select:
+    """A listing's filters, the skin concerns then the free-from flags, in one statement
+    (a flag's description is empty: flags have none)."""
+    concerns = select(
+        literal_column("0").label("kind"),
+        SkinConcern.slug,
+        SkinConcern.name,
+        SkinConcern.description,
+        SkinConcern.position,
+        SkinConcern.id,
+    )
+    flags = select(
+        literal_column("1"),
+        FreeFromFlag.slug,
+        FreeFromFlag.label,
+        literal_column("''"),
+        FreeFromFlag.position,
+        FreeFromFlag.id,
+    )
+    both = union_all(concerns, flags).subquery()
+    return select(both.c.kind, both.c.slug, both.c.name, both.c.description).order_by(
+        both.c.kind, both.c.position, both.c.id
+    )
 
 
-def all_free_from_flags() -> list[FreeFromFlag]:
-    return list(db.session.scalars(_ordered_by_position(FreeFromFlag)))
+def all_concerns() -> list[Concern]:
+    """Every skin concern in the shop's order, as plain values (no ORM objects: the home
+    page and the journal's index read them on every rendered page)."""
+    return [Concern(*row) for row in db.session.execute(_concerns_statement())]
+
+
+def listing_facets() -> tuple[list[Concern], list[Flag]]:
+    """A listing's filters: the skin concerns and the free-from flags, each in the shop's
+    order, read in one statement."""
+    concerns: list[Concern] = []
+    flags: list[Flag] = []
+    for kind, slug, name, description in db.session.execute(_facets_statement()):
+        if kind == 0:
+            concerns.append(Concern(slug, name, description))
+        else:
+            flags.append(Flag(slug, name))
+    return concerns, flags
 
 
 # What a product page shows that a product may well not have: a cream has no strains

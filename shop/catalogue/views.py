@@ -25,8 +25,7 @@ def listing(category_slug: str | None):
         category = services.category_by_slug(category_slug)
         if category is None:
             abort(404)
-    concerns = services.all_concerns()
-    flags = services.all_free_from_flags()
+    concerns, flags = services.listing_facets()
     filters = services.parse_listing_filters(
         request.args, {c.slug for c in concerns}, {f.slug for f in flags}
     )
