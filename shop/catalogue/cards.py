@@ -15,7 +15,7 @@ columns of the tables, built once per process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from sqlalchemy import Select, Subquery, case, func, select
@@ -44,17 +44,39 @@ class ProductCard(HasRating):
         return self.lowest_price != self.highest_price
 
 
+def main_picture_id():
+    """The id of a product's main picture (its first by position, as Product.main_image),
+    a subquery correlated to the product table: join the picture on it."""
+    product, image = Product.__table__, ProductImage.__table__
+    return (
+        select(image.c.id)
+        .where(image.c.product_id == product.c.id)
+        .order_by(image.c.position, image.c.id)
+        .limit(1)
+        .correlate(product)
+        .scalar_subquery()
+    )
+
+
+def picture_columns() -> tuple:
+    """A picture's columns in PlainPicture's order, read by `picture_from`."""
+    image = ProductImage.__table__
+    return (image.c.stem, image.c.widths, image.c.width, image.c.height, image.c.alt_text)
+
+
+def picture_from(values) -> PlainPicture | None:
+    """The picture of `picture_columns`' values, None when none was joined on."""
+    return PlainPicture(*values) if values[0] is not None else None
+
+
 # The card's columns in a row of `card_statement`, in ProductCard's order, the picture's last.
-CARD_COLUMNS = 14
 _PICTURE_START = 9
+CARD_COLUMNS = _PICTURE_START + len(fields(PlainPicture))
 
 
 def card_from_row(row) -> ProductCard:
     """The card that `card_statement`'s row describes (its first CARD_COLUMNS columns)."""
-    picture = None
-    if row[_PICTURE_START] is not None:
-        picture = PlainPicture(*row[_PICTURE_START:CARD_COLUMNS])
-    return ProductCard(*row[:_PICTURE_START], picture)
+    return ProductCard(*row[:_PICTURE_START], picture_from(row[_PICTURE_START:CARD_COLUMNS]))
 
 
 def card_statement(page: Subquery, *order_by, extra=()) -> Select:
@@ -79,14 +101,6 @@ def card_statement(page: Subquery, *order_by, extra=()) -> Select:
     # Units still available (HasStock.available) of the best-stocked size, 0 without one.
     on_hand, reserved = variant.c.on_hand, variant.c.reserved
     available = case((on_hand > reserved, on_hand - reserved), else_=0)
-    main_image = (
-        select(image.c.id)
-        .where(image.c.product_id == product.c.id)
-        .order_by(image.c.position, image.c.id)
-        .limit(1)
-        .correlate(product)
-        .scalar_subquery()
-    )
     return (
         select(
             product.c.id,
@@ -98,15 +112,13 @@ def card_statement(page: Subquery, *order_by, extra=()) -> Select:
             over_active_sizes(func.min(variant.c.price_pence)),
             over_active_sizes(func.max(variant.c.price_pence)),
             func.coalesce(over_active_sizes(func.max(available)), 0),
-            image.c.stem,
-            image.c.widths,
-            image.c.width,
-            image.c.height,
-            image.c.alt_text,
+            *picture_columns(),
             *extra,
         )
         .select_from(
-            product.join(page, page.c.id == product.c.id).outerjoin(image, image.c.id == main_image)
+            product.join(page, page.c.id == product.c.id).outerjoin(
+                image, image.c.id == main_picture_id()
+            )
         )
         .order_by(*order_by)
     )
