@@ -21,7 +21,11 @@ class WindowPage:
 
 
 def window_page(
-    stmt: Select, page: int, per_page: int, parameters: dict | None = None
+    stmt: Select,
+    page: int,
+    per_page: int,
+    parameters: dict | None = None,
+    paged: Select | None = None,
 ) -> WindowPage:
     """Page `page` of `stmt` and the number of rows in all, in one statement (a window
     count). Only a page past the end costs more: a count to find the last page, then
@@ -29,12 +33,16 @@ def window_page(
 
     With `parameters`, `stmt` is a statement built once per process with bound
     parameters (see "Statements on hot paths" in docs/architecture.md): its paged form
-    is built once too, the page's limit and offset parameters of it."""
+    is built once too, the page's limit and offset parameters of it. `paged` is
+    another form of it that reads the page, built once too: `windowed(stmt)` used as
+    a subquery, say, with more read for the page's rows only (a `total` column kept)."""
     if parameters is None:
-        windowed, parameters = _windowed(stmt), {}
+        windowed_stmt, parameters = windowed(stmt), {}
+    elif paged is None:
+        windowed_stmt = _kept_windowed(stmt)
     else:
-        windowed = _kept_windowed(stmt)
-    rows = db.session.execute(windowed, _page_of(parameters, page, per_page)).all()
+        windowed_stmt = paged
+    rows = db.session.execute(windowed_stmt, _page_of(parameters, page, per_page)).all()
     if rows:
         total = rows[0].total
     elif page == 1:
@@ -45,7 +53,7 @@ def window_page(
     pages = max(math.ceil(total / per_page), 1)
     if page > pages:
         page = pages
-        rows = db.session.execute(windowed, _page_of(parameters, page, per_page)).all()
+        rows = db.session.execute(windowed_stmt, _page_of(parameters, page, per_page)).all()
     return WindowPage(rows=list(rows), total=total, page=page, pages=pages)
 
 
@@ -53,8 +61,9 @@ def _page_of(parameters: dict, page: int, per_page: int) -> dict:
     return {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
 
 
-def _windowed(stmt: Select) -> Select:
-    """`stmt` with the window count, limited to one page (limit and offset parameters)."""
+def windowed(stmt: Select) -> Select:
+    """`stmt` with the window count (a `total` column), limited to one page (the
+    `page_limit` and `page_offset` parameters)."""
     return (
         stmt.add_columns(func.count().over().label("total"))
         .limit(bindparam("page_limit", type_=Integer))
@@ -64,4 +73,4 @@ def _windowed(stmt: Select) -> Select:
 
 # Statements built once per process are few (one per listing shape in use); keep the
 # paged forms of as many.
-_kept_windowed = lru_cache(maxsize=256)(_windowed)
+_kept_windowed = lru_cache(maxsize=256)(windowed)

@@ -17,6 +17,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select
 
 from shop.cart.models import Cart, CartLine
+from shop.catalogue.cards import main_picture_id, picture_columns, picture_from
 from shop.catalogue.models import HasStock, PlainPicture, Product, ProductImage, Variant
 from shop.promotions.models import Promotion
 
@@ -84,14 +85,6 @@ def basket_statement() -> Select:
     entity, built once per process."""
     cart, line, variant = Cart.__table__, CartLine.__table__, Variant.__table__
     product, image = Product.__table__, ProductImage.__table__
-    main_image = (
-        select(image.c.id)
-        .where(image.c.product_id == product.c.id)
-        .order_by(image.c.position, image.c.id)
-        .limit(1)
-        .correlate(product)
-        .scalar_subquery()
-    )
     return (
         select(
             cart.c.id,
@@ -115,17 +108,13 @@ def basket_statement() -> Select:
             product.c.subscribable,
             product.c.subscribe_discount_percent,
             product.c.category_id,
-            image.c.stem,
-            image.c.widths,
-            image.c.width,
-            image.c.height,
-            image.c.alt_text,
+            *picture_columns(),
         )
         .select_from(
             cart.outerjoin(line, line.c.cart_id == cart.c.id)
             .outerjoin(variant, variant.c.id == line.c.variant_id)
             .outerjoin(product, product.c.id == variant.c.product_id)
-            .outerjoin(image, image.c.id == main_image)
+            .outerjoin(image, image.c.id == main_picture_id())
         )
         .where(cart.c.token == bindparam("token"))
         .order_by(line.c.id)
@@ -145,7 +134,7 @@ def cart_from_rows(token: str, rows) -> CartRows | None:
         product_id = row[13]
         product = products.get(product_id)
         if product is None:
-            image = PlainPicture(*row[21:26]) if row[21] is not None else None
+            image = picture_from(row[21:26])
             product = products[product_id] = ProductRow(*row[13:21], image)
         variant = VariantRow(*row[6:13], product)
         cart.lines.append(LineRow(line_id, quantity, subscribe_every, variant))

@@ -94,7 +94,22 @@ MAX_PER_ORDER_CEILING = 99
 MAX_HIGHLIGHTS = 4
 
 
-class Product(ShownOnPages, db.Model):
+class HasRating:
+    """A product's rating as pages show it, on the ORM's Product and on the plain rows
+    a product card reads (shop.catalogue.cards) alike."""
+
+    review_count: int
+    rating_average: Decimal | None
+
+    @property
+    def rating(self) -> Decimal | None:
+        """The average rating as pages show it, to one decimal place (4.3), or None."""
+        if not self.review_count or self.rating_average is None:
+            return None
+        return self.rating_average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class Product(HasRating, ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
         Index(
@@ -203,11 +218,9 @@ class Product(ShownOnPages, db.Model):
         return len({v.price_pence for v in self.active_variants}) > 1
 
     @property
-    def rating(self) -> Decimal | None:
-        """The average rating as pages show it, to one decimal place (4.3), or None."""
-        if not self.review_count or self.rating_average is None:
-            return None
-        return self.rating_average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    def best_available(self) -> int:
+        """The units still available of its best-stocked active size (0 without one)."""
+        return max((v.available for v in self.active_variants), default=0)
 
     @property
     def main_image(self) -> ProductImage | None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shop.catalogue.cards import ProductCard, card_from_row, card_statement
 from shop.catalogue.models import (
     Category,
     FreeFromFlag,
@@ -35,7 +36,7 @@ from shop.loading import load_collection
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
-from shop.paging import window_page
+from shop.paging import window_page, windowed
 from shop.structured_data import breadcrumb_list
 
 MAX_QUERY_LENGTH = 200
@@ -73,10 +74,10 @@ def stock_state(available: int, low_threshold: int) -> StockState:
     return StockState.IN_STOCK
 
 
-def product_stock_state(product: Product, low_threshold: int) -> StockState:
-    """A product is as available as its best-stocked variant."""
-    best = max((v.available for v in product.active_variants), default=0)
-    return stock_state(best, low_threshold)
+def product_stock_state(product, low_threshold: int) -> StockState:
+    """A product is as available as its best-stocked variant: `product` is the ORM's
+    Product or a card's plain row (shop.catalogue.cards.ProductCard)."""
+    return stock_state(product.best_available, low_threshold)
 
 
 class Sort(StrEnum):
@@ -219,16 +220,17 @@ def card_loading_options():
 
 
 def listing_statement(filters: ListingFilters, category: Category | None) -> Select:
-    """The products a listing shows, filtered and sorted, with the request's values."""
+    """The ids of the products a listing shows, filtered and sorted, with the request's
+    values."""
     shape, parameters = _listing_shape_and_parameters(filters, category)
-    return shape.params(parameters)
+    return _listing_shape(*shape).params(parameters)
 
 
 def _listing_shape_and_parameters(
     filters: ListingFilters, category: Category | None
-) -> tuple[Select, dict]:
-    """The listing's statement for the shape of `filters` (built once per process and
-    shape, see `_listing_shape`) and the values to run it with."""
+) -> tuple[tuple, dict]:
+    """The shape of `filters` (the arguments of `_listing_shape` and `_listing_cards`,
+    whose statements are built once per process and shape) and the values to run it with."""
     terms = filters.q.split()[:MAX_SEARCH_TERMS]
     parameters: dict = {}
     if category is not None:
@@ -237,7 +239,7 @@ def _listing_shape_and_parameters(
         parameters["concern"] = filters.concern
     parameters.update((f"free_from_{i}", slug) for i, slug in enumerate(filters.free_from))
     parameters.update((f"term_{i}", search_pattern(term)) for i, term in enumerate(terms))
-    shape = _listing_shape(
+    shape = (
         category is not None,
         bool(filters.concern),
         len(filters.free_from),
@@ -256,8 +258,9 @@ LISTING_SHAPES_KEPT = 256
 def _listing_shape(
     in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort
 ) -> Select:
-    """A listing's statement with its values as bound parameters, built once per process
-    and shape (see "Statements on hot paths" in docs/architecture.md)."""
+    """The ids of the products a listing shows, in order, with its values as bound
+    parameters, built once per process and shape (see "Statements on hot paths" in
+    docs/architecture.md)."""
     stmt = on_sale()
     if in_category:
         stmt = stmt.where(Product.category_id.in_(bindparam("category_ids", expanding=True)))
@@ -268,6 +271,11 @@ def _listing_shape(
     for i in range(terms):
         stmt = stmt.where(_search_condition(bindparam(f"term_{i}")))
 
+    return stmt.with_only_columns(Product.id).order_by(*_listing_order(sort))
+
+
+def _listing_order(sort: Sort) -> tuple:
+    """A listing's order, a product's id last so that every page is the same."""
     price = lowest_price_expression()
     order = {
         Sort.FEATURED: (Product.featured_rank.is_(None), Product.featured_rank, Product.name),
@@ -282,12 +290,23 @@ def _listing_shape(
             Product.name,
         ),
     }[sort]
-    return stmt.order_by(*order, Product.id).options(*card_loading_options())
+    return (*order, Product.id)
+
+
+@lru_cache(maxsize=LISTING_SHAPES_KEPT)
+def _listing_cards(
+    in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort
+) -> Select:
+    """The cards of one page of a listing's shape, and the listing's total, in one
+    statement built once per process and shape: the page's ids and the window count
+    (shop.paging.windowed), then the cards of those products only, in the same order."""
+    page = windowed(_listing_shape(in_category, by_concern, free_from, terms, sort)).subquery()
+    return card_statement(page, *_listing_order(sort), extra=(page.c.total,))
 
 
 @dataclass
 class ListingPage:
-    items: list[Product]
+    items: list[ProductCard]
     total: int
     page: int
     pages: int
@@ -323,12 +342,15 @@ class ListingPage:
 def list_products(filters: ListingFilters, category: Category | None, per_page: int) -> ListingPage:
     """One page of a listing. A page past the end shows the last page.
 
-    The page and the total come from one statement (shop.paging.window_page)."""
+    The page, its cards and the total come from one statement (shop.paging.window_page
+    with `_listing_cards`)."""
     shape, parameters = _listing_shape_and_parameters(filters, category)
-    found = window_page(shape, filters.page, per_page, parameters)
+    found = window_page(
+        _listing_shape(*shape), filters.page, per_page, parameters, paged=_listing_cards(*shape)
+    )
     filters.page = found.page
     return ListingPage(
-        items=[row[0] for row in found.rows],
+        items=[card_from_row(row) for row in found.rows],
         total=found.total,
         page=found.page,
         pages=found.pages,
@@ -336,19 +358,23 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
     )
 
 
-def featured_products(limit: int = 6) -> list[Product]:
-    return list(db.session.scalars(_featured_statement(limit)))
+def featured_products(limit: int = 6) -> list[ProductCard]:
+    """The cards of the first `limit` products staff feature, in their order: one
+    statement, built once per process."""
+    return [card_from_row(row) for row in db.session.execute(_featured_statement(limit))]
 
 
 @cache
 def _featured_statement(limit: int) -> Select:
-    return (
+    page = (
         on_sale()
+        .with_only_columns(Product.id)
         .where(Product.featured_rank.is_not(None))
         .order_by(Product.featured_rank, Product.id)
         .limit(limit)
-        .options(*card_loading_options())
+        .subquery()
     )
+    return card_statement(page, Product.featured_rank, Product.id)
 
 
 @cache
@@ -597,16 +623,16 @@ BOUGHT_WITH_ORDERS = 500
 BOUGHT_WITH_SHOWN = 4
 
 
-def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[Product]:
+def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[ProductCard]:
     """Products on sale that people bought together with this one, most often first,
     then the ones staff paired with it (ProductPairing) to fill the row.
 
     One statement, whatever the size of the catalogue or the order history: the latest
     BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
     counted by order, the staff's pairings added with no count (after any product
-    bought with it, in their order), and the cards' sizes and pictures joined on."""
-    stmt = _bought_with_statement(limit)
-    return list(db.session.scalars(stmt, {"product_id": product_id}).unique())
+    bought with it, in their order), and the chosen products' cards."""
+    rows = db.session.execute(_bought_with_statement(limit), {"product_id": product_id})
+    return [card_from_row(row) for row in rows]
 
 
 @cache
@@ -653,16 +679,17 @@ def _bought_with_statement(limit: int) -> Select:
         .group_by(both.c.product_id)
         .subquery()
     )
-    return (
+    chosen_products = (
         on_sale()
+        .with_only_columns(Product.id, ranked.c.orders, ranked.c.position)
         .join(ranked, ranked.c.product_id == Product.id)
         .order_by(ranked.c.orders.desc(), ranked.c.position, Product.name, Product.id)
         .limit(limit)
-        .options(
-            joinedload(Product.variants),
-            joinedload(Product.images),
-            *without_long_texts(),
-        )
+        .subquery()
+    )
+    page = chosen_products.c
+    return card_statement(
+        chosen_products, page.orders.desc(), page.position, Product.name, Product.id
     )
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from shop.catalogue.models import Category
+from shop.catalogue.models import Category, Product
 from shop.extensions import db
 from tests.factories import ProductFactory
 from tests.helpers import card_names, page
@@ -227,3 +227,75 @@ def test_cards_leave_the_long_texts_in_the_database(client, count_queries, path)
     assert any("product.short_description" in read for read in columns_read), statements
     for column in ("long_description", "how_to_use", "warnings"):
         assert not any(f"product.{column}" in read for read in columns_read), (column, statements)
+
+
+def test_cards_say_what_the_products_themselves_say(app):
+    """A card's plain values (shop.catalogue.cards) are the ORM product's: the lowest
+    price and price range over active sizes only, the best-stocked active size less what
+    is held for unpaid orders, the rating, and the first picture by position."""
+    from decimal import Decimal
+
+    from shop.catalogue.services import (
+        ListingFilters,
+        featured_products,
+        list_products,
+        product_stock_state,
+    )
+    from tests.factories import ProductImageFactory, VariantFactory
+
+    with app.app_context():
+        cleansers = db.session.scalar(db.select(Category).filter_by(slug="cleansers"))
+        held = ProductFactory(
+            slug="held-serum",
+            name="Held Serum",
+            category=cleansers,
+            featured_rank=3,
+            review_count=3,
+            rating_average=Decimal("4.35"),
+            variants__price_pence=2000,
+            variants__on_hand=9,
+            variants__reserved=8,
+        )
+        # A cheaper size no longer sold, and one sold out by an unpaid checkout.
+        VariantFactory(product=held, sku="HS-OLD", price_pence=900, on_hand=50, is_active=False)
+        VariantFactory(product=held, sku="HS-100", price_pence=3100, on_hand=4, reserved=4)
+        ProductImageFactory(product=held, stem="products/second", position=1)
+        ProductImageFactory(product=held, stem="products/first", position=0, alt_text="First")
+        ProductFactory(
+            slug="sold-out-balm",
+            name="Sold Out Balm",
+            category=cleansers,
+            variants__on_hand=3,
+            variants__reserved=3,
+        )
+        db.session.commit()
+
+    with app.app_context():
+        cards = list_products(ListingFilters(), None, per_page=50).items + featured_products()
+        products = {p.slug: p for p in db.session.scalars(db.select(Product))}
+        assert {"held-serum", "sold-out-balm"} <= {card.slug for card in cards}
+        for card in cards:
+            product = products[card.slug]
+            assert (card.id, card.name, card.short_description) == (
+                product.id,
+                product.name,
+                product.short_description,
+            )
+            assert card.lowest_price == product.lowest_price, card.slug
+            assert card.has_price_range == product.has_price_range, card.slug
+            assert card.best_available == product.best_available, card.slug
+            assert card.rating == product.rating and card.review_count == product.review_count
+            assert product_stock_state(card, 5) is product_stock_state(product, 5)
+            image, orm_image = card.main_image, product.main_image
+            if orm_image is None:
+                assert image is None, card.slug
+            else:
+                fields = ("stem", "widths", "width", "height", "alt_text")
+                assert [getattr(image, f) for f in fields] == [
+                    getattr(orm_image, f) for f in fields
+                ]
+        held = next(card for card in cards if card.slug == "held-serum")
+        assert (held.lowest_price, held.has_price_range, held.best_available) == (2000, True, 1)
+        assert held.rating == Decimal("4.4") and held.main_image.stem == "products/first"
+        balm = next(card for card in cards if card.slug == "sold-out-balm")
+        assert balm.best_available == 0 and not balm.has_price_range
