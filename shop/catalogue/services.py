@@ -19,6 +19,7 @@ from shop.catalogue.models import (
     SkinConcern,
     Variant,
 )
+from shop.catalogue.page_parts import SHOWN_PARTS, PageParts, page_parts
 from shop.extensions import db
 from shop.loading import load_collection
 from shop.models import utcnow
@@ -479,12 +480,22 @@ def _product_page_statement() -> Select:
 
 
 def product_for_page(slug: str) -> Product | None:
+    """A product on sale with its sizes, category, pictures and concerns (see
+    `product_page`), or None."""
+    page = product_page(slug, with_parts=False)
+    return page and page[0]
+
+
+def product_page(slug: str, *, with_parts: bool = True) -> tuple[Product, PageParts] | None:
     """A product on sale with everything its page shows, in a fixed number of queries.
 
     One statement reads the product with its sizes, category and shelf, and which of
-    the parts in `_PAGE_PARTS` it has; then only the parts it has are loaded, one
-    statement each (a skincare product skips strains and nutrients), except pictures and
-    concerns, read in one when it has both. Every statement is built once per process."""
+    the parts in `_PAGE_PARTS` it has; then only what it has is read: pictures and
+    concerns onto the product (one statement for both when it has both), and the parts
+    the page only shows (shop.catalogue.page_parts.SHOWN_PARTS: ingredients, strains,
+    nutrients, free-from flags, questions) as plain rows, all in one statement (none
+    when it has none, or `with_parts` is false). Every statement is built once per
+    process."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
@@ -497,12 +508,13 @@ def product_for_page(slug: str) -> Product | None:
     if together:
         parameters = {"parent_id": product.id}
         db.session.execute(_parts_together_statement(), parameters).unique().all()
-    for name in _PAGE_PARTS:
+    for name in _PARTS_READ_TOGETHER:
         if name not in present:
             set_committed_value(product, name, [])
-        elif not (together and name in _PARTS_READ_TOGETHER):
+        elif not together:
             load_collection(product, name)  # one statement built once per process
-    return product
+    shown = with_parts and not present.isdisjoint(SHOWN_PARTS)
+    return product, page_parts(product.id) if shown else PageParts()
 
 
 # Pictures and concerns, a few of each, that most products have: one statement for both

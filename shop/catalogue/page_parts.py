@@ -1,0 +1,213 @@
+"""What a product page only shows of a product's formulation, as plain rows: its
+ingredients, strains, nutrients, free-from flags and questions, read in one statement.
+
+The page changes none of them, so they need no ORM objects, and one statement for all of
+them costs less than one per part (a supplement has four or five of them). The rows keep
+the names the templates read on the ORM's Ingredient, Strain, Nutrient, FreeFromFlag and
+ProductQuestion. Pictures and concerns stay the ORM's (structured data and the page's
+main picture read them), read by shop.catalogue.services.product_for_page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+
+from shop.catalogue.models import (
+    FreeFromFlag,
+    Ingredient,
+    Nutrient,
+    ProductQuestion,
+    Strain,
+    product_free_from,
+)
+from shop.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientRow:
+    inci_name: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class StrainRow:
+    genus: str
+    species: str
+    designation: str
+    cfu_per_serving: int
+    guaranteed_to_best_before: bool
+
+    @property
+    def full_name(self) -> str:
+        parts = [self.genus, self.species, self.designation]
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class NutrientRow:
+    name: str
+    amount: Decimal
+    unit: str
+    nrv_percent: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FreeFromRow:
+    slug: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class PageParts:
+    """A product's parts as its page shows them, each in its relationship's order."""
+
+    ingredients: list[IngredientRow] = field(default_factory=list)
+    strains: list[StrainRow] = field(default_factory=list)
+    nutrients: list[NutrientRow] = field(default_factory=list)
+    free_from: list[FreeFromRow] = field(default_factory=list)
+    questions: list[QuestionRow] = field(default_factory=list)
+
+
+# The parts read here, in the order of PageParts' fields: each part's number is its
+# `part` column in the statement.
+SHOWN_PARTS = ("ingredients", "strains", "nutrients", "free_from", "questions")
+
+# The statement's columns after `part`, `position` and `id`: each part fills the ones
+# it has and leaves the others NULL (of the column's type, so that both databases and
+# SQLAlchemy's result types agree across the UNION).
+_COLUMNS = (
+    ("text_1", String()),
+    ("text_2", String()),
+    ("text_3", String()),
+    ("long_text", Text()),
+    ("count", BigInteger()),
+    ("flag", Boolean()),
+    ("amount", Numeric(12, 3)),
+    ("number", Integer()),
+)
+
+
+def _part(part: int, position, row_id, product_id, **values):
+    """One part's SELECT in the shape of _COLUMNS."""
+    columns = [
+        literal_column(str(part), Integer).label("part"),
+        position.label("position"),
+        row_id.label("id"),
+    ]
+    for name, type_ in _COLUMNS:
+        value = values.get(name)
+        columns.append((cast(null(), type_) if value is None else value).label(name))
+    return select(*columns).where(product_id == bindparam("product_id"))
+
+
+@cache
+def parts_statement() -> CompoundSelect:
+    """Every part of SHOWN_PARTS of the product whose id is the `product_id` parameter,
+    by part, then in each relationship's order (position), built once per process."""
+    ingredient, strain, nutrient = Ingredient.__table__, Strain.__table__, Nutrient.__table__
+    flag, question = FreeFromFlag.__table__, ProductQuestion.__table__
+    flags = select(flag.c.position, flag.c.id, flag.c.slug, flag.c.label, product_free_from)
+    flags = flags.join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
+    flags = flags.subquery()
+    return union_all(
+        _part(
+            0,
+            ingredient.c.position,
+            ingredient.c.id,
+            ingredient.c.product_id,
+            text_1=ingredient.c.inci_name,
+            text_2=ingredient.c.function,
+        ),
+        _part(
+            1,
+            strain.c.position,
+            strain.c.id,
+            strain.c.product_id,
+            text_1=strain.c.genus,
+            text_2=strain.c.species,
+            text_3=strain.c.designation,
+            count=strain.c.cfu_per_serving,
+            flag=strain.c.guaranteed_to_best_before,
+        ),
+        _part(
+            2,
+            nutrient.c.position,
+            nutrient.c.id,
+            nutrient.c.product_id,
+            text_1=nutrient.c.name,
+            text_2=nutrient.c.unit,
+            amount=nutrient.c.amount,
+            number=nutrient.c.nrv_percent,
+        ),
+        _part(
+            3,
+            flags.c.position,
+            flags.c.id,
+            flags.c.product_id,
+            text_1=flags.c.slug,
+            text_2=flags.c.label,
+        ),
+        _part(
+            4,
+            question.c.position,
+            question.c.id,
+            question.c.product_id,
+            text_1=question.c.question,
+            long_text=question.c.answer,
+        ),
+    ).order_by(literal_column("part"), literal_column("position"), literal_column("id"))
+
+
+def _ingredient(row) -> IngredientRow:
+    return IngredientRow(row.text_1, row.text_2)
+
+
+def _strain(row) -> StrainRow:
+    return StrainRow(row.text_1, row.text_2, row.text_3, row.count, row.flag)
+
+
+def _nutrient(row) -> NutrientRow:
+    return NutrientRow(row.text_1, row.amount, row.text_2, row.number)
+
+
+def _free_from(row) -> FreeFromRow:
+    return FreeFromRow(row.text_1, row.text_2)
+
+
+def _question(row) -> QuestionRow:
+    return QuestionRow(row.text_1, row.long_text)
+
+
+_MAKERS = (_ingredient, _strain, _nutrient, _free_from, _question)
+
+
+def page_parts(product_id: int) -> PageParts:
+    """The product's parts of SHOWN_PARTS as plain rows, in one statement."""
+    lists = [[] for _ in SHOWN_PARTS]
+    for row in db.session.execute(parts_statement(), {"product_id": product_id}):
+        lists[row.part].append(_MAKERS[row.part](row))
+    return PageParts(*lists)
