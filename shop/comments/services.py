@@ -76,6 +76,17 @@ def _counts_statement() -> Select:
     )
 
 
+def approved_comment_count(article_id):
+    """The number of comments shown under the article whose id is `article_id` (a
+    column or a parameter), as a scalar subquery for a statement about articles:
+    `comment_counts`' figure, read with the articles themselves."""
+    return (
+        select(func.count(Comment.id))
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .scalar_subquery()
+    )
+
+
 def structured_data(comments: list[Comment], url: str) -> dict:
     """`commentCount` and `comment` for the article's JSON-LD (schema.org Comment)."""
     return {

@@ -19,6 +19,7 @@ from shop.catalogue.services import (
     on_sale,
     without_long_texts,
 )
+from shop.comments.services import approved_comment_count
 from shop.extensions import db
 from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
 from shop.journal.rendering import RenderedBody, render_body
@@ -173,20 +174,22 @@ def article_cards(article: Article) -> dict[str, Product]:
     return products_for_cards(body_of(article).product_slugs, loaded=featured)
 
 
-def related_articles(article: Article, limit: int = 3) -> list[Article]:
-    """Other public articles sharing a concern or a tag, newest first: one statement,
-    without their bodies (a card shows the title, standfirst, author and picture)."""
+def related_articles(article: Article, limit: int = 3) -> tuple[list[Article], dict[int, int]]:
+    """Other public articles sharing a concern or a tag, newest first, and the comments
+    shown under each (by id, for their cards): one statement, without their bodies (a
+    card shows the title, standfirst, author, picture and comment count)."""
     concern_ids = [c.id for c in article.concerns]
     tag_ids = [t.id for t in article.tags]
     if not concern_ids and not tag_ids:
-        return []
+        return [], {}
     parameters = {"now": utcnow(), "article_id": article.id}
     if concern_ids:
         parameters["concern_ids"] = concern_ids
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    return list(db.session.scalars(stmt, parameters))
+    rows = db.session.execute(stmt, parameters).all()
+    return [other for other, _count in rows], {other.id: count for other, count in rows if count}
 
 
 @cache
@@ -201,6 +204,7 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
         conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
     return (
         public_articles(bindparam("now"))
+        .add_columns(approved_comment_count(Article.id))
         .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)

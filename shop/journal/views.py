@@ -59,7 +59,7 @@ def article_page(item, status: int = 200):
         modified=modified,
     )
     structured_data.update(comment_services.structured_data(comments, url))
-    related = services.related_articles(item)
+    related, related_comments = services.related_articles(item)
     page = render_template(
         "journal/article.html",
         article=item,
@@ -69,7 +69,7 @@ def article_page(item, status: int = 200):
         shop_items=services.shop_this_article(item),
         related=related,
         comments=comments,
-        comment_counts=comment_services.comment_counts(a.id for a in related),
+        comment_counts=related_comments,
         structured_data=structured_data,
         canonical_url=url,
         modified=modified,
