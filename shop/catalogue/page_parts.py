@@ -1,11 +1,10 @@
-"""What a product page only shows of a product's formulation, as plain rows: its
+"""What a product page only shows of a product, as plain rows: its pictures, concerns,
 ingredients, strains, nutrients, free-from flags and questions, read in one statement.
 
 The page changes none of them, so they need no ORM objects, and one statement for all of
-them costs less than one per part (a supplement has four or five of them). The rows keep
-the names the templates read on the ORM's Ingredient, Strain, Nutrient, FreeFromFlag and
-ProductQuestion. Pictures and concerns stay the ORM's (structured data and the page's
-main picture read them), read by shop.catalogue.services.product_for_page.
+them costs less than one per part (a supplement has six or seven of them). The rows keep
+the names the templates read on the ORM's ProductImage (the catalogue's PlainPicture),
+SkinConcern, Ingredient, Strain, Nutrient, FreeFromFlag and ProductQuestion.
 """
 
 from __future__ import annotations
@@ -34,11 +33,21 @@ from shop.catalogue.models import (
     FreeFromFlag,
     Ingredient,
     Nutrient,
+    PlainPicture,
+    ProductImage,
     ProductQuestion,
+    SkinConcern,
     Strain,
+    product_concern,
     product_free_from,
 )
 from shop.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernRow:
+    slug: str
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +94,30 @@ class QuestionRow:
 class PageParts:
     """A product's parts as its page shows them, each in its relationship's order."""
 
+    images: list[PlainPicture] = field(default_factory=list)
+    concerns: list[ConcernRow] = field(default_factory=list)
     ingredients: list[IngredientRow] = field(default_factory=list)
     strains: list[StrainRow] = field(default_factory=list)
     nutrients: list[NutrientRow] = field(default_factory=list)
     free_from: list[FreeFromRow] = field(default_factory=list)
     questions: list[QuestionRow] = field(default_factory=list)
 
+    @property
+    def main_image(self) -> PlainPicture | None:
+        return self.images[0] if self.images else None
+
 
 # The parts read here, in the order of PageParts' fields: each part's number is its
 # `part` column in the statement.
-SHOWN_PARTS = ("ingredients", "strains", "nutrients", "free_from", "questions")
+SHOWN_PARTS = (
+    "images",
+    "concerns",
+    "ingredients",
+    "strains",
+    "nutrients",
+    "free_from",
+    "questions",
+)
 
 # The statement's columns after `part`, `position` and `id`: each part fills the ones
 # it has and leaves the others NULL (of the column's type, so that both databases and
@@ -104,10 +127,11 @@ _COLUMNS = (
     ("text_2", String()),
     ("text_3", String()),
     ("long_text", Text()),
-    ("count", BigInteger()),
+    ("big_number", BigInteger()),
     ("flag", Boolean()),
     ("amount", Numeric(12, 3)),
-    ("number", Integer()),
+    ("number_1", Integer()),
+    ("number_2", Integer()),
 )
 
 
@@ -128,14 +152,39 @@ def _part(part: int, position, row_id, product_id, **values):
 def parts_statement() -> CompoundSelect:
     """Every part of SHOWN_PARTS of the product whose id is the `product_id` parameter,
     by part, then in each relationship's order (position), built once per process."""
-    ingredient, strain, nutrient = Ingredient.__table__, Strain.__table__, Nutrient.__table__
-    flag, question = FreeFromFlag.__table__, ProductQuestion.__table__
-    flags = select(flag.c.position, flag.c.id, flag.c.slug, flag.c.label, product_free_from)
-    flags = flags.join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
+    image, ingredient, strain = ProductImage.__table__, Ingredient.__table__, Strain.__table__
+    nutrient, question = Nutrient.__table__, ProductQuestion.__table__
+    concern, flag = SkinConcern.__table__, FreeFromFlag.__table__
+    concerns = select(
+        concern.c.id, concern.c.slug, concern.c.name, concern.c.position, product_concern
+    ).join_from(concern, product_concern, product_concern.c.concern_id == concern.c.id)
+    concerns = concerns.subquery()
+    flags = select(
+        flag.c.id, flag.c.slug, flag.c.label, flag.c.position, product_free_from
+    ).join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
     flags = flags.subquery()
     return union_all(
         _part(
             0,
+            image.c.position,
+            image.c.id,
+            image.c.product_id,
+            text_1=image.c.stem,
+            text_2=image.c.widths,
+            text_3=image.c.alt_text,
+            number_1=image.c.width,
+            number_2=image.c.height,
+        ),
+        _part(
+            1,
+            concerns.c.position,
+            concerns.c.id,
+            concerns.c.product_id,
+            text_1=concerns.c.slug,
+            text_2=concerns.c.name,
+        ),
+        _part(
+            2,
             ingredient.c.position,
             ingredient.c.id,
             ingredient.c.product_id,
@@ -143,28 +192,28 @@ def parts_statement() -> CompoundSelect:
             text_2=ingredient.c.function,
         ),
         _part(
-            1,
+            3,
             strain.c.position,
             strain.c.id,
             strain.c.product_id,
             text_1=strain.c.genus,
             text_2=strain.c.species,
             text_3=strain.c.designation,
-            count=strain.c.cfu_per_serving,
+            big_number=strain.c.cfu_per_serving,
             flag=strain.c.guaranteed_to_best_before,
         ),
         _part(
-            2,
+            4,
             nutrient.c.position,
             nutrient.c.id,
             nutrient.c.product_id,
             text_1=nutrient.c.name,
             text_2=nutrient.c.unit,
             amount=nutrient.c.amount,
-            number=nutrient.c.nrv_percent,
+            number_1=nutrient.c.nrv_percent,
         ),
         _part(
-            3,
+            5,
             flags.c.position,
             flags.c.id,
             flags.c.product_id,
@@ -172,7 +221,7 @@ def parts_statement() -> CompoundSelect:
             text_2=flags.c.label,
         ),
         _part(
-            4,
+            6,
             question.c.position,
             question.c.id,
             question.c.product_id,
@@ -182,16 +231,24 @@ def parts_statement() -> CompoundSelect:
     ).order_by(literal_column("part"), literal_column("position"), literal_column("id"))
 
 
+def _image(row) -> PlainPicture:
+    return PlainPicture(row.text_1, row.text_2, row.number_1, row.number_2, row.text_3)
+
+
+def _concern(row) -> ConcernRow:
+    return ConcernRow(row.text_1, row.text_2)
+
+
 def _ingredient(row) -> IngredientRow:
     return IngredientRow(row.text_1, row.text_2)
 
 
 def _strain(row) -> StrainRow:
-    return StrainRow(row.text_1, row.text_2, row.text_3, row.count, row.flag)
+    return StrainRow(row.text_1, row.text_2, row.text_3, row.big_number, row.flag)
 
 
 def _nutrient(row) -> NutrientRow:
-    return NutrientRow(row.text_1, row.amount, row.text_2, row.number)
+    return NutrientRow(row.text_1, row.amount, row.text_2, row.number_1)
 
 
 def _free_from(row) -> FreeFromRow:
@@ -202,7 +259,7 @@ def _question(row) -> QuestionRow:
     return QuestionRow(row.text_1, row.long_text)
 
 
-_MAKERS = (_ingredient, _strain, _nutrient, _free_from, _question)
+_MAKERS = (_image, _concern, _ingredient, _strain, _nutrient, _free_from, _question)
 
 
 def page_parts(product_id: int) -> PageParts:

@@ -74,7 +74,7 @@ def product_detail(slug: str):
     structured_data = services.product_structured_data(
         product,
         page_url=page_url,
-        image_urls=[media_url(image, external=True) for image in product.images],
+        image_urls=[media_url(image, external=True) for image in parts.images],
         breadcrumbs=[(name, absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
         low_threshold=threshold,
         brand=current_app.config["SHOP_NAME"],

@@ -259,12 +259,11 @@ def test_archived_products_leave_listings_and_sitemap(app, client, shelves):
     assert "/products/going" not in client.get("/sitemap.xml").get_data(as_text=True)
 
 
-def test_the_page_reads_only_the_parts_a_product_has(app, client, sachets, count_queries):
+def test_the_page_reads_every_part_in_one_statement(app, client, sachets, count_queries):
     """A product with every part (sizes, pictures, ingredients, strains, nutrients,
-    concerns, flags) is read in one statement for itself, its sizes and shelves, one for
-    its pictures and concerns and one for all the parts the page only shows; a cream
-    with no strains or nutrients reads no more, and a product with none of those parts
-    skips their statement."""
+    concerns, flags) is read in one statement for itself, its sizes and shelves, and one
+    for all the parts the page shows of it; a cream with no strains or nutrients, or a
+    product with nothing but pictures, reads no more."""
     from shop.catalogue.models import Category, FreeFromFlag, SkinConcern
 
     with app.app_context():
@@ -289,13 +288,12 @@ def test_the_page_reads_only_the_parts_a_product_has(app, client, sachets, count
         soup = page(client.get("/products/barrier-cream"))
     with count_queries() as bare:
         bare_page = page(client.get("/products/bare-cream"))
-    # The header's shelves (1), the product (1), pictures and concerns (1), the parts
-    # the page only shows (1), "Featured in" (1), "Often bought with" (1), and the
-    # funnel's view counter (shop.reports.funnel) after the page.
-    assert len(everything) <= 7, everything
+    # The header's shelves (1), the product (1), its parts (1), "Featured in" (1),
+    # "Often bought with" (1), and the funnel's view counter (shop.reports.funnel) after
+    # the page.
+    assert len(everything) <= 6, everything
     assert everything[-1].startswith("INSERT INTO funnel_count"), everything
-    assert len(skincare) == len(everything)
-    assert len(bare) == len(everything) - 1  # no ingredients, strains, nutrients or flags
+    assert len(skincare) == len(bare) == len(everything)
     assert not bare_page.select(".formulation table")
     captions = [c.text for c in soup.select(".formulation caption")]
     assert captions == ["Ingredients (INCI), in order of quantity"]

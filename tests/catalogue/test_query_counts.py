@@ -174,14 +174,14 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     assert max(large[path] for path in listings) <= 8, large
     assert large["/"] <= 7, large
     # A product page with every part: the shelves (1), the product with its sizes and
-    # shelf (1), its seven parts (pictures and concerns in one statement; ingredients,
-    # strains, nutrients, flags and questions, which the page only shows, in another: 2),
-    # "Featured in" (1), "Often bought with" from the order history and staff's
-    # pairings (1), its reviews (two) and, without Redis, the funnel's count of the view
-    # (one upsert after the response; with Redis it is no SQL).
+    # shelf (1), its seven parts (pictures, ingredients, strains, nutrients, concerns,
+    # flags, questions: all in one statement), "Featured in" (1), "Often bought with"
+    # from the order history and staff's pairings (1), its reviews (two) and, without
+    # Redis, the funnel's count of the view (one upsert after the response; with Redis
+    # it is no SQL).
     products = [path for path in PAGES if path.startswith("/products/")]
-    assert {large[path] for path in products} == {9}, large
-    assert max(large.values()) <= 9, large
+    assert {large[path] for path in products} == {8}, large
+    assert max(large.values()) <= 8, large
     # The product pages counted show reviews (two queries: the figures and one page).
     shown = page(app.test_client().get("/products/serum-9?stars=4&concern=concern-1"))
     assert shown.select(".review") and shown.select(".reviews__histogram")
