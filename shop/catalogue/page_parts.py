@@ -21,12 +21,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    bindparam,
-    cast,
-    literal_column,
-    null,
     select,
-    union_all,
 )
 
 from shop.catalogue.models import (
@@ -41,11 +36,12 @@ from shop.catalogue.models import (
     product_concern,
     product_free_from,
 )
-from shop.extensions import db
+from shop.loading import parts_statement, read_parts
 
 
 @dataclass(frozen=True, slots=True)
 class ConcernRow:
+    id: int
     slug: str
     name: str
 
@@ -119,9 +115,8 @@ SHOWN_PARTS = (
     "questions",
 )
 
-# The statement's columns after `part`, `position` and `id`: each part fills the ones
-# it has and leaves the others NULL (of the column's type, so that both databases and
-# SQLAlchemy's result types agree across the UNION).
+# The statement's columns besides `part`, `position` and `id`
+# (shop.loading.parts_statement).
 _COLUMNS = (
     ("text_1", String()),
     ("text_2", String()),
@@ -135,100 +130,88 @@ _COLUMNS = (
 )
 
 
-def _part(part: int, position, row_id, product_id, **values):
-    """One part's SELECT in the shape of _COLUMNS."""
-    columns = [
-        literal_column(str(part), Integer).label("part"),
-        position.label("position"),
-        row_id.label("id"),
-    ]
-    for name, type_ in _COLUMNS:
-        value = values.get(name)
-        columns.append((cast(null(), type_) if value is None else value).label(name))
-    return select(*columns).where(product_id == bindparam("product_id"))
-
-
 @cache
-def parts_statement() -> CompoundSelect:
+def product_parts_statement() -> CompoundSelect:
     """Every part of SHOWN_PARTS of the product whose id is the `product_id` parameter,
     by part, then in each relationship's order (position), built once per process."""
     image, ingredient, strain = ProductImage.__table__, Ingredient.__table__, Strain.__table__
     nutrient, question = Nutrient.__table__, ProductQuestion.__table__
     concern, flag = SkinConcern.__table__, FreeFromFlag.__table__
-    concerns = select(
-        concern.c.id, concern.c.slug, concern.c.name, concern.c.position, product_concern
-    ).join_from(concern, product_concern, product_concern.c.concern_id == concern.c.id)
-    concerns = concerns.subquery()
-    flags = select(
-        flag.c.id, flag.c.slug, flag.c.label, flag.c.position, product_free_from
-    ).join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
-    flags = flags.subquery()
-    return union_all(
-        _part(
-            0,
-            image.c.position,
-            image.c.id,
-            image.c.product_id,
-            text_1=image.c.stem,
-            text_2=image.c.widths,
-            text_3=image.c.alt_text,
-            number_1=image.c.width,
-            number_2=image.c.height,
-        ),
-        _part(
-            1,
-            concerns.c.position,
-            concerns.c.id,
-            concerns.c.product_id,
-            text_1=concerns.c.slug,
-            text_2=concerns.c.name,
-        ),
-        _part(
-            2,
-            ingredient.c.position,
-            ingredient.c.id,
-            ingredient.c.product_id,
-            text_1=ingredient.c.inci_name,
-            text_2=ingredient.c.function,
-        ),
-        _part(
-            3,
-            strain.c.position,
-            strain.c.id,
-            strain.c.product_id,
-            text_1=strain.c.genus,
-            text_2=strain.c.species,
-            text_3=strain.c.designation,
-            big_number=strain.c.cfu_per_serving,
-            flag=strain.c.guaranteed_to_best_before,
-        ),
-        _part(
-            4,
-            nutrient.c.position,
-            nutrient.c.id,
-            nutrient.c.product_id,
-            text_1=nutrient.c.name,
-            text_2=nutrient.c.unit,
-            amount=nutrient.c.amount,
-            number_1=nutrient.c.nrv_percent,
-        ),
-        _part(
-            5,
-            flags.c.position,
-            flags.c.id,
-            flags.c.product_id,
-            text_1=flags.c.slug,
-            text_2=flags.c.label,
-        ),
-        _part(
-            6,
-            question.c.position,
-            question.c.id,
-            question.c.product_id,
-            text_1=question.c.question,
-            long_text=question.c.answer,
-        ),
-    ).order_by(literal_column("part"), literal_column("position"), literal_column("id"))
+    concerns = (
+        select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, product_concern)
+        .join_from(concern, product_concern, product_concern.c.concern_id == concern.c.id)
+        .subquery()
+    )
+    flags = (
+        select(flag.c.id, flag.c.slug, flag.c.label, flag.c.position, product_free_from)
+        .join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
+        .subquery()
+    )
+    return parts_statement(
+        "product_id",
+        _COLUMNS,
+        [
+            (
+                image.c.product_id,
+                image.c.position,
+                image.c.id,
+                {
+                    "text_1": image.c.stem,
+                    "text_2": image.c.widths,
+                    "text_3": image.c.alt_text,
+                    "number_1": image.c.width,
+                    "number_2": image.c.height,
+                },
+            ),
+            (
+                concerns.c.product_id,
+                concerns.c.position,
+                concerns.c.id,
+                {"text_1": concerns.c.slug, "text_2": concerns.c.name},
+            ),
+            (
+                ingredient.c.product_id,
+                ingredient.c.position,
+                ingredient.c.id,
+                {"text_1": ingredient.c.inci_name, "text_2": ingredient.c.function},
+            ),
+            (
+                strain.c.product_id,
+                strain.c.position,
+                strain.c.id,
+                {
+                    "text_1": strain.c.genus,
+                    "text_2": strain.c.species,
+                    "text_3": strain.c.designation,
+                    "big_number": strain.c.cfu_per_serving,
+                    "flag": strain.c.guaranteed_to_best_before,
+                },
+            ),
+            (
+                nutrient.c.product_id,
+                nutrient.c.position,
+                nutrient.c.id,
+                {
+                    "text_1": nutrient.c.name,
+                    "text_2": nutrient.c.unit,
+                    "amount": nutrient.c.amount,
+                    "number_1": nutrient.c.nrv_percent,
+                },
+            ),
+            (
+                flags.c.product_id,
+                flags.c.position,
+                flags.c.id,
+                {"text_1": flags.c.slug, "text_2": flags.c.label},
+            ),
+            (
+                question.c.product_id,
+                question.c.position,
+                question.c.id,
+                {"text_1": question.c.question, "long_text": question.c.answer},
+            ),
+        ],
+    )
 
 
 def _image(row) -> PlainPicture:
@@ -236,7 +219,7 @@ def _image(row) -> PlainPicture:
 
 
 def _concern(row) -> ConcernRow:
-    return ConcernRow(row.text_1, row.text_2)
+    return ConcernRow(row.id, row.text_1, row.text_2)
 
 
 def _ingredient(row) -> IngredientRow:
@@ -264,7 +247,5 @@ _MAKERS = (_image, _concern, _ingredient, _strain, _nutrient, _free_from, _quest
 
 def page_parts(product_id: int) -> PageParts:
     """The product's parts of SHOWN_PARTS as plain rows, in one statement."""
-    lists = [[] for _ in SHOWN_PARTS]
-    for row in db.session.execute(parts_statement(), {"product_id": product_id}):
-        lists[row.part].append(_MAKERS[row.part](row))
-    return PageParts(*lists)
+    parameters = {"product_id": product_id}
+    return PageParts(*read_parts(product_parts_statement(), parameters, _MAKERS))

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy import CompoundSelect, Select, String, Text, bindparam, func, or_, select
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
+from shop.catalogue.page_parts import ConcernRow
 from shop.catalogue.services import (
     card_loading_options,
     is_on_sale,
@@ -21,9 +22,17 @@ from shop.catalogue.services import (
 )
 from shop.comments.services import approved_comment_count
 from shop.extensions import db
-from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
+from shop.journal.models import (
+    Article,
+    ArticleProduct,
+    ArticleStatus,
+    Reference,
+    Tag,
+    article_concern,
+    article_tag,
+)
 from shop.journal.rendering import RenderedBody, render_body
-from shop.loading import collection_statement, load_collection
+from shop.loading import collection_statement, load_collection, parts_statement, read_parts
 from shop.models import utcnow
 
 MAX_PAGE = 10_000
@@ -99,17 +108,14 @@ def _latest_statement(limit: int) -> Select:
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
-    """An article with everything its page shows, in a fixed number of queries, all
-    built once per process: the article with its author; its concerns and tags; its
-    references; its featured products with their sizes and pictures."""
+    """An article with its author and its featured products with their sizes and
+    pictures, in two statements built once per process. What its page only shows of it
+    (concerns, tags, references) is `article_parts`."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
     article = db.session.scalar(_article_statement(public_only), parameters)
     if article is not None:
-        # Its concerns and tags (a few of each) in one statement, onto the article above.
-        db.session.execute(_concerns_and_tags_statement(), {"parent_id": article.id}).unique().all()
-        load_collection(article, "references")
         load_collection(article, "featured", _featured_products_statement())
     return article
 
@@ -122,15 +128,87 @@ def _article_statement(public_only: bool) -> Select:
     return stmt.where(Article.slug == bindparam("slug")).options(joinedload(Article.author))
 
 
+@dataclass(frozen=True, slots=True)
+class TagRow:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    citation: str
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    url: str | None
+
+
+@dataclass(slots=True)
+class ArticleParts:
+    """What an article's page only shows of it, as plain rows, each in its
+    relationship's order."""
+
+    concerns: list[ConcernRow]
+    tags: list[TagRow]
+    references: list[ReferenceRow]
+
+
+def article_parts(article_id: int) -> ArticleParts:
+    """An article's concerns, tags and references as plain rows, in one statement built
+    once per process: its page changes none of them, so it needs no ORM objects."""
+    parameters = {"article_id": article_id}
+    return ArticleParts(*read_parts(_article_parts_statement(), parameters, _PART_MAKERS))
+
+
+_PART_MAKERS = (
+    lambda row: ConcernRow(row.id, row.text_2, row.text_1),
+    lambda row: TagRow(row.id, row.text_2, row.text_1),
+    lambda row: ReferenceRow(row.long_text, row.text_1, row.text_2, row.text_3, row.text_4),
+)
+
+
 @cache
-def _concerns_and_tags_statement() -> Select:
-    """An article's concerns and tags joined onto its id, built once per process: the
-    article is already loaded, so only the two collections are set on it. Fewer
-    statements pay more than the joined rows (concerns x tags, a handful) cost."""
-    return (
-        select(Article)
-        .where(Article.id == bindparam("parent_id"))
-        .options(load_only(Article.id), joinedload(Article.concerns), joinedload(Article.tags))
+def _article_parts_statement() -> CompoundSelect:
+    """`article_parts`' statement: concerns by position (then name), tags by name,
+    references by position (shop.loading.parts_statement)."""
+    concern, tag, reference = SkinConcern.__table__, Tag.__table__, Reference.__table__
+    concerns = (
+        select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, article_concern)
+        .join_from(concern, article_concern, article_concern.c.concern_id == concern.c.id)
+        .subquery()
+    )
+    tags = (
+        select(tag.c.id, tag.c.slug, tag.c.name, article_tag)
+        .join_from(tag, article_tag, article_tag.c.tag_id == tag.c.id)
+        .subquery()
+    )
+    columns = [(name, String()) for name in ("text_1", "text_2", "text_3", "text_4")]
+    columns.append(("long_text", Text()))
+    return parts_statement(
+        "article_id",
+        columns,
+        [
+            (
+                concerns.c.article_id,
+                concerns.c.position,
+                concerns.c.id,
+                {"text_1": concerns.c.name, "text_2": concerns.c.slug},
+            ),
+            (tags.c.article_id, None, tags.c.id, {"text_1": tags.c.name, "text_2": tags.c.slug}),
+            (
+                reference.c.article_id,
+                reference.c.position,
+                reference.c.id,
+                {
+                    "text_1": reference.c.doi,
+                    "text_2": reference.c.pmid,
+                    "text_3": reference.c.pmcid,
+                    "text_4": reference.c.url,
+                    "long_text": reference.c.citation,
+                },
+            ),
+        ],
     )
 
 
@@ -174,12 +252,14 @@ def article_cards(article: Article) -> dict[str, Product]:
     return products_for_cards(body_of(article).product_slugs, loaded=featured)
 
 
-def related_articles(article: Article, limit: int = 3) -> tuple[list[Article], dict[int, int]]:
+def related_articles(
+    article: Article, parts: ArticleParts, limit: int = 3
+) -> tuple[list[Article], dict[int, int]]:
     """Other public articles sharing a concern or a tag, newest first, and the comments
     shown under each (by id, for their cards): one statement, without their bodies (a
     card shows the title, standfirst, author, picture and comment count)."""
-    concern_ids = [c.id for c in article.concerns]
-    tag_ids = [t.id for t in article.tags]
+    concern_ids = [c.id for c in parts.concerns]
+    tag_ids = [t.id for t in parts.tags]
     if not concern_ids and not tag_ids:
         return [], {}
     parameters = {"now": utcnow(), "article_id": article.id}
@@ -256,7 +336,13 @@ def unknown_shortcodes(article: Article, found: dict[str, Product]) -> list[str]
 
 
 def article_structured_data(
-    article: Article, *, url: str, image_urls: list[str], publisher: str, modified: datetime
+    article: Article,
+    *,
+    url: str,
+    image_urls: list[str],
+    publisher: str,
+    modified: datetime,
+    concerns: list[ConcernRow],
 ) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -279,6 +365,6 @@ def article_structured_data(
             ] = article.author.credentials
     if image_urls:
         data["image"] = image_urls
-    if article.concerns:
-        data["about"] = [{"@type": "Thing", "name": c.name} for c in article.concerns]
+    if concerns:
+        data["about"] = [{"@type": "Thing", "name": c.name} for c in concerns]
     return data
