@@ -40,7 +40,10 @@ from shop.loading import parts_statement, read_parts
 
 
 @dataclass(frozen=True, slots=True)
-class ConcernRow:
+class LabelRow:
+    """A skin concern (of a product or an article) or an article's tag: a chip with a
+    link, by id, slug and name."""
+
     id: int
     slug: str
     name: str
@@ -91,7 +94,7 @@ class PageParts:
     """A product's parts as its page shows them, each in its relationship's order."""
 
     images: list[PlainPicture] = field(default_factory=list)
-    concerns: list[ConcernRow] = field(default_factory=list)
+    concerns: list[LabelRow] = field(default_factory=list)
     ingredients: list[IngredientRow] = field(default_factory=list)
     strains: list[StrainRow] = field(default_factory=list)
     nutrients: list[NutrientRow] = field(default_factory=list)
@@ -218,8 +221,8 @@ def _image(row) -> PlainPicture:
     return PlainPicture(row.text_1, row.text_2, row.number_1, row.number_2, row.text_3)
 
 
-def _concern(row) -> ConcernRow:
-    return ConcernRow(row.id, row.text_1, row.text_2)
+def _concern(row) -> LabelRow:
+    return LabelRow(row.id, row.text_1, row.text_2)
 
 
 def _ingredient(row) -> IngredientRow:

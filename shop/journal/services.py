@@ -12,7 +12,7 @@ from sqlalchemy import CompoundSelect, Select, String, Text, bindparam, func, or
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
-from shop.catalogue.page_parts import ConcernRow
+from shop.catalogue.page_parts import LabelRow
 from shop.catalogue.services import (
     card_loading_options,
     is_on_sale,
@@ -129,13 +129,6 @@ def _article_statement(public_only: bool) -> Select:
 
 
 @dataclass(frozen=True, slots=True)
-class TagRow:
-    id: int
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class ReferenceRow:
     citation: str
     doi: str | None
@@ -149,8 +142,8 @@ class ArticleParts:
     """What an article's page only shows of it, as plain rows, each in its
     relationship's order."""
 
-    concerns: list[ConcernRow]
-    tags: list[TagRow]
+    concerns: list[LabelRow]
+    tags: list[LabelRow]
     references: list[ReferenceRow]
 
 
@@ -161,11 +154,15 @@ def article_parts(article_id: int) -> ArticleParts:
     return ArticleParts(*read_parts(_article_parts_statement(), parameters, _PART_MAKERS))
 
 
-_PART_MAKERS = (
-    lambda row: ConcernRow(row.id, row.text_2, row.text_1),
-    lambda row: TagRow(row.id, row.text_2, row.text_1),
-    lambda row: ReferenceRow(row.long_text, row.text_1, row.text_2, row.text_3, row.text_4),
-)
+def _label(row) -> LabelRow:
+    return LabelRow(row.id, row.text_2, row.text_1)
+
+
+def _reference(row) -> ReferenceRow:
+    return ReferenceRow(row.long_text, row.text_1, row.text_2, row.text_3, row.text_4)
+
+
+_PART_MAKERS = (_label, _label, _reference)  # concerns, tags, references
 
 
 @cache
@@ -342,7 +339,7 @@ def article_structured_data(
     image_urls: list[str],
     publisher: str,
     modified: datetime,
-    concerns: list[ConcernRow],
+    concerns: list[LabelRow],
 ) -> dict:
     data = {
         "@context": "https://schema.org",
