@@ -293,19 +293,19 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
 def _featuring_statement(limit: int) -> Select:
     return (
         public_articles(bindparam("now"))
+        .with_only_columns(Article.slug, Article.title, Article.standfirst)
         .where(Article.featured.any(ArticleProduct.product_id == bindparam("product_id")))
         .order_by(Article.published_at.desc())
         .limit(limit)
-        .options(defer(Article.body))
     )
 
 
-def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
-    """Public articles that recommend a product, for its page's "Featured in": one
-    statement, without the bodies (the page shows titles and standfirsts), built once
-    per process like the article page's."""
+def articles_featuring(product_id: int, limit: int = 4) -> list:
+    """Public articles that recommend a product, for its page's "Featured in": their
+    slug, title and standfirst (all the page shows) as plain rows, in one statement
+    built once per process like the article page's."""
     parameters = {"now": utcnow(), "product_id": product_id}
-    return list(db.session.scalars(_featuring_statement(limit), parameters))
+    return db.session.execute(_featuring_statement(limit), parameters).all()
 
 
 def sitemap_articles() -> list[tuple[str, datetime]]:
