@@ -8,8 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import CompoundSelect, Select, String, Text, bindparam, func, or_, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    Text,
+    bindparam,
+    func,
+    or_,
+    outerjoin,
+    select,
+)
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
 from shop.catalogue.page_parts import LabelRow
@@ -26,6 +36,9 @@ from shop.journal.models import (
     Article,
     ArticleProduct,
     ArticleStatus,
+    Author,
+    AuthorName,
+    HasHero,
     Reference,
     Tag,
     article_concern,
@@ -249,12 +262,34 @@ def article_cards(article: Article) -> dict[str, Product]:
     return products_for_cards(body_of(article).product_slugs, loaded=featured)
 
 
+@dataclass(frozen=True, slots=True)
+class CardAuthor(AuthorName):
+    name: str
+    credentials: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard(HasHero):
+    """An article as its card shows it (the `article_card` macro), read as a plain row."""
+
+    id: int
+    slug: str
+    title: str
+    standfirst: str
+    published_at: datetime
+    hero_stem: str | None
+    hero_widths: str
+    hero_width: int
+    hero_height: int
+    hero_alt: str
+    author: CardAuthor | None
+
+
 def related_articles(
     article: Article, parts: ArticleParts, limit: int = 3
-) -> tuple[list[Article], dict[int, int]]:
-    """Other public articles sharing a concern or a tag, newest first, and the comments
-    shown under each (by id, for their cards): one statement, without their bodies (a
-    card shows the title, standfirst, author, picture and comment count)."""
+) -> tuple[list[ArticleCard], dict[int, int]]:
+    """Other public articles sharing a concern or a tag, newest first, as plain rows for
+    their cards, and the comments shown under each (by id): one statement."""
     concern_ids = [c.id for c in parts.concerns]
     tag_ids = [t.id for t in parts.tags]
     if not concern_ids and not tag_ids:
@@ -265,8 +300,13 @@ def related_articles(
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    rows = db.session.execute(stmt, parameters).all()
-    return [other for other, _count in rows], {other.id: count for other, count in rows if count}
+    cards, counts = [], {}
+    for *values, author_id, name, credentials, count in db.session.execute(stmt, parameters):
+        author = CardAuthor(name, credentials) if author_id is not None else None
+        cards.append(ArticleCard(*values, author))
+        if count:
+            counts[values[0]] = count
+    return cards, counts
 
 
 @cache
@@ -281,11 +321,26 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
         conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
     return (
         public_articles(bindparam("now"))
-        .add_columns(approved_comment_count(Article.id))
+        .with_only_columns(
+            Article.id,
+            Article.slug,
+            Article.title,
+            Article.standfirst,
+            Article.published_at,
+            Article.hero_stem,
+            Article.hero_widths,
+            Article.hero_width,
+            Article.hero_height,
+            Article.hero_alt,
+            Author.id,
+            Author.name,
+            Author.credentials,
+            approved_comment_count(Article.id),
+        )
+        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
         .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)
-        .options(joinedload(Article.author), defer(Article.body))
     )
 
 
