@@ -15,6 +15,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    String,
     bindparam,
     cast,
     inspect,
@@ -63,22 +64,25 @@ def parts_statement(
 
     Each part is (the column naming its owner, its position column or None, its id
     column, {name in `columns`: its column}); every row has `part` (the part's index in
-    `parts`), `position`, `id` and each of `columns`, NULL (of the column's type, so
-    that both databases and SQLAlchemy's result types agree across the UNION) where the
-    part has no such column. Rows come by part, then position, the first of `columns`
-    and id. Build it once per process (functools.cache)."""
+    `parts`), `position`, `sort_name`, `id` and each of `columns`, NULL (of the column's
+    type, so that both databases and SQLAlchemy's result types agree across the UNION)
+    where the part has no such column. Rows come by part, then position (a part ordered
+    by position), `sort_name` (the values' "sort_name" column: a part ordered by name),
+    then id. Build it once per process (functools.cache)."""
     selects = []
     for number, (owner_column, position, row_id, values) in enumerate(parts):
+        sort_name = values.get("sort_name")
         row = [
             literal_column(str(number), Integer).label("part"),
             (cast(null(), Integer) if position is None else position).label("position"),
+            (cast(null(), String) if sort_name is None else sort_name).label("sort_name"),
             row_id.label("id"),
         ]
         for name, type_ in columns:
             value = values.get(name)
             row.append((cast(null(), type_) if value is None else value).label(name))
         selects.append(select(*row).where(owner_column == bindparam(owner)))
-    order = ("part", "position", columns[0][0], "id")
+    order = ("part", "position", "sort_name", "id")
     return union_all(*selects).order_by(*(literal_column(name) for name in order))
 
 

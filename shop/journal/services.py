@@ -180,8 +180,8 @@ _PART_MAKERS = (_label, _label, _reference)  # concerns, tags, references
 
 @cache
 def _article_parts_statement() -> CompoundSelect:
-    """`article_parts`' statement: concerns by position (then name), tags by name,
-    references by position (shop.loading.parts_statement)."""
+    """`article_parts`' statement: concerns by position, tags by name, references by
+    position (shop.loading.parts_statement)."""
     concern, tag, reference = SkinConcern.__table__, Tag.__table__, Reference.__table__
     concerns = (
         select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, article_concern)
@@ -205,7 +205,12 @@ def _article_parts_statement() -> CompoundSelect:
                 concerns.c.id,
                 {"text_1": concerns.c.name, "text_2": concerns.c.slug},
             ),
-            (tags.c.article_id, None, tags.c.id, {"text_1": tags.c.name, "text_2": tags.c.slug}),
+            (
+                tags.c.article_id,
+                None,
+                tags.c.id,
+                {"text_1": tags.c.name, "text_2": tags.c.slug, "sort_name": tags.c.name},
+            ),
             (
                 reference.c.article_id,
                 reference.c.position,
