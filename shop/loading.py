@@ -8,10 +8,24 @@ each time, the parent's id a bound parameter, the rows in the relationship's ord
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.types import TypeEngine
 
 from shop.extensions import db
 
@@ -39,3 +53,43 @@ def load_collection(obj, name: str, stmt: Select | None = None) -> list:
     rows = db.session.scalars(stmt, {"parent_id": obj.id}).unique().all()
     set_committed_value(obj, name, rows)
     return rows
+
+
+def parts_statement(
+    owner: str, columns: Sequence[tuple[str, TypeEngine]], parts: Sequence[tuple]
+) -> CompoundSelect:
+    """Several small collections of one row (a product's parts, an article's concerns,
+    tags and references) as plain rows of one statement: a UNION ALL of one SELECT per
+    part, for the owner whose id is the `owner` parameter.
+
+    Each part is (the column naming its owner, its position column or None, its id
+    column, {name in `columns`: its column}); every row has `part` (the part's index in
+    `parts`), `position`, `sort_name`, `id` and each of `columns`, NULL (of the column's
+    type, so that both databases and SQLAlchemy's result types agree across the UNION)
+    where the part has no such column. Rows come by part, then position (a part ordered
+    by position), `sort_name` (the values' "sort_name" column: a part ordered by name),
+    then id. Build it once per process (functools.cache)."""
+    selects = []
+    for number, (owner_column, position, row_id, values) in enumerate(parts):
+        sort_name = values.get("sort_name")
+        row = [
+            literal_column(str(number), Integer).label("part"),
+            (cast(null(), Integer) if position is None else position).label("position"),
+            (cast(null(), String) if sort_name is None else sort_name).label("sort_name"),
+            row_id.label("id"),
+        ]
+        for name, type_ in columns:
+            value = values.get(name)
+            row.append((cast(null(), type_) if value is None else value).label(name))
+        selects.append(select(*row).where(owner_column == bindparam(owner)))
+    order = ("part", "position", "sort_name", "id")
+    return union_all(*selects).order_by(*(literal_column(name) for name in order))
+
+
+def read_parts(stmt: CompoundSelect, parameters: dict, makers: Sequence) -> list[list]:
+    """Run a `parts_statement` and return each part's rows, made by the part's maker
+    (a function of the row), in a list per part."""
+    lists: list[list] = [[] for _ in makers]
+    for row in db.session.execute(stmt, parameters):
+        lists[row.part].append(makers[row.part](row))
+    return lists

@@ -19,8 +19,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased, defer, joinedload, load_only, selectinload, with_expression
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 
 from shop.catalogue.cards import ProductCard, card_from_row, card_statement
 from shop.catalogue.models import (
@@ -31,8 +30,8 @@ from shop.catalogue.models import (
     SkinConcern,
     Variant,
 )
+from shop.catalogue.page_parts import PageParts, page_parts
 from shop.extensions import db
-from shop.loading import load_collection
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
@@ -520,20 +519,6 @@ def listing_facets() -> tuple[list[Concern], list[Flag]]:
     return concerns, flags
 
 
-# What a product page shows that a product may well not have: a cream has no strains
-# or nutrients, many capsules no skin concerns. Any product may have any of them (the
-# back office allows it whatever the category), so the product's own rows decide.
-_PAGE_PARTS = (
-    "images",
-    "ingredients",
-    "strains",
-    "nutrients",
-    "concerns",
-    "free_from",
-    "questions",
-)
-
-
 def _lapsed_holds():
     """Whether one of the product's sizes shows sold out while an unpaid checkout whose
     payment window has passed holds units of it. Orders are looked at only for a size
@@ -562,7 +547,6 @@ def _product_page_statement() -> Select:
     return (
         on_sale()
         .where(Product.slug == bindparam("slug"))
-        .add_columns(*(getattr(Product, name).any() for name in _PAGE_PARTS))
         .options(
             joinedload(Product.category).joinedload(Category.parent),
             joinedload(Product.variants),
@@ -572,49 +556,24 @@ def _product_page_statement() -> Select:
 
 
 def product_for_page(slug: str) -> Product | None:
-    """A product on sale with everything its page shows, in a fixed number of queries.
-
-    One statement reads the product with its sizes, category and shelf, and which of
-    the parts in `_PAGE_PARTS` it has; then only the parts it has are loaded, one
-    statement each (a skincare product skips strains and nutrients), except pictures and
-    concerns, read in one when it has both. Every statement is built once per process."""
+    """A product on sale with its sizes, category and shelf, in one statement built
+    once per process (the slug and the moment payment windows lapsed are parameters),
+    or None."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
-    row = db.session.execute(_product_page_statement(), parameters).unique().one_or_none()
-    if row is None:
+    return db.session.scalars(_product_page_statement(), parameters).unique().one_or_none()
+
+
+def product_page(slug: str) -> tuple[Product, PageParts] | None:
+    """A product on sale with everything its page shows, in two statements built once
+    per process: the product with its sizes, category and shelf (`product_for_page`),
+    and what the page only shows of it (pictures, concerns, ingredients, strains,
+    nutrients, free-from flags, questions) as plain rows (shop.catalogue.page_parts)."""
+    product = product_for_page(slug)
+    if product is None:
         return None
-    product, *present = row
-    present = {name for name, has_any in zip(_PAGE_PARTS, present, strict=True) if has_any}
-    together = present.issuperset(_PARTS_READ_TOGETHER)
-    if together:
-        parameters = {"parent_id": product.id}
-        db.session.execute(_parts_together_statement(), parameters).unique().all()
-    for name in _PAGE_PARTS:
-        if name not in present:
-            set_committed_value(product, name, [])
-        elif not (together and name in _PARTS_READ_TOGETHER):
-            load_collection(product, name)  # one statement built once per process
-    return product
-
-
-# Pictures and concerns, a few of each, that most products have: one statement for both
-# (their rows joined, pictures x concerns) costs less than two.
-_PARTS_READ_TOGETHER = ("images", "concerns")
-
-
-@cache
-def _parts_together_statement() -> Select:
-    """The parts in `_PARTS_READ_TOGETHER` joined onto the product already loaded (its
-    id the `parent_id` parameter), built once per process."""
-    return (
-        select(Product)
-        .where(Product.id == bindparam("parent_id"))
-        .options(
-            load_only(Product.id),
-            *(joinedload(getattr(Product, name)) for name in _PARTS_READ_TOGETHER),
-        )
-    )
+    return product, page_parts(product.id)
 
 
 # "Often bought with" looks at this many of the latest paid orders holding the product:

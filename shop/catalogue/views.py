@@ -44,8 +44,8 @@ def listing(category_slug: str | None):
 
 @bp.get("/products/<slug>")
 def product_detail(slug: str):
-    product = services.product_for_page(slug)
-    if product is None:
+    page = services.product_page(slug)
+    if page is None:
         # An old address of a renamed product moves on for good, query string and all.
         current_slug = services.is_slug(slug) and db.session.scalar(
             db.select(Product.slug).join(SlugRedirect).where(SlugRedirect.old_slug == slug)
@@ -56,13 +56,14 @@ def product_detail(slug: str):
         if request.query_string:
             location += "?" + quote(request.query_string, safe="=&;%+/?:@,!$'()*~-._")
         return redirect(location, code=301)
+    product, parts = page
     if product.has_lapsed_holds:
         # A size shows sold out because a checkout whose payment window has passed still
         # holds it: free those units before showing the page.
         held = [v.id for v in product.active_variants if v.available <= 0 < v.reserved]
         if release_lapsed_reservations(held):
             db.session.commit()
-            product = services.product_for_page(slug)
+            product, parts = services.product_page(slug)
     selected = services.choose_variant(product, request.args.get("variant", type=int))
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)
@@ -72,7 +73,7 @@ def product_detail(slug: str):
     structured_data = services.product_structured_data(
         product,
         page_url=page_url,
-        image_urls=[media_url(image, external=True) for image in product.images],
+        image_urls=[media_url(image, external=True) for image in parts.images],
         breadcrumbs=[(name, absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
         low_threshold=threshold,
         brand=current_app.config["SHOP_NAME"],
@@ -93,6 +94,7 @@ def product_detail(slug: str):
     return render_template(
         "catalogue/product.html",
         product=product,
+        parts=parts,
         rating_summary=summary,
         review_page=review_page,
         review_filters=review_filters,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -63,6 +64,24 @@ class Comment(ShownOnPages, db.Model):
     @property
     def author_name(self) -> str:
         """Who wrote it, as pages show it: their display name, never their email."""
-        if self.customer is None:
-            return "A former customer"
-        return self.customer.display_name or "A customer"
+        customer = self.customer
+        return shown_author_name(customer is not None, customer and customer.display_name)
+
+
+def shown_author_name(has_customer: bool, display_name: str | None) -> str:
+    """A comment's author as pages show it (Comment.author_name, and the article page's
+    plain rows): the customer's display name, never their email; "A former customer"
+    once the account is erased."""
+    if not has_customer:
+        return "A former customer"
+    return display_name or "A customer"
+
+
+@dataclass(frozen=True, slots=True)
+class ShownComment:
+    """A comment as the article page shows it, read as a plain row (no ORM object)."""
+
+    id: int
+    body: str
+    created_at: datetime
+    author_name: str

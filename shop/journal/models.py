@@ -35,12 +35,9 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
-class Author(ShownOnPages, db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    credentials: Mapped[str] = mapped_column(String(120), default="")
-    bio: Mapped[str] = mapped_column(Text, default="")
+class AuthorName:
+    """An author's name as pages show it, from `name` and `credentials`: on the ORM's
+    Author and on the plain rows of article cards (shop.journal.services.ArticleCard)."""
 
     @property
     def display_name(self) -> str:
@@ -52,13 +49,40 @@ class Author(ShownOnPages, db.Model):
         return f"{self.name}, {self.credentials}"
 
 
+class Author(AuthorName, ShownOnPages, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+
+
 class Tag(ShownOnPages, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
 
 
-class Article(ShownOnPages, db.Model):
+class HasHero:
+    """An article's hero picture from its `hero_*` columns: on the ORM's Article and on
+    the plain rows of article cards (shop.journal.services.ArticleCard)."""
+
+    @property
+    def hero(self):
+        """The hero picture in the shape the image macros expect, or None."""
+        if not self.hero_stem:
+            return None
+
+        return PlainPicture(
+            stem=self.hero_stem,
+            widths=self.hero_widths,
+            width=self.hero_width,
+            height=self.hero_height,
+            alt_text=self.hero_alt,
+        )
+
+
+class Article(HasHero, ShownOnPages, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -90,20 +114,6 @@ class Article(ShownOnPages, db.Model):
         order_by="ArticleProduct.position",
         cascade="all, delete-orphan",
     )
-
-    @property
-    def hero(self):
-        """The hero picture in the shape the image macros expect, or None."""
-        if not self.hero_stem:
-            return None
-
-        return PlainPicture(
-            stem=self.hero_stem,
-            widths=self.hero_widths,
-            width=self.hero_width,
-            height=self.hero_height,
-            alt_text=self.hero_alt,
-        )
 
 
 class Reference(ShownOnPages, db.Model):

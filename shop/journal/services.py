@@ -8,10 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    Text,
+    bindparam,
+    func,
+    or_,
+    outerjoin,
+    select,
+)
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalogue.models import Product, SkinConcern
+from shop.catalogue.page_parts import LabelRow
 from shop.catalogue.services import (
     card_loading_options,
     is_on_sale,
@@ -19,10 +30,22 @@ from shop.catalogue.services import (
     on_sale,
     without_long_texts,
 )
+from shop.comments.services import approved_comment_count
 from shop.extensions import db
-from shop.journal.models import Article, ArticleProduct, ArticleStatus, Tag
+from shop.journal.models import (
+    Article,
+    ArticleProduct,
+    ArticleStatus,
+    Author,
+    AuthorName,
+    HasHero,
+    Reference,
+    Tag,
+    article_concern,
+    article_tag,
+)
 from shop.journal.rendering import RenderedBody, render_body
-from shop.loading import collection_statement, load_collection
+from shop.loading import collection_statement, load_collection, parts_statement, read_parts
 from shop.models import utcnow
 
 MAX_PAGE = 10_000
@@ -98,17 +121,14 @@ def _latest_statement(limit: int) -> Select:
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
-    """An article with everything its page shows, in a fixed number of queries, all
-    built once per process: the article with its author; its concerns and tags; its
-    references; its featured products with their sizes and pictures."""
+    """An article with its author and its featured products with their sizes and
+    pictures, in two statements built once per process. What its page only shows of it
+    (concerns, tags, references) is `article_parts`."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
     article = db.session.scalar(_article_statement(public_only), parameters)
     if article is not None:
-        # Its concerns and tags (a few of each) in one statement, onto the article above.
-        db.session.execute(_concerns_and_tags_statement(), {"parent_id": article.id}).unique().all()
-        load_collection(article, "references")
         load_collection(article, "featured", _featured_products_statement())
     return article
 
@@ -121,15 +141,89 @@ def _article_statement(public_only: bool) -> Select:
     return stmt.where(Article.slug == bindparam("slug")).options(joinedload(Article.author))
 
 
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    citation: str
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    url: str | None
+
+
+@dataclass(slots=True)
+class ArticleParts:
+    """What an article's page only shows of it, as plain rows, each in its
+    relationship's order."""
+
+    concerns: list[LabelRow]
+    tags: list[LabelRow]
+    references: list[ReferenceRow]
+
+
+def article_parts(article_id: int) -> ArticleParts:
+    """An article's concerns, tags and references as plain rows, in one statement built
+    once per process: its page changes none of them, so it needs no ORM objects."""
+    parameters = {"article_id": article_id}
+    return ArticleParts(*read_parts(_article_parts_statement(), parameters, _PART_MAKERS))
+
+
+def _label(row) -> LabelRow:
+    return LabelRow(row.id, row.text_2, row.text_1)
+
+
+def _reference(row) -> ReferenceRow:
+    return ReferenceRow(row.long_text, row.text_1, row.text_2, row.text_3, row.text_4)
+
+
+_PART_MAKERS = (_label, _label, _reference)  # concerns, tags, references
+
+
 @cache
-def _concerns_and_tags_statement() -> Select:
-    """An article's concerns and tags joined onto its id, built once per process: the
-    article is already loaded, so only the two collections are set on it. Fewer
-    statements pay more than the joined rows (concerns x tags, a handful) cost."""
-    return (
-        select(Article)
-        .where(Article.id == bindparam("parent_id"))
-        .options(load_only(Article.id), joinedload(Article.concerns), joinedload(Article.tags))
+def _article_parts_statement() -> CompoundSelect:
+    """`article_parts`' statement: concerns by position, tags by name, references by
+    position (shop.loading.parts_statement)."""
+    concern, tag, reference = SkinConcern.__table__, Tag.__table__, Reference.__table__
+    concerns = (
+        select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, article_concern)
+        .join_from(concern, article_concern, article_concern.c.concern_id == concern.c.id)
+        .subquery()
+    )
+    tags = (
+        select(tag.c.id, tag.c.slug, tag.c.name, article_tag)
+        .join_from(tag, article_tag, article_tag.c.tag_id == tag.c.id)
+        .subquery()
+    )
+    columns = [(name, String()) for name in ("text_1", "text_2", "text_3", "text_4")]
+    columns.append(("long_text", Text()))
+    return parts_statement(
+        "article_id",
+        columns,
+        [
+            (
+                concerns.c.article_id,
+                concerns.c.position,
+                concerns.c.id,
+                {"text_1": concerns.c.name, "text_2": concerns.c.slug},
+            ),
+            (
+                tags.c.article_id,
+                None,
+                tags.c.id,
+                {"text_1": tags.c.name, "text_2": tags.c.slug, "sort_name": tags.c.name},
+            ),
+            (
+                reference.c.article_id,
+                reference.c.position,
+                reference.c.id,
+                {
+                    "text_1": reference.c.doi,
+                    "text_2": reference.c.pmid,
+                    "text_3": reference.c.pmcid,
+                    "text_4": reference.c.url,
+                    "long_text": reference.c.citation,
+                },
+            ),
+        ],
     )
 
 
@@ -173,20 +267,51 @@ def article_cards(article: Article) -> dict[str, Product]:
     return products_for_cards(body_of(article).product_slugs, loaded=featured)
 
 
-def related_articles(article: Article, limit: int = 3) -> list[Article]:
-    """Other public articles sharing a concern or a tag, newest first: one statement,
-    without their bodies (a card shows the title, standfirst, author and picture)."""
-    concern_ids = [c.id for c in article.concerns]
-    tag_ids = [t.id for t in article.tags]
+@dataclass(frozen=True, slots=True)
+class CardAuthor(AuthorName):
+    name: str
+    credentials: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard(HasHero):
+    """An article as its card shows it (the `article_card` macro), read as a plain row."""
+
+    id: int
+    slug: str
+    title: str
+    standfirst: str
+    published_at: datetime
+    hero_stem: str | None
+    hero_widths: str
+    hero_width: int
+    hero_height: int
+    hero_alt: str
+    author: CardAuthor | None
+
+
+def related_articles(
+    article: Article, parts: ArticleParts, limit: int = 3
+) -> tuple[list[ArticleCard], dict[int, int]]:
+    """Other public articles sharing a concern or a tag, newest first, as plain rows for
+    their cards, and the comments shown under each (by id): one statement."""
+    concern_ids = [c.id for c in parts.concerns]
+    tag_ids = [t.id for t in parts.tags]
     if not concern_ids and not tag_ids:
-        return []
+        return [], {}
     parameters = {"now": utcnow(), "article_id": article.id}
     if concern_ids:
         parameters["concern_ids"] = concern_ids
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    return list(db.session.scalars(stmt, parameters))
+    cards, counts = [], {}
+    for *values, author_id, name, credentials, count in db.session.execute(stmt, parameters):
+        author = CardAuthor(name, credentials) if author_id is not None else None
+        cards.append(ArticleCard(*values, author))
+        if count:
+            counts[values[0]] = count
+    return cards, counts
 
 
 @cache
@@ -201,10 +326,26 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
         conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
     return (
         public_articles(bindparam("now"))
+        .with_only_columns(
+            Article.id,
+            Article.slug,
+            Article.title,
+            Article.standfirst,
+            Article.published_at,
+            Article.hero_stem,
+            Article.hero_widths,
+            Article.hero_width,
+            Article.hero_height,
+            Article.hero_alt,
+            Author.id,
+            Author.name,
+            Author.credentials,
+            approved_comment_count(Article.id),
+        )
+        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
         .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)
-        .options(joinedload(Article.author), defer(Article.body))
     )
 
 
@@ -212,19 +353,19 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
 def _featuring_statement(limit: int) -> Select:
     return (
         public_articles(bindparam("now"))
+        .with_only_columns(Article.slug, Article.title, Article.standfirst)
         .where(Article.featured.any(ArticleProduct.product_id == bindparam("product_id")))
         .order_by(Article.published_at.desc())
         .limit(limit)
-        .options(defer(Article.body))
     )
 
 
-def articles_featuring(product_id: int, limit: int = 4) -> list[Article]:
-    """Public articles that recommend a product, for its page's "Featured in": one
-    statement, without the bodies (the page shows titles and standfirsts), built once
-    per process like the article page's."""
+def articles_featuring(product_id: int, limit: int = 4) -> list:
+    """Public articles that recommend a product, for its page's "Featured in": their
+    slug, title and standfirst (all the page shows) as plain rows, in one statement
+    built once per process like the article page's."""
     parameters = {"now": utcnow(), "product_id": product_id}
-    return list(db.session.scalars(_featuring_statement(limit), parameters))
+    return db.session.execute(_featuring_statement(limit), parameters).all()
 
 
 def sitemap_articles() -> list[tuple[str, datetime]]:
@@ -252,7 +393,13 @@ def unknown_shortcodes(article: Article, found: dict[str, Product]) -> list[str]
 
 
 def article_structured_data(
-    article: Article, *, url: str, image_urls: list[str], publisher: str, modified: datetime
+    article: Article,
+    *,
+    url: str,
+    image_urls: list[str],
+    publisher: str,
+    modified: datetime,
+    concerns: list[LabelRow],
 ) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -275,6 +422,6 @@ def article_structured_data(
             ] = article.author.credentials
     if image_urls:
         data["image"] = image_urls
-    if article.concerns:
-        data["about"] = [{"@type": "Thing", "name": c.name} for c in article.concerns]
+    if concerns:
+        data["about"] = [{"@type": "Thing", "name": c.name} for c in concerns]
     return data

@@ -51,25 +51,28 @@ def article_page(item, status: int = 200):
     hero = item.hero
     modified = max(item.updated_at, item.published_at)
     comments = comment_services.approved_comments(item.id)
+    shown = services.article_parts(item.id)
     structured_data = services.article_structured_data(
         item,
         url=url,
         image_urls=[media_url(hero, external=True)] if hero else [],
         publisher=current_app.config["SHOP_NAME"],
         modified=modified,
+        concerns=shown.concerns,
     )
     structured_data.update(comment_services.structured_data(comments, url))
-    related = services.related_articles(item)
+    related, related_comments = services.related_articles(item, shown)
     page = render_template(
         "journal/article.html",
         article=item,
+        shown=shown,
         body=body,
         cards=cards,
         booking_cards=services_by_slugs(body.service_slugs),
         shop_items=services.shop_this_article(item),
         related=related,
         comments=comments,
-        comment_counts=comment_services.comment_counts(a.id for a in related),
+        comment_counts=related_comments,
         structured_data=structured_data,
         canonical_url=url,
         modified=modified,

@@ -259,35 +259,42 @@ def test_archived_products_leave_listings_and_sitemap(app, client, shelves):
     assert "/products/going" not in client.get("/sitemap.xml").get_data(as_text=True)
 
 
-def test_the_page_reads_only_the_parts_a_product_has(app, client, sachets, count_queries):
-    """A cream with no strains or nutrients skips both reads; a product with every part
-    (sizes, pictures, ingredients, strains, nutrients, concerns, flags) is read in one
-    statement for itself, its sizes and shelves, and one for each part."""
+def test_the_page_reads_every_part_in_one_statement(app, client, sachets, count_queries):
+    """A product with every part (sizes, pictures, ingredients, strains, nutrients,
+    concerns, flags) is read in one statement for itself, its sizes and shelves, and one
+    for all the parts the page shows of it; a cream with no strains or nutrients, or a
+    product with nothing but pictures, reads no more."""
     from shop.catalogue.models import Category, FreeFromFlag, SkinConcern
 
     with app.app_context():
         product = db.session.scalar(db.select(Product).filter_by(slug="synbiotic-sachets"))
         product.free_from = [db.session.scalar(db.select(FreeFromFlag).filter_by(slug="vegan"))]
+        moisturisers = db.session.scalar(db.select(Category).filter_by(slug="moisturisers"))
+        rosacea = db.session.scalar(db.select(SkinConcern).filter_by(slug="rosacea"))
         cream = ProductFactory(
-            slug="barrier-cream",
-            name="Barrier Cream",
-            category=db.session.scalar(db.select(Category).filter_by(slug="moisturisers")),
-            concerns=[db.session.scalar(db.select(SkinConcern).filter_by(slug="rosacea"))],
+            slug="barrier-cream", name="Barrier Cream", category=moisturisers, concerns=[rosacea]
         )
         IngredientFactory(product=cream, position=0, inci_name="Aqua", function="Solvent")
         ProductImageFactory(product=cream, stem="products/barrier-cream-1")
+        bare = ProductFactory(
+            slug="bare-cream", name="Bare Cream", category=moisturisers, concerns=[rosacea]
+        )
+        ProductImageFactory(product=bare, stem="products/bare-cream-1")
         db.session.commit()
     client.get("/products/synbiotic-sachets")
     with count_queries() as everything:
         client.get("/products/synbiotic-sachets")
     with count_queries() as skincare:
         soup = page(client.get("/products/barrier-cream"))
-    # The header's shelves (1), the product (1), six parts (no questions here; pictures
-    # and concerns in one statement: 5), "Featured in" (1), "Often bought with" (1), and
-    # the funnel's view counter (shop.reports.funnel) after the page.
-    assert len(everything) <= 10, everything
+    with count_queries() as bare:
+        bare_page = page(client.get("/products/bare-cream"))
+    # The header's shelves (1), the product (1), its parts (1), "Featured in" (1),
+    # "Often bought with" (1), and the funnel's view counter (shop.reports.funnel) after
+    # the page.
+    assert len(everything) <= 6, everything
     assert everything[-1].startswith("INSERT INTO funnel_count"), everything
-    assert len(skincare) == len(everything) - 3  # no strains, nutrients or flags
+    assert len(skincare) == len(bare) == len(everything)
+    assert not bare_page.select(".formulation table")
     captions = [c.text for c in soup.select(".formulation caption")]
     assert captions == ["Ingredients (INCI), in order of quantity"]
     assert [a.text for a in soup.select(".product__concerns a")] == ["Rosacea"]

@@ -177,13 +177,13 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     assert large["/"] <= 5, large
     # A product page with every part: the shelves (1), the product with its sizes and
     # shelf (1), its seven parts (pictures, ingredients, strains, nutrients, concerns,
-    # flags, questions: one each, and only those it has, but pictures and concerns in
-    # one: 6), "Featured in" (1), "Often bought with" from the order history and staff's
-    # pairings (1), its reviews (two) and, without Redis, the funnel's count of the view
-    # (one upsert after the response; with Redis it is no SQL).
+    # flags, questions: all in one statement), "Featured in" (1), "Often bought with"
+    # from the order history and staff's pairings (1), its reviews (two) and, without
+    # Redis, the funnel's count of the view (one upsert after the response; with Redis
+    # it is no SQL).
     products = [path for path in PAGES if path.startswith("/products/")]
-    assert {large[path] for path in products} == {13}, large
-    assert max(large.values()) <= 13, large
+    assert {large[path] for path in products} == {8}, large
+    assert max(large.values()) <= 8, large
     # The product pages counted show reviews (two queries: the figures and one page).
     shown = page(app.test_client().get("/products/serum-9?stars=4&concern=concern-1"))
     assert shown.select(".review") and shown.select(".reviews__histogram")

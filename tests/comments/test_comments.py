@@ -13,8 +13,9 @@ from shop.backoffice.models import AuditEntry
 from shop.comments.forms import COMMENT_STAMP_SALT
 from shop.comments.models import Comment
 from shop.extensions import db
+from shop.journal.models import Article
 from shop.newsletter.tokens import form_stamp
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, TagFactory
 from tests.helpers import json_ld, page
 from tests.helpers.accounts import CustomerActions, find_customer, location
 from tests.helpers.checkout import flashes, follow
@@ -300,3 +301,30 @@ def test_only_editors_and_administrators_moderate(acc_app, article, customer, ac
     assert location(acc_client.post(f"/admin/comments/{comment.id}/approve")).startswith(
         "/admin/login"
     )
+
+
+def test_related_article_cards_count_only_shown_comments(
+    acc_app, acc_client, article, customer, editor
+):
+    """The related articles under an article are read with their comment counts: an
+    approved comment counts, one waiting for moderation does not."""
+    with acc_app.app_context():
+        tag = TagFactory(slug="zinc", name="Zinc")
+        for found in db.session.scalars(select(Article)).all():
+            found.tags.append(tag)
+        db.session.commit()
+    customer.sign_in("ada@example.com")
+    post(acc_client, acc_app, "Helpful, thank you")
+    visitor = acc_app.test_client()
+
+    def related_card(path):
+        (card,) = page(visitor.get(path)).select("#related-heading ~ .article-grid .article-card")
+        return card
+
+    assert related_card("/journal/zinc").select_one(".article-card__comments") is None
+    (comment,) = comments(acc_app)
+    editor.post(f"/admin/comments/{comment.id}/approve")
+    card = related_card("/journal/zinc")
+    assert card.select_one(".article-card__title").get_text(strip=True) == "The gut-skin axis"
+    assert card.select_one(".article-card__comments").get_text() == "1 comment"
+    assert related_card(ARTICLE).select_one(".article-card__comments") is None

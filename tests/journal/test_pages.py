@@ -268,7 +268,28 @@ def test_featured_products_are_not_read_twice_for_their_cards(app, client, story
     # The shortcode naming no featured product is looked up (one statement finds nothing);
     # the featured product's card needs nothing more than "Shop this article" read.
     assert len(featured_only) == len(with_unknown) - 1
-    # The header's shelves (2); the article (1), its concerns and tags (1), references
-    # (1) and featured products with their sizes and pictures (1); related articles (1);
-    # the comments shown under it (1) and the related articles' comment counts (1).
-    assert len(featured_only) <= 9, featured_only
+    # The header's shelves (2); the article (1), its featured products with their sizes
+    # and pictures (1), its concerns, tags and references (1); related articles with
+    # their comment counts (1); the comments shown under it (1).
+    assert len(featured_only) <= 7, featured_only
+
+
+def test_tags_concerns_and_references_keep_their_order(app, client):
+    """An article's parts, read as plain rows in one statement, come in each one's own
+    order: tags by name, concerns and references by position, whatever order they were
+    added in."""
+    with app.app_context():
+        article = ArticleFactory(slug="ordered", title="In order")
+        article.tags = [TagFactory(slug=s, name=n) for s, n in [("z", "Zinc"), ("b", "Barrier")]]
+        article.concerns = [
+            SkinConcernFactory(slug="later", name="Later", position=2),
+            SkinConcernFactory(slug="first", name="First", position=1),
+        ]
+        ReferenceFactory(article=article, position=1, citation="Second source.")
+        ReferenceFactory(article=article, position=0, citation="First source.")
+        db.session.commit()
+    soup = page(client.get("/journal/ordered"))
+    assert [a.text for a in soup.select(".article__tags a")] == ["#Barrier", "#Zinc"]
+    assert [a.text for a in soup.select(".chips .chip")][:2] == ["First", "Later"]
+    citations = [li.get_text(" ", strip=True) for li in soup.select(".references li")]
+    assert citations[0].startswith("First source.") and citations[1].startswith("Second")

@@ -1,0 +1,254 @@
+"""What a product page only shows of a product, as plain rows: its pictures, concerns,
+ingredients, strains, nutrients, free-from flags and questions, read in one statement.
+
+The page changes none of them, so they need no ORM objects, and one statement for all of
+them costs less than one per part (a supplement has six or seven of them). The rows keep
+the names the templates read on the ORM's ProductImage (the catalogue's PlainPicture),
+SkinConcern, Ingredient, Strain, Nutrient, FreeFromFlag and ProductQuestion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    select,
+)
+
+from shop.catalogue.models import (
+    FreeFromFlag,
+    Ingredient,
+    Nutrient,
+    PlainPicture,
+    ProductImage,
+    ProductQuestion,
+    SkinConcern,
+    Strain,
+    product_concern,
+    product_free_from,
+)
+from shop.loading import parts_statement, read_parts
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    """A skin concern (of a product or an article) or an article's tag: a chip with a
+    link, by id, slug and name."""
+
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngredientRow:
+    inci_name: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class StrainRow:
+    genus: str
+    species: str
+    designation: str
+    cfu_per_serving: int
+    guaranteed_to_best_before: bool
+
+    @property
+    def full_name(self) -> str:
+        parts = [self.genus, self.species, self.designation]
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class NutrientRow:
+    name: str
+    amount: Decimal
+    unit: str
+    nrv_percent: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FreeFromRow:
+    slug: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class PageParts:
+    """A product's parts as its page shows them, each in its relationship's order."""
+
+    images: list[PlainPicture] = field(default_factory=list)
+    concerns: list[LabelRow] = field(default_factory=list)
+    ingredients: list[IngredientRow] = field(default_factory=list)
+    strains: list[StrainRow] = field(default_factory=list)
+    nutrients: list[NutrientRow] = field(default_factory=list)
+    free_from: list[FreeFromRow] = field(default_factory=list)
+    questions: list[QuestionRow] = field(default_factory=list)
+
+    @property
+    def main_image(self) -> PlainPicture | None:
+        return self.images[0] if self.images else None
+
+
+# The parts read here, in the order of PageParts' fields: each part's number is its
+# `part` column in the statement.
+SHOWN_PARTS = (
+    "images",
+    "concerns",
+    "ingredients",
+    "strains",
+    "nutrients",
+    "free_from",
+    "questions",
+)
+
+# The statement's columns besides `part`, `position` and `id`
+# (shop.loading.parts_statement).
+_COLUMNS = (
+    ("text_1", String()),
+    ("text_2", String()),
+    ("text_3", String()),
+    ("long_text", Text()),
+    ("big_number", BigInteger()),
+    ("flag", Boolean()),
+    ("amount", Numeric(12, 3)),
+    ("number_1", Integer()),
+    ("number_2", Integer()),
+)
+
+
+@cache
+def product_parts_statement() -> CompoundSelect:
+    """Every part of SHOWN_PARTS of the product whose id is the `product_id` parameter,
+    by part, then in each relationship's order (position), built once per process."""
+    image, ingredient, strain = ProductImage.__table__, Ingredient.__table__, Strain.__table__
+    nutrient, question = Nutrient.__table__, ProductQuestion.__table__
+    concern, flag = SkinConcern.__table__, FreeFromFlag.__table__
+    concerns = (
+        select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, product_concern)
+        .join_from(concern, product_concern, product_concern.c.concern_id == concern.c.id)
+        .subquery()
+    )
+    flags = (
+        select(flag.c.id, flag.c.slug, flag.c.label, flag.c.position, product_free_from)
+        .join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
+        .subquery()
+    )
+    return parts_statement(
+        "product_id",
+        _COLUMNS,
+        [
+            (
+                image.c.product_id,
+                image.c.position,
+                image.c.id,
+                {
+                    "text_1": image.c.stem,
+                    "text_2": image.c.widths,
+                    "text_3": image.c.alt_text,
+                    "number_1": image.c.width,
+                    "number_2": image.c.height,
+                },
+            ),
+            (
+                concerns.c.product_id,
+                concerns.c.position,
+                concerns.c.id,
+                {"text_1": concerns.c.slug, "text_2": concerns.c.name},
+            ),
+            (
+                ingredient.c.product_id,
+                ingredient.c.position,
+                ingredient.c.id,
+                {"text_1": ingredient.c.inci_name, "text_2": ingredient.c.function},
+            ),
+            (
+                strain.c.product_id,
+                strain.c.position,
+                strain.c.id,
+                {
+                    "text_1": strain.c.genus,
+                    "text_2": strain.c.species,
+                    "text_3": strain.c.designation,
+                    "big_number": strain.c.cfu_per_serving,
+                    "flag": strain.c.guaranteed_to_best_before,
+                },
+            ),
+            (
+                nutrient.c.product_id,
+                nutrient.c.position,
+                nutrient.c.id,
+                {
+                    "text_1": nutrient.c.name,
+                    "text_2": nutrient.c.unit,
+                    "amount": nutrient.c.amount,
+                    "number_1": nutrient.c.nrv_percent,
+                },
+            ),
+            (
+                flags.c.product_id,
+                flags.c.position,
+                flags.c.id,
+                {"text_1": flags.c.slug, "text_2": flags.c.label},
+            ),
+            (
+                question.c.product_id,
+                question.c.position,
+                question.c.id,
+                {"text_1": question.c.question, "long_text": question.c.answer},
+            ),
+        ],
+    )
+
+
+def _image(row) -> PlainPicture:
+    return PlainPicture(row.text_1, row.text_2, row.number_1, row.number_2, row.text_3)
+
+
+def _concern(row) -> LabelRow:
+    return LabelRow(row.id, row.text_1, row.text_2)
+
+
+def _ingredient(row) -> IngredientRow:
+    return IngredientRow(row.text_1, row.text_2)
+
+
+def _strain(row) -> StrainRow:
+    return StrainRow(row.text_1, row.text_2, row.text_3, row.big_number, row.flag)
+
+
+def _nutrient(row) -> NutrientRow:
+    return NutrientRow(row.text_1, row.amount, row.text_2, row.number_1)
+
+
+def _free_from(row) -> FreeFromRow:
+    return FreeFromRow(row.text_1, row.text_2)
+
+
+def _question(row) -> QuestionRow:
+    return QuestionRow(row.text_1, row.long_text)
+
+
+_MAKERS = (_image, _concern, _ingredient, _strain, _nutrient, _free_from, _question)
+
+
+def page_parts(product_id: int) -> PageParts:
+    """The product's parts of SHOWN_PARTS as plain rows, in one statement."""
+    parameters = {"product_id": product_id}
+    return PageParts(*read_parts(product_parts_statement(), parameters, _MAKERS))
