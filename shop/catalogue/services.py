@@ -30,7 +30,7 @@ from shop.catalogue.models import (
     SkinConcern,
     Variant,
 )
-from shop.catalogue.page_parts import PageParts, page_parts
+from shop.catalogue.page_parts import FreeFromRow, PageParts, page_parts
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
@@ -459,14 +459,6 @@ class Concern:
     description: str
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """A free-from flag as a listing's filters show it."""
-
-    slug: str
-    label: str
-
-
 @cache
 def _concerns_statement() -> Select:
     return select(SkinConcern.slug, SkinConcern.name, SkinConcern.description).order_by(
@@ -506,16 +498,16 @@ def all_concerns() -> list[Concern]:
     return [Concern(*row) for row in db.session.execute(_concerns_statement())]
 
 
-def listing_facets() -> tuple[list[Concern], list[Flag]]:
+def listing_facets() -> tuple[list[Concern], list[FreeFromRow]]:
     """A listing's filters: the skin concerns and the free-from flags, each in the shop's
     order, read in one statement."""
     concerns: list[Concern] = []
-    flags: list[Flag] = []
+    flags: list[FreeFromRow] = []
     for kind, slug, name, description in db.session.execute(_facets_statement()):
         if kind == 0:
             concerns.append(Concern(slug, name, description))
         else:
-            flags.append(Flag(slug, name))
+            flags.append(FreeFromRow(slug, name))
     return concerns, flags
 
 
