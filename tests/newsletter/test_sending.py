@@ -233,6 +233,22 @@ def test_a_delivery_another_worker_is_sending_is_left_alone(nl_app, smtp_server)
     assert counts(nl_app, campaign_id).sending == 1
 
 
+def test_deliveries_go_out_in_the_order_people_subscribed(nl_app, smtp_server):
+    emails = make_list(nl_app, 6)
+    campaign_id = make_campaign(nl_app)
+    queue(nl_app, campaign_id)
+    with nl_app.app_context():
+        queued = db.session.scalars(
+            select(Subscriber.email)
+            .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+            .where(Delivery.campaign_id == campaign_id)
+            .order_by(Delivery.id)
+        ).all()
+    assert queued == emails
+    run_sender(nl_app, campaign_id, limit=2)
+    assert recipients(smtp_server) == Counter({emails[0]: 1, emails[1]: 1})
+
+
 def test_someone_who_unsubscribes_mid_send_is_skipped(nl_app, smtp_server):
     emails = make_list(nl_app, 4)
     campaign_id = make_campaign(nl_app)
