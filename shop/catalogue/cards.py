@@ -20,7 +20,14 @@ from decimal import Decimal
 
 from sqlalchemy import Select, Subquery, case, func, select
 
-from shop.catalogue.models import HasRating, PlainPicture, Product, ProductImage, Variant
+from shop.catalogue.models import (
+    HasRating,
+    HasStock,
+    PlainPicture,
+    Product,
+    ProductImage,
+    Variant,
+)
 
 
 @dataclass(slots=True)
@@ -122,3 +129,81 @@ def card_statement(page: Subquery, *order_by, extra=()) -> Select:
         )
         .order_by(*order_by)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SizeOption(HasStock):
+    """A size as an add-to-basket form offers it (the `add_to_cart` macro)."""
+
+    id: int
+    size_label: str
+    price_pence: int
+    on_hand: int
+    reserved: int
+
+
+@dataclass(slots=True)
+class BuyableCard:
+    """A product as a card with an add-to-basket form shows it (an article's product
+    cards and "Shop this article"): the names the `inline_product` and `add_to_cart`
+    macros and `product_stock_state` read on Product, with its active sizes in their
+    order as `active_variants`."""
+
+    id: int
+    slug: str
+    name: str
+    short_description: str
+    main_image: PlainPicture | None
+    active_variants: list[SizeOption]
+
+    @property
+    def lowest_price(self) -> int | None:
+        return min((size.price_pence for size in self.active_variants), default=None)
+
+    @property
+    def has_price_range(self) -> bool:
+        return len({size.price_pence for size in self.active_variants}) > 1
+
+    @property
+    def best_available(self) -> int:
+        return max((size.available for size in self.active_variants), default=0)
+
+
+def buyable_columns() -> tuple:
+    """A BuyableCard's product, size and main picture columns, in the order
+    `buyable_cards` reads them: join the product table to its active sizes (one row per
+    size, in their order) and to its main picture (on `main_picture_id`)."""
+    product, variant = Product.__table__, Variant.__table__
+    return (
+        product.c.id,
+        product.c.slug,
+        product.c.name,
+        product.c.short_description,
+        *picture_columns(),
+        variant.c.id,
+        variant.c.size_label,
+        variant.c.price_pence,
+        variant.c.on_hand,
+        variant.c.reserved,
+    )
+
+
+# Where a BuyableCard's picture and size columns start in a row, and where they end.
+_BUYABLE_PICTURE = 4
+_BUYABLE_SIZE = _BUYABLE_PICTURE + len(fields(PlainPicture))
+_BUYABLE_END = _BUYABLE_SIZE + len(fields(SizeOption))
+
+
+def buyable_cards(rows) -> list[tuple[BuyableCard, tuple]]:
+    """The cards of rows that start with `buyable_columns`, a row per size, a product's
+    sizes together: each card with the rest of its first row (the columns after
+    `buyable_columns`), in the rows' order."""
+    cards: list[tuple[BuyableCard, tuple]] = []
+    current = None
+    for row in rows:
+        if current is None or current.id != row[0]:
+            picture = picture_from(row[_BUYABLE_PICTURE:_BUYABLE_SIZE])
+            current = BuyableCard(*row[:_BUYABLE_PICTURE], picture, [])
+            cards.append((current, tuple(row[_BUYABLE_END:])))
+        current.active_variants.append(SizeOption(*row[_BUYABLE_SIZE:_BUYABLE_END]))
+    return cards

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     bindparam,
     func,
     or_,
@@ -21,15 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 
-from shop.catalogue.models import Product, SkinConcern
+from shop.catalogue.cards import BuyableCard, buyable_cards, buyable_columns, main_picture_id
+from shop.catalogue.models import Product, ProductImage, SkinConcern, Variant
 from shop.catalogue.page_parts import LabelRow
-from shop.catalogue.services import (
-    card_loading_options,
-    is_on_sale,
-    is_slug,
-    on_sale,
-    without_long_texts,
-)
+from shop.catalogue.services import card_loading_options, is_slug, on_sale
 from shop.comments.services import approved_comment_count
 from shop.extensions import db
 from shop.journal.models import (
@@ -45,7 +41,7 @@ from shop.journal.models import (
     article_tag,
 )
 from shop.journal.rendering import RenderedBody, render_body
-from shop.loading import collection_statement, load_collection, parts_statement, read_parts
+from shop.loading import parts_statement, read_parts
 from shop.models import utcnow
 
 MAX_PAGE = 10_000
@@ -121,16 +117,13 @@ def _latest_statement(limit: int) -> Select:
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
-    """An article with its author and its featured products with their sizes and
-    pictures, in two statements built once per process. What its page only shows of it
-    (concerns, tags, references) is `article_parts`."""
+    """An article with its author, in one statement built once per process. What its
+    page only shows of it is plain rows: its concerns, tags and references
+    (`article_parts`) and the products it recommends (`shop_this_article`)."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
-    article = db.session.scalar(_article_statement(public_only), parameters)
-    if article is not None:
-        load_collection(article, "featured", _featured_products_statement())
-    return article
+    return db.session.scalar(_article_statement(public_only), parameters)
 
 
 @cache
@@ -227,32 +220,47 @@ def _article_parts_statement() -> CompoundSelect:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ShopItem:
+    """A product an article recommends, on sale, as "Shop this article" shows it."""
+
+    product: BuyableCard
+    note: str
+
+
+def shop_this_article(article_id: int) -> list[ShopItem]:
+    """The products an article recommends that a shopper can buy now (archived or
+    unsellable ones drop out), in the article's order, with their active sizes and main
+    picture: plain rows of one statement built once per process."""
+    rows = db.session.execute(_shop_items_statement(), {"article_id": article_id})
+    return [ShopItem(card, note) for card, (note,) in buyable_cards(rows)]
+
+
 @cache
-def _featured_products_statement() -> Select:
-    """An article's featured products with their sizes and pictures joined on: all of
-    "Shop this article" in one statement, built once per process."""
-    return collection_statement(Article, "featured").options(
-        joinedload(ArticleProduct.product).options(
-            joinedload(Product.variants),
-            joinedload(Product.images),
-            *without_long_texts(),
-        )
+def _shop_items_statement() -> Select:
+    """`shop_this_article`'s statement: a row per active size of each featured product on
+    sale (a product is on sale when it is active and has an active size, as `on_sale`)."""
+    featured = ArticleProduct.__table__
+    product, variant, image = Product.__table__, Variant.__table__, ProductImage.__table__
+    return (
+        select(*buyable_columns(), featured.c.note)
+        .join_from(featured, product, product.c.id == featured.c.product_id)
+        .join(variant, and_(variant.c.product_id == product.c.id, variant.c.is_active.is_(True)))
+        .outerjoin(image, image.c.id == main_picture_id())
+        .where(featured.c.article_id == bindparam("article_id"), product.c.is_active.is_(True))
+        .order_by(featured.c.position, featured.c.id, variant.c.position, variant.c.id)
     )
 
 
-def shop_this_article(article: Article) -> list[ArticleProduct]:
-    """Featured products a shopper can buy now: archived or unsellable ones drop out."""
-    return [item for item in article.featured if is_on_sale(item.product)]
-
-
-def products_for_cards(slugs, loaded: Iterable[Product] = ()) -> dict[str, Product]:
+def products_for_cards(slugs, read: Iterable = ()) -> dict:
     """Products on sale named by shortcodes, by slug, in a fixed number of queries.
 
-    Products `loaded` already with what a card needs are used as they are (and left
-    out when not on sale); only the slugs they do not name are looked up."""
+    Products already `read`, on sale and with what a card needs (the ORM's Product or a
+    BuyableCard), are used as they are; only the slugs they do not name are looked up,
+    as the ORM's Product."""
     slugs = [slug for slug in slugs if is_slug(slug)]
-    known = {product.slug: product for product in loaded}
-    cards = {slug: known[slug] for slug in slugs if slug in known and is_on_sale(known[slug])}
+    known = {product.slug: product for product in read}
+    cards = {slug: known[slug] for slug in slugs if slug in known}
     missing = [slug for slug in slugs if slug not in known]
     if missing:
         stmt = on_sale().where(Product.slug.in_(missing)).options(*card_loading_options())
@@ -260,11 +268,13 @@ def products_for_cards(slugs, loaded: Iterable[Product] = ()) -> dict[str, Produ
     return cards
 
 
-def article_cards(article: Article) -> dict[str, Product]:
+def article_cards(article: Article, shop_items: list[ShopItem]) -> dict:
     """The products on sale an article's shortcodes show as cards, by slug. They are
-    usually among its featured products, which `article_by_slug` has loaded."""
-    featured = [item.product for item in article.featured]
-    return products_for_cards(body_of(article).product_slugs, loaded=featured)
+    usually among the products it recommends (`shop_this_article`), which are used as
+    they are; any other is read as the ORM's Product."""
+    return products_for_cards(
+        body_of(article).product_slugs, read=[item.product for item in shop_items]
+    )
 
 
 @dataclass(frozen=True, slots=True)

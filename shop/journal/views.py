@@ -45,7 +45,8 @@ def article(slug: str):
 def article_page(item, status: int = 200):
     """An article's page: also what a comment that came back with errors is shown on."""
     body = services.body_of(item)
-    cards = services.article_cards(item)
+    shop_items = services.shop_this_article(item.id)
+    cards = services.article_cards(item, shop_items)
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     url = absolute_url("journal.article", slug=item.slug)
     hero = item.hero
@@ -69,7 +70,7 @@ def article_page(item, status: int = 200):
         body=body,
         cards=cards,
         booking_cards=services_by_slugs(body.service_slugs),
-        shop_items=services.shop_this_article(item),
+        shop_items=shop_items,
         related=related,
         comments=comments,
         comment_counts=related_comments,

@@ -104,6 +104,40 @@ def test_buying_from_shop_this_article(app, client, story):
         assert (line.variant.sku, line.quantity) == ("BC-50", 1)
 
 
+def test_an_articles_product_cards_offer_the_sizes_on_sale_in_their_order(app, client, story):
+    """The inline card and "Shop this article" offer a product's active sizes that are
+    in stock, in their order, priced from the cheapest; a sold-out product shows its
+    badge instead of a form."""
+    with app.app_context():
+        serum = ProductFactory(slug="night-serum", name="Night Serum", variants=[])
+        VariantFactory(product=serum, size_label="100 ml", price_pence=4200, position=2)
+        VariantFactory(product=serum, size_label="30 ml", price_pence=1900, position=0)
+        VariantFactory(product=serum, size_label="50 ml", price_pence=2600, position=1, on_hand=0)
+        VariantFactory(
+            product=serum, size_label="Old", price_pence=900, position=3, is_active=False
+        )
+        gone = ProductFactory(slug="gone-balm", name="Gone Balm", variants=[])
+        VariantFactory(product=gone, on_hand=2, reserved=2)
+        article = db.session.get(Article, story["article"])
+        ArticleProductFactory(article=article, product=serum, position=7, note="At night.")
+        ArticleProductFactory(article=article, product=gone, position=8)
+        article.body += "\n{{ product: night-serum }}\n"
+        db.session.commit()
+    soup = page(client.get("/journal/gut-skin-axis"))
+    inline = [c for c in soup.select(".inline-product") if "Night Serum" in c.text][0]
+    items = {
+        i.select_one(".shop-article__name").text: i for i in soup.select(".shop-article__item")
+    }
+    for card in (inline, items["Night Serum"]):
+        options = [o.text for o in card.select("select option")]
+        assert options == ["30 ml, £19.00", "100 ml, £42.00"]
+        assert "from" in card.select_one(".price-from").text
+        assert card.select_one(".price").text == "£19.00"
+    assert items["Night Serum"].select_one(".shop-article__note").text == "At night."
+    assert items["Gone Balm"].select_one("form") is None
+    assert "Sold out" in items["Gone Balm"].text
+
+
 def test_drafts_and_future_articles_are_not_public_until_their_time(app, client, story):
     with app.app_context():
         ArticleFactory(slug="draft", status="draft", published_at=None)
