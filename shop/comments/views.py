@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, redirect, request
 from flask import url_for as flask_url_for
 from markupsafe import Markup
 
@@ -64,10 +64,12 @@ def _comment_prompt() -> Markup:
     form = g.get("comment_form")
     if form is None and customer is not None:
         form = CommentForm(formdata=None, stamp=_stamp())
-    # A template of the shop's own, escaped by Jinja as it renders.
+    # A template of the shop's own, escaped by Jinja as it renders. It needs only what it
+    # is given and the environment's globals (url_for, csrf_token), so it is rendered
+    # without render_template's context processors, which the page around it has run.
+    template = current_app.jinja_env.get_template("comments/_prompt.html")
     return Markup(  # noqa: S704
-        render_template(
-            "comments/_prompt.html",
+        template.render(
             customer=customer,
             form=form,
             slug=slug,
