@@ -109,7 +109,40 @@ class HasRating:
         return self.rating_average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class Product(HasRating, ShownOnPages, db.Model):
+class HasSizes:
+    """What a product's page and cards work out from its sizes (`variants`, in their
+    order), on the ORM's Product and on the product page's plain rows
+    (shop.catalogue.page_parts.ProductView) alike."""
+
+    variants: list
+    highlights: str
+
+    @property
+    def highlight_list(self) -> list[str]:
+        """The highlights as a list, at most MAX_HIGHLIGHTS, blank lines left out."""
+        lines = [line.strip() for line in (self.highlights or "").splitlines()]
+        return [line for line in lines if line][:MAX_HIGHLIGHTS]
+
+    @property
+    def active_variants(self) -> list:
+        return [v for v in self.variants if v.is_active]
+
+    @property
+    def lowest_price(self) -> int | None:
+        prices = [v.price_pence for v in self.active_variants]
+        return min(prices) if prices else None
+
+    @property
+    def has_price_range(self) -> bool:
+        return len({v.price_pence for v in self.active_variants}) > 1
+
+    @property
+    def best_available(self) -> int:
+        """The units still available of its best-stocked active size (0 without one)."""
+        return max((v.available for v in self.active_variants), default=0)
+
+
+class Product(HasRating, HasSizes, ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
         Index(
@@ -199,30 +232,6 @@ class Product(HasRating, ShownOnPages, db.Model):
     )
 
     @property
-    def highlight_list(self) -> list[str]:
-        """The highlights as a list, at most MAX_HIGHLIGHTS, blank lines left out."""
-        lines = [line.strip() for line in (self.highlights or "").splitlines()]
-        return [line for line in lines if line][:MAX_HIGHLIGHTS]
-
-    @property
-    def active_variants(self) -> list[Variant]:
-        return [v for v in self.variants if v.is_active]
-
-    @property
-    def lowest_price(self) -> int | None:
-        prices = [v.price_pence for v in self.active_variants]
-        return min(prices) if prices else None
-
-    @property
-    def has_price_range(self) -> bool:
-        return len({v.price_pence for v in self.active_variants}) > 1
-
-    @property
-    def best_available(self) -> int:
-        """The units still available of its best-stocked active size (0 without one)."""
-        return max((v.available for v in self.active_variants), default=0)
-
-    @property
     def main_image(self) -> ProductImage | None:
         return self.images[0] if self.images else None
 
@@ -251,7 +260,19 @@ class HasStock:
         return max(self.on_hand - self.reserved, 0)
 
 
-class Variant(HasStock, ShownOnPages, db.Model):
+class HasPrice:
+    """A size's price as pages show it, on the ORM's Variant and on the product page's
+    plain rows (shop.catalogue.page_parts.SizeView) alike."""
+
+    price_pence: int
+    compare_at_pence: int | None
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.compare_at_pence is not None and self.compare_at_pence > self.price_pence
+
+
+class Variant(HasStock, HasPrice, ShownOnPages, db.Model):
     """A size of a product that is bought: its own SKU, price and stock."""
 
     __table_args__ = (
@@ -279,10 +300,6 @@ class Variant(HasStock, ShownOnPages, db.Model):
     subscribable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     product: Mapped[Product] = relationship(back_populates="variants")
-
-    @property
-    def is_on_sale(self) -> bool:
-        return self.compare_at_pence is not None and self.compare_at_pence > self.price_pence
 
     def __repr__(self) -> str:
         return f"<Variant {self.sku}>"

@@ -1,10 +1,13 @@
-"""What a product page only shows of a product, as plain rows: its pictures, concerns,
-ingredients, strains, nutrients, free-from flags and questions, read in one statement.
+"""What a product page only shows of a product, as plain rows: the product with its
+shelf and sizes (`ProductView`, one statement), and its pictures, concerns, ingredients,
+strains, nutrients, free-from flags and questions (`PageParts`, one statement).
 
 The page changes none of them, so they need no ORM objects, and one statement for all of
 them costs less than one per part (a supplement has six or seven of them). The rows keep
-the names the templates read on the ORM's ProductImage (the catalogue's PlainPicture),
-SkinConcern, Ingredient, Strain, Nutrient, FreeFromFlag and ProductQuestion.
+the names the templates read on the ORM's Product, Category, Variant, ProductImage (the
+catalogue's PlainPicture), SkinConcern, Ingredient, Strain, Nutrient, FreeFromFlag and
+ProductQuestion, and share their computed properties through the catalogue's mixins
+(HasRating, HasSizes, HasStock, HasPrice). Pages that change a product keep the ORM.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from sqlalchemy import (
 
 from shop.catalogue.models import (
     FreeFromFlag,
+    HasPrice,
+    HasRating,
+    HasSizes,
+    HasStock,
     Ingredient,
     Nutrient,
     PlainPicture,
@@ -81,6 +88,60 @@ class NutrientRow:
 class FreeFromRow:
     slug: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfView:
+    """A product's category, or its category's parent, for the breadcrumbs and links."""
+
+    id: int
+    slug: str
+    name: str
+    parent: ShelfView | None = None
+
+
+@dataclass(slots=True, eq=False)
+class SizeView(HasStock, HasPrice):
+    """A size as the product page shows and sells it (`product` is its ProductView)."""
+
+    id: int
+    sku: str
+    size_label: str
+    price_pence: int
+    compare_at_pence: int | None
+    currency: str
+    on_hand: int
+    reserved: int
+    is_active: bool
+    subscribable: bool
+    product: ProductView | None = field(default=None, repr=False)
+
+
+@dataclass(slots=True, eq=False)
+class ProductView(HasRating, HasSizes):
+    """A product on sale as its page shows it: its texts, rating, subscribe & save terms,
+    shelf and every size in their order (`variants`; `active_variants` through HasSizes)."""
+
+    id: int
+    slug: str
+    name: str
+    short_description: str
+    long_description: str
+    how_to_use: str
+    warnings: str
+    serving_size: str
+    highlights: str
+    texture: str
+    time_to_results: str
+    max_per_order: int
+    review_count: int
+    rating_average: Decimal | None
+    subscribable: bool
+    subscribe_discount_percent: int | None
+    subscribe_intervals: str
+    has_lapsed_holds: bool
+    category: ShelfView
+    variants: list[SizeView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

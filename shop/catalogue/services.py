@@ -30,7 +30,14 @@ from shop.catalogue.models import (
     SkinConcern,
     Variant,
 )
-from shop.catalogue.page_parts import FreeFromRow, PageParts, page_parts
+from shop.catalogue.page_parts import (
+    FreeFromRow,
+    PageParts,
+    ProductView,
+    ShelfView,
+    SizeView,
+    page_parts,
+)
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import Money
@@ -557,15 +564,102 @@ def product_for_page(slug: str) -> Product | None:
     return db.session.scalars(_product_page_statement(), parameters).unique().one_or_none()
 
 
-def product_page(slug: str) -> tuple[Product, PageParts] | None:
-    """A product on sale with everything its page shows, in two statements built once
-    per process: the product with its sizes, category and shelf (`product_for_page`),
-    and what the page only shows of it (pictures, concerns, ingredients, strains,
-    nutrients, free-from flags, questions) as plain rows (shop.catalogue.page_parts)."""
-    product = product_for_page(slug)
+def product_page(slug: str) -> tuple[ProductView, PageParts] | None:
+    """A product on sale with everything its page shows, as plain rows of two statements
+    built once per process (shop.catalogue.page_parts): the product with its shelf and
+    sizes (`product_view`), and its pictures, concerns, ingredients, strains, nutrients,
+    free-from flags and questions."""
+    product = product_view(slug)
     if product is None:
         return None
     return product, page_parts(product.id)
+
+
+def product_view(slug: str) -> ProductView | None:
+    """A product on sale with its shelf and every size, as its page shows them (plain
+    rows: the page changes none of it), or None. One statement, a row per size."""
+    if not is_slug(slug):
+        return None
+    parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
+    rows = db.session.execute(_product_view_statement(), parameters).all()
+    if not rows:
+        return None
+    first = rows[0]
+    shelf = first[_SHELF : _SHELF + 3]
+    parent = ShelfView(*first[_SHELF + 3 : _SIZES]) if first[_SHELF + 3] is not None else None
+    product = ProductView(*first[:_SHELF], ShelfView(*shelf, parent))
+    for row in rows:
+        product.variants.append(SizeView(*row[_SIZES:], product))
+    return product
+
+
+_PRODUCT_VIEW_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    "short_description",
+    "long_description",
+    "how_to_use",
+    "warnings",
+    "serving_size",
+    "highlights",
+    "texture",
+    "time_to_results",
+    "max_per_order",
+    "review_count",
+    "rating_average",
+    "subscribable",
+    "subscribe_discount_percent",
+    "subscribe_intervals",
+)
+_SIZE_VIEW_COLUMNS = (
+    "id",
+    "sku",
+    "size_label",
+    "price_pence",
+    "compare_at_pence",
+    "currency",
+    "on_hand",
+    "reserved",
+    "is_active",
+    "subscribable",
+)
+# Where a row of `_product_view_statement` has its shelf (id, slug, name, then the
+# parent's) and its size.
+_SHELF = len(_PRODUCT_VIEW_COLUMNS) + 1  # the product's columns, then has_lapsed_holds
+_SIZES = _SHELF + 6
+
+
+@cache
+def _product_view_statement() -> Select:
+    """`product_view`'s statement, built once per process: the slug and the moment
+    payment windows lapsed are parameters. Sizes come in their order (position, then id)."""
+    product, variant = Product.__table__, Variant.__table__
+    shelf, parent = Category.__table__, Category.__table__.alias("parent")
+    active = Variant.__table__.alias("active_size")
+    return (
+        select(
+            *(product.c[name] for name in _PRODUCT_VIEW_COLUMNS),
+            _lapsed_holds(),
+            shelf.c.id,
+            shelf.c.slug,
+            shelf.c.name,
+            parent.c.id,
+            parent.c.slug,
+            parent.c.name,
+            *(variant.c[name] for name in _SIZE_VIEW_COLUMNS),
+        )
+        .join(shelf, shelf.c.id == product.c.category_id)
+        .outerjoin(parent, parent.c.id == shelf.c.parent_id)
+        .join(variant, variant.c.product_id == product.c.id)
+        .where(
+            product.c.slug == bindparam("slug"),
+            product.c.is_active.is_(True),
+            # On sale (`on_sale`): with at least one active size.
+            exists().where(active.c.product_id == product.c.id, active.c.is_active.is_(True)),
+        )
+        .order_by(variant.c.position, variant.c.id)
+    )
 
 
 # "Often bought with" looks at this many of the latest paid orders holding the product:
