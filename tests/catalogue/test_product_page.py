@@ -139,6 +139,27 @@ def test_product_page_shows_what_a_shopper_needs(client, sachets):
     assert crumbs == ["Home", "Shop", "Supplements", "Capsules", "Synbiotic Sachets"]
 
 
+def test_sizes_come_in_their_order_without_the_retired_ones(app, client, sachets):
+    """Sizes show by position whatever order they were added in; a retired size is left
+    out of the page and its structured data; a shelf with no parent has a short trail."""
+    with app.app_context():
+        from shop.catalogue.models import Category
+
+        product = db.session.get(Variant, sachets["SS-30"]).product
+        VariantFactory(product=product, sku="SS-10", size_label="10 sachets", position=-1)
+        VariantFactory(product=product, sku="SS-OLD", size_label="Old box", is_active=False)
+        product.category = db.session.scalar(db.select(Category).filter_by(slug="supplements"))
+        db.session.commit()
+    response = client.get("/products/synbiotic-sachets")
+    soup = page(response)
+    sizes = [o.text for o in soup.select(".variant-option__size")]
+    assert sizes == ["10 sachets", "30 sachets", "60 sachets", "90 sachets"]
+    offers = json_ld(response)[0]["offers"]
+    assert [offer["sku"] for offer in offers] == ["SS-10", "SS-30", "SS-60", "SS-90"]
+    crumbs = [li.get_text(strip=True) for li in soup.select(".breadcrumbs li")]
+    assert crumbs == ["Home", "Shop", "Supplements", "Synbiotic Sachets"]
+
+
 def test_variant_parameter_selects_a_size(client, sachets):
     soup = page(client.get(f"/products/synbiotic-sachets?variant={sachets['SS-60']}"))
     price = soup.select_one(".product__price")
