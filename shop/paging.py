@@ -10,6 +10,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, bindparam, func, select
 
 from shop.extensions import db
+from shop.loading import plain_rows
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ def window_page(
     per_page: int,
     parameters: dict | None = None,
     paged: Select | None = None,
+    plain: bool = False,
 ) -> WindowPage:
     """Page `page` of `stmt` and the number of rows in all, in one statement (a window
     count). Only a page past the end costs more: a count to find the last page, then
@@ -35,14 +37,17 @@ def window_page(
     parameters (see "Statements on hot paths" in docs/architecture.md): its paged form
     is built once too, the page's limit and offset parameters of it. `paged` is
     another form of it that reads the page, built once too: `windowed(stmt)` used as
-    a subquery, say, with more read for the page's rows only (a `total` column kept)."""
+    a subquery, say, with more read for the page's rows only (a `total` column kept).
+    `plain` says its rows are plain columns, read on the session's connection
+    (shop.loading.plain_rows)."""
     if parameters is None:
         windowed_stmt, parameters = windowed(stmt), {}
     elif paged is None:
         windowed_stmt = _kept_windowed(stmt)
     else:
         windowed_stmt = paged
-    rows = db.session.execute(windowed_stmt, _page_of(parameters, page, per_page)).all()
+    run = plain_rows if plain else db.session.execute
+    rows = run(windowed_stmt, _page_of(parameters, page, per_page)).all()
     if rows:
         total = rows[0].total
     elif page == 1:
@@ -53,7 +58,7 @@ def window_page(
     pages = max(math.ceil(total / per_page), 1)
     if page > pages:
         page = pages
-        rows = db.session.execute(windowed_stmt, _page_of(parameters, page, per_page)).all()
+        rows = run(windowed_stmt, _page_of(parameters, page, per_page)).all()
     return WindowPage(rows=list(rows), total=total, page=page, pages=pages)
 
 

@@ -39,6 +39,7 @@ from shop.catalogue.page_parts import (
     page_parts,
 )
 from shop.extensions import db
+from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
@@ -352,7 +353,12 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
     with `_listing_cards`)."""
     shape, parameters = _listing_shape_and_parameters(filters, category)
     found = window_page(
-        _listing_shape(*shape), filters.page, per_page, parameters, paged=_listing_cards(*shape)
+        _listing_shape(*shape),
+        filters.page,
+        per_page,
+        parameters,
+        paged=_listing_cards(*shape),
+        plain=True,
     )
     filters.page = found.page
     return ListingPage(
@@ -367,7 +373,7 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
 def featured_products(limit: int = 6) -> list[ProductCard]:
     """The cards of the first `limit` products staff feature, in their order: one
     statement, built once per process."""
-    return [card_from_row(row) for row in db.session.execute(_featured_statement(limit))]
+    return [card_from_row(row) for row in plain_rows(_featured_statement(limit))]
 
 
 @cache
@@ -502,7 +508,7 @@ def _facets_statement() -> Select:
 def all_concerns() -> list[Concern]:
     """Every skin concern in the shop's order, as plain values (no ORM objects: the home
     page and the journal's index read them on every rendered page)."""
-    return [Concern(*row) for row in db.session.execute(_concerns_statement())]
+    return [Concern(*row) for row in plain_rows(_concerns_statement())]
 
 
 def listing_facets() -> tuple[list[Concern], list[FreeFromRow]]:
@@ -510,7 +516,7 @@ def listing_facets() -> tuple[list[Concern], list[FreeFromRow]]:
     order, read in one statement."""
     concerns: list[Concern] = []
     flags: list[FreeFromRow] = []
-    for kind, slug, name, description in db.session.execute(_facets_statement()):
+    for kind, slug, name, description in plain_rows(_facets_statement()):
         if kind == 0:
             concerns.append(Concern(slug, name, description))
         else:
@@ -581,7 +587,7 @@ def product_view(slug: str) -> ProductView | None:
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "lapsed_before": utcnow() - LAPSE_GRACE}
-    rows = db.session.execute(_product_view_statement(), parameters).all()
+    rows = plain_rows(_product_view_statement(), parameters).all()
     if not rows:
         return None
     first = rows[0]
@@ -676,7 +682,7 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
     BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
     counted by order, the staff's pairings added with no count (after any product
     bought with it, in their order), and the chosen products' cards."""
-    rows = db.session.execute(_bought_with_statement(limit), {"product_id": product_id})
+    rows = plain_rows(_bought_with_statement(limit), {"product_id": product_id})
     return [card_from_row(row) for row in rows]
 
 

@@ -41,7 +41,7 @@ from shop.journal.models import (
     article_tag,
 )
 from shop.journal.rendering import RenderedBody, render_body
-from shop.loading import parts_statement, read_parts
+from shop.loading import parts_statement, plain_rows, read_parts
 from shop.models import utcnow
 
 MAX_PAGE = 10_000
@@ -232,7 +232,7 @@ def shop_this_article(article_id: int) -> list[ShopItem]:
     """The products an article recommends that a shopper can buy now (archived or
     unsellable ones drop out), in the article's order, with their active sizes and main
     picture: plain rows of one statement built once per process."""
-    rows = db.session.execute(_shop_items_statement(), {"article_id": article_id})
+    rows = plain_rows(_shop_items_statement(), {"article_id": article_id})
     return [ShopItem(card, note) for card, (note,) in buyable_cards(rows)]
 
 
@@ -375,7 +375,7 @@ def articles_featuring(product_id: int, limit: int = 4) -> list:
     slug, title and standfirst (all the page shows) as plain rows, in one statement
     built once per process like the article page's."""
     parameters = {"now": utcnow(), "product_id": product_id}
-    return db.session.execute(_featuring_statement(limit), parameters).all()
+    return plain_rows(_featuring_statement(limit), parameters).all()
 
 
 def sitemap_articles() -> list[tuple[str, datetime]]:
