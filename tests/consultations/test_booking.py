@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from shop.consultations.models import Booking
+from shop.consultations.slots import parse_slot_key
 from shop.extensions import db
 from tests.helpers import page
 from tests.helpers.checkout import (
@@ -38,10 +39,14 @@ def shop(mailing_app):
     return mailing_app()
 
 
-def first_slot(client, slug="product-match-call") -> str:
+def first_slot(client, slug="product-match-call", ahead=timedelta(hours=48)) -> str:
+    """The first open slot starting at least `ahead` from now: far enough that it can
+    still be moved or cancelled with a refund, and not yet due a reminder, whatever the
+    day and hour the tests run (the first open slot may be an hour or a weekend away)."""
     response = client.get(f"/consultations/{slug}")
     assert response.status_code == 200
-    keys = slot_keys(response)
+    earliest = datetime.now(UTC) + ahead
+    keys = [key for key in slot_keys(response) if parse_slot_key(key)[1] >= earliest]
     assert keys, "no open slots"
     return keys[0]
 
