@@ -58,7 +58,7 @@ from shop.reviews.admin.views import bp as reviews_admin_bp
 from shop.reviews.commands import send_review_requests_command
 from shop.reviews.views import bp as reviews_bp
 from shop.security import register_security_headers
-from shop.signing import KeptSerializerSessionInterface
+from shop.signing import KeptSerializerSessionInterface, generate_csrf
 from shop.sitepages.admin.views import bp as sitepages_admin_bp
 from shop.sitepages.facts import company_details
 from shop.sitepages.views import bp as sitepages_bp
@@ -267,10 +267,17 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.globals["nav_categories"] = _nav_categories
 
+    # `csrf_token()` in forms: Flask-WTF's token (the same bytes, the same value in `g`
+    # and the session) from a serializer kept per secret key (shop.signing) instead of
+    # one built for every page. Flask-WTF puts its own in the context; this one, added
+    # after it, takes its place.
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+
     @app.context_processor
     def shop_context() -> dict:
         theme = request.cookies.get("theme") if has_request_context() else None
         return {
+            "csrf_token": generate_csrf,
             "shop_name": app.config["SHOP_NAME"],
             "theme": theme if theme in {"light", "dark"} else None,
             # The "demo shop" banner (the page cache keys pages on the provider too).

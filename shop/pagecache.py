@@ -166,17 +166,22 @@ def is_tracking_parameter(name: str) -> bool:
     return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
 
 
-def _page_parameters() -> list[tuple[str, str]]:
-    """The request's query parameters that can change a page: tracking parameters left
-    out, the rest ordered by name (so `?a=1&b=2` and `?b=2&a=1` are one page). Values
-    of one name keep their order, which a view may depend on."""
-    kept = [(n, v) for n, v in request.args.items(multi=True) if not is_tracking_parameter(n)]
+def _page_parameters(args=None) -> list[tuple[str, str]]:
+    """The request's query parameters (or `args`) that can change a page: tracking
+    parameters left out, the rest ordered by name (so `?a=1&b=2` and `?b=2&a=1` are one
+    page). Values of one name keep their order, which a view may depend on."""
+    if args is None:
+        args = request.args
+    if not args:
+        return []
+    kept = [(n, v) for n, v in args.items(multi=True) if not is_tracking_parameter(n)]
     return sorted(kept, key=lambda pair: pair[0])
 
 
-def normalised_query() -> str:
+def normalised_query(args=None) -> str:
     """The query string of the page this request asks for, as the cache knows it."""
-    return urlencode(_page_parameters())
+    parameters = _page_parameters(args)
+    return urlencode(parameters) if parameters else ""
 
 
 def _page_key(generation: str | None = None) -> str:
@@ -188,27 +193,29 @@ def _page_key(generation: str | None = None) -> str:
     SECRET_KEY): while a deploy changes the key, workers with the new one never read a
     page whose markers only the old ones can fill in. Without `generation`, this
     request's (see `current_generation`)."""
-    theme = request.cookies.get("theme")
+    app = current_app._get_current_object()  # each read of a proxy costs a lookup
+    real = request._get_current_object()
+    theme = real.cookies.get("theme")
     parts = [
         generation if generation is not None else str(current_generation()),
-        _prefix(current_app.secret_key),
-        payment_provider(current_app.config),
-        request.root_path,
-        request.path,
-        normalised_query(),
+        _prefix(app.secret_key),
+        payment_provider(app.config),
+        real.root_path,
+        real.path,
+        normalised_query(real.args),
         theme if theme in {"light", "dark"} else "",
     ]
     return PAGE_KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _is_cacheable_request() -> bool:
-    return (
-        current_app.config["PAGE_CACHE_SECONDS"] > 0
-        and request.endpoint in CACHED_ENDPOINTS
-        and request.method in {"GET", "HEAD"}
-        and "_flashes" not in session
-        and "_user_id" not in session
-    )
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return False
+    real = request._get_current_object()
+    if real.endpoint not in CACHED_ENDPOINTS or real.method not in {"GET", "HEAD"}:
+        return False
+    visitor = session._get_current_object()
+    return "_flashes" not in visitor and "_user_id" not in visitor
 
 
 def serve_cached_page():

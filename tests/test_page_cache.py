@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import template_rendered
 from jinja2 import ChoiceLoader, DictLoader
-from sqlalchemy import String, delete, insert, update
+from sqlalchemy import String, delete, insert, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shop.catalogue.models import Product, StockAdjustment, Variant, product_concern
@@ -405,6 +405,44 @@ def test_the_header_shelves_follow_a_change_at_once(app, cream):
     with app.app_context():
         CategoryFactory(slug="cleansers", name="Cleansers")
     assert "Cleansers" in page(client.get(PRODUCT)).select_one(".site-nav").get_text()
+
+
+def test_the_footer_shelves_follow_a_rename_at_once(app, cream):
+    """The shelves fragment (shop.factory._nav_categories) is kept under the generation:
+    a shelf renamed by staff shows on the next page, in the header and in the footer."""
+    from shop.catalogue.models import Category
+
+    with app.app_context():
+        skincare = CategoryFactory(slug="skincare", name="Skincare")
+        CategoryFactory(slug="cleansers", name="Cleansers", parent=skincare)
+    client = app.test_client()
+    footer = page(client.get("/journal")).select_one(".site-footer").get_text()
+    assert "Cleansers" in footer and "Face washes" not in footer
+    assert is_cached(app, "/journal")
+    with app.app_context():
+        db.session.scalars(select(Category).filter_by(slug="cleansers")).one().name = "Face washes"
+        db.session.scalars(select(Category).filter_by(slug="skincare")).one().name = "Skin"
+        db.session.commit()
+    shown = page(client.get("/journal"))
+    assert "Face washes" in shown.select_one(".site-footer").get_text()
+    assert "Cleansers" not in shown.select_one(".site-footer").get_text()
+    assert "Skin" in [a.get_text() for a in shown.select(".site-nav a")]
+
+
+def test_the_header_marks_the_shelf_being_shown(app, cream):
+    client = app.test_client()
+    with app.app_context():
+        CategoryFactory(slug="supplements", name="Supplements")
+
+    def current(url):
+        nav = page(client.get(url)).select_one(".site-nav")
+        return [a.get_text(strip=True) for a in nav.select("[aria-current=page]")]
+
+    assert current("/shop/moisturisers") == ["Moisturisers"]
+    assert current("/shop/supplements") == ["Supplements"]
+    assert current("/shop") == ["Shop all"]
+    assert current("/journal") == ["Journal"]
+    assert current(PRODUCT) == []
 
 
 def test_catalogue_changed_is_sent_after_the_commit_with_the_tables(app, cream):
