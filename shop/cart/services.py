@@ -117,7 +117,10 @@ def basket_for_page(token: str | None) -> CartRows | None:
     go through find_cart's ORM objects."""
     if not is_token(token):
         return None
-    cart = cart_from_rows(token, db.session.execute(basket_statement(), {"token": token}))
+    # On the session's connection: a statement of plain columns needs none of the
+    # session's ORM steps (as quick_add's), and this page has nothing to flush first.
+    rows = db.session.connection().execute(basket_statement(), {"token": token})
+    cart = cart_from_rows(token, rows)
     if cart is not None and cart.promotion_id is not None:
         found = db.session.scalars(_promotion_statement(), {"promotion_id": cart.promotion_id})
         cart.promotion = found.unique().one_or_none()
