@@ -11,6 +11,12 @@ GONE = "That item is no longer in your basket."
 
 
 class AddToCartForm(FlaskForm):
+    class Meta:
+        # CSRFProtect has checked the POST's token before the view runs (as for every
+        # POST, shop.extensions.csrf); the form's own token field would only sign a
+        # new token for a page that this answer (JSON or a redirect) never shows.
+        csrf = False
+
     variant_id = IdField(
         "Size",
         validators=[InputRequired(message="Please choose a size.")],

@@ -117,7 +117,10 @@ def basket_for_page(token: str | None) -> CartRows | None:
     go through find_cart's ORM objects."""
     if not is_token(token):
         return None
-    cart = cart_from_rows(token, db.session.execute(basket_statement(), {"token": token}))
+    # On the session's connection: a statement of plain columns needs none of the
+    # session's ORM steps (as quick_add's), and this page has nothing to flush first.
+    rows = db.session.connection().execute(basket_statement(), {"token": token})
+    cart = cart_from_rows(token, rows)
     if cart is not None and cart.promotion_id is not None:
         found = db.session.scalars(_promotion_statement(), {"promotion_id": cart.promotion_id})
         cart.promotion = found.unique().one_or_none()
@@ -367,12 +370,19 @@ def _quick_add_statement() -> Select:
 @cache
 def _quick_line_statement(dialect: str):
     """quick_add's write to the line: _add_to_line_statement's capped upsert of a
-    one-time line, returning only the quantity stored (no line object is made)."""
+    one-time line, returning only the quantity stored (no line object is made).
+
+    On PostgreSQL the same statement also touches the basket (its updated_at), in a
+    WITH of its own: a data-modifying WITH always runs, whatever the upsert does (when
+    the line already holds all it may, quick_add refuses and the view rolls it back),
+    and, as nothing reads it, it runs after the upsert, so rows are locked in the order
+    they were before (the line, then the basket). SQLite has no data-modifying WITH:
+    there quick_add touches the basket in a statement of its own."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     lines = CartLine.__table__
     limit = bindparam("line_limit", type_=Integer)
     added = lines.c.quantity + bindparam("adding", type_=Integer)
-    return (
+    statement = (
         insert(lines)
         .values(
             cart_id=bindparam("line_cart"),
@@ -388,6 +398,14 @@ def _quick_line_statement(dialect: str):
         )
         .returning(lines.c.quantity)
     )
+    if _touches_cart(dialect):
+        statement = statement.add_cte(_touch_cart_statement().cte("touched_cart"))
+    return statement
+
+
+def _touches_cart(dialect: str) -> bool:
+    """Whether _quick_line_statement touches the basket itself (see there)."""
+    return dialect == "postgresql"
 
 
 @cache
@@ -439,8 +457,9 @@ def quick_add(
     if already >= limit:
         raise CartError(_full_message(name, limit, most), row.items)
     now = utcnow()
+    dialect = connection.dialect.name
     stored = connection.execute(
-        _quick_line_statement(connection.dialect.name),
+        _quick_line_statement(dialect),
         {
             "line_cart": row.cart_id,
             "line_variant": variant_id,
@@ -448,11 +467,15 @@ def quick_add(
             "line_added_at": now,
             "adding": quantity,
             "line_limit": limit,
+            "touched_cart": row.cart_id,
+            "touched_at": now,
         },
     ).scalar_one_or_none()
     if stored is None:  # another add filled the line meanwhile
         raise CartError(_full_message(name, limit, most))
-    connection.execute(_touch_cart_statement(), {"touched_cart": row.cart_id, "touched_at": now})
+    if not _touches_cart(dialect):
+        touched = {"touched_cart": row.cart_id, "touched_at": now}
+        connection.execute(_touch_cart_statement(), touched)
     send_after_commit(added_to_basket, product_id=row.product_id, variant_id=variant_id)
     if stored >= wanted:
         message = f"Added {quantity} × {name} to your basket."

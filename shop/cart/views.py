@@ -1,6 +1,8 @@
 """Basket pages. Without JavaScript every change is a form POST and a redirect;
 with it, adding to the basket answers JSON and the page updates in place."""
 
+from types import SimpleNamespace
+
 from flask import (
     Blueprint,
     current_app,
@@ -36,6 +38,7 @@ from shop.promotions.services import (
     check_dates_and_uses,
     find_promotion,
 )
+from shop.signing import generate_csrf
 
 bp = Blueprint("cart", __name__)
 
@@ -108,9 +111,18 @@ def _respond(message: str, category: str = "success", status: int = 200, back: s
     return redirect(back or url_for("cart.view_cart"), code=303)
 
 
+# The promo code field as the basket page shows it before anything is typed: no value,
+# no message. All the template reads of the form; building a PromoCodeForm for it cost
+# more than the rest of the basket's own markup.
+_BLANK_PROMO_FORM = SimpleNamespace(code=SimpleNamespace(data=None, errors=()))
+
+
 def _render_cart(summary, *, errors=None, promo_form=None, status: int = 200):
     if promo_form is None:
-        promo_form = PromoCodeForm(formdata=None)
+        promo_form = _BLANK_PROMO_FORM
+    # The page's forms share one CSRF token: made here by the signer kept per key (the
+    # same token Flask-WTF's csrf_token() would sign, which then finds it made).
+    generate_csrf()
     return render_template(
         "cart/cart.html", summary=summary, errors=errors or {}, promo_form=promo_form
     ), status

@@ -162,6 +162,9 @@ def count_products(event: FunnelEvent, product_ids, day: date | None = None) -> 
         client = redis_client()
         if client is not None:
             key = f"{REDIS_KEY}{day.isoformat()}"
+            if len(ids) == 1:  # one product (an add to basket): no pipeline to build
+                client.hincrby(key, f"{event}:{ids[0]}", 1)
+                return
             with client.pipeline(transaction=False) as pipe:
                 for product_id in ids:
                     pipe.hincrby(key, f"{event}:{product_id}", 1)
