@@ -23,6 +23,7 @@ from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_op
 from shop.catalogue.models import MAX_PER_ORDER_CEILING, Product, Variant
 from shop.catalogue.services import without_long_texts
 from shop.extensions import db
+from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.money import Money
 from shop.orders.lifecycle import release_lapsed_reservations
@@ -117,9 +118,7 @@ def basket_for_page(token: str | None) -> CartRows | None:
     go through find_cart's ORM objects."""
     if not is_token(token):
         return None
-    # On the session's connection: a statement of plain columns needs none of the
-    # session's ORM steps (as quick_add's), and this page has nothing to flush first.
-    rows = db.session.connection().execute(basket_statement(), {"token": token})
+    rows = plain_rows(basket_statement(), {"token": token})
     cart = cart_from_rows(token, rows)
     if cart is not None and cart.promotion_id is not None:
         found = db.session.scalars(_promotion_statement(), {"promotion_id": cart.promotion_id})

@@ -38,7 +38,6 @@ from shop.promotions.services import (
     check_dates_and_uses,
     find_promotion,
 )
-from shop.signing import generate_csrf
 
 bp = Blueprint("cart", __name__)
 
@@ -120,9 +119,6 @@ _BLANK_PROMO_FORM = SimpleNamespace(code=SimpleNamespace(data=None, errors=()))
 def _render_cart(summary, *, errors=None, promo_form=None, status: int = 200):
     if promo_form is None:
         promo_form = _BLANK_PROMO_FORM
-    # The page's forms share one CSRF token: made here by the signer kept per key (the
-    # same token Flask-WTF's csrf_token() would sign, which then finds it made).
-    generate_csrf()
     return render_template(
         "cart/cart.html", summary=summary, errors=errors or {}, promo_form=promo_form
     ), status
