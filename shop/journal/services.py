@@ -105,21 +105,6 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
-def latest_articles(limit: int = 3) -> list[Article]:
-    return list(db.session.scalars(_latest_statement(limit), {"now": utcnow()}))
-
-
-@cache
-def _latest_statement(limit: int) -> Select:
-    """`latest_articles`' statement, built once per process: the moment is a parameter."""
-    return (
-        public_articles(bindparam("now"))
-        .order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(limit)
-        .options(joinedload(Article.author))
-    )
-
-
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
     """An article with its author and its featured products with their sizes and
     pictures, in two statements built once per process. What its page only shows of it
@@ -290,6 +275,64 @@ class ArticleCard(HasHero):
     author: CardAuthor | None
 
 
+def _read_cards(rows) -> tuple[list[ArticleCard], dict[int, int]]:
+    """Article cards and the comments shown under each (by id, only where there are
+    some) from rows of `_card_columns()`."""
+    cards, counts = [], {}
+    for *values, author_id, name, credentials, count in rows:
+        author = CardAuthor(name, credentials) if author_id is not None else None
+        cards.append(ArticleCard(*values, author))
+        if count:
+            counts[values[0]] = count
+    return cards, counts
+
+
+def _card_columns() -> tuple:
+    """What an article's card shows, its author's name and its shown comments: the
+    columns `_read_cards` reads, from Article outer-joined to its Author."""
+    return (
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.standfirst,
+        Article.published_at,
+        Article.hero_stem,
+        Article.hero_widths,
+        Article.hero_width,
+        Article.hero_height,
+        Article.hero_alt,
+        Author.id,
+        Author.name,
+        Author.credentials,
+        approved_comment_count(Article.id),
+    )
+
+
+def _public_cards(now) -> Select:
+    """Public article cards at `now` (see `public_articles`), for `_read_cards`."""
+    return (
+        public_articles(now)
+        .with_only_columns(*_card_columns())
+        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
+    )
+
+
+def latest_articles(limit: int = 3) -> tuple[list[ArticleCard], dict[int, int]]:
+    """The newest public articles as plain rows for their cards, and the comments shown
+    under each (by id): one statement, built once per process."""
+    return _read_cards(db.session.execute(_latest_statement(limit), {"now": utcnow()}))
+
+
+@cache
+def _latest_statement(limit: int) -> Select:
+    """`latest_articles`' statement, built once per process: the moment is a parameter."""
+    return (
+        _public_cards(bindparam("now"))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+
+
 def related_articles(
     article: Article, parts: ArticleParts, limit: int = 3
 ) -> tuple[list[ArticleCard], dict[int, int]]:
@@ -305,13 +348,7 @@ def related_articles(
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    cards, counts = [], {}
-    for *values, author_id, name, credentials, count in db.session.execute(stmt, parameters):
-        author = CardAuthor(name, credentials) if author_id is not None else None
-        cards.append(ArticleCard(*values, author))
-        if count:
-            counts[values[0]] = count
-    return cards, counts
+    return _read_cards(db.session.execute(stmt, parameters))
 
 
 @cache
@@ -325,24 +362,7 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
     if by_tag:
         conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
     return (
-        public_articles(bindparam("now"))
-        .with_only_columns(
-            Article.id,
-            Article.slug,
-            Article.title,
-            Article.standfirst,
-            Article.published_at,
-            Article.hero_stem,
-            Article.hero_widths,
-            Article.hero_width,
-            Article.hero_height,
-            Article.hero_alt,
-            Author.id,
-            Author.name,
-            Author.credentials,
-            approved_comment_count(Article.id),
-        )
-        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
+        _public_cards(bindparam("now"))
         .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)
