@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,12 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
-    func,
     or_,
     outerjoin,
     select,
 )
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from shop.catalogue.models import Product, SkinConcern
 from shop.catalogue.page_parts import LabelRow
@@ -47,6 +45,7 @@ from shop.journal.models import (
 from shop.journal.rendering import RenderedBody, render_body
 from shop.loading import collection_statement, load_collection, parts_statement, read_parts
 from shop.models import utcnow
+from shop.paging import window_page
 
 MAX_PAGE = 10_000
 
@@ -75,30 +74,39 @@ def public_articles(now=None) -> Select:
 
 @dataclass
 class JournalPage:
-    items: list[Article]
+    items: list[ArticleCard]
     total: int
     page: int
     pages: int
+    comment_counts: dict[int, int]  # the comments shown under each card, by article id
 
 
 def list_articles(
     *, concern: str | None, tag: str | None, page: int, per_page: int = 9
 ) -> JournalPage:
-    stmt = public_articles()
+    """One page of public articles, newest first, as plain rows for their cards with
+    their comment counts and the total: one statement (a page past the end costs a
+    count and the last page), built once per filter shape."""
+    parameters = {"now": utcnow()}
     if concern:
-        stmt = stmt.where(Article.concerns.any(SkinConcern.slug == concern))
+        parameters["concern"] = concern
     if tag:
-        stmt = stmt.where(Article.tags.any(Tag.slug == tag))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
-        stmt.order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(joinedload(Article.author), selectinload(Article.concerns))
-    ).all()
-    return JournalPage(items=list(items), total=total, page=page, pages=pages)
+        parameters["tag"] = tag
+    found = window_page(_list_statement(bool(concern), bool(tag)), page, per_page, parameters)
+    items, counts = _read_cards(row[:-1] for row in found.rows)  # less the window's total
+    return JournalPage(items, found.total, found.page, found.pages, counts)
+
+
+@cache
+def _list_statement(by_concern: bool, by_tag: bool) -> Select:
+    """`list_articles`' statement for each filter shape: the moment and the concern's
+    and tag's slugs are parameters."""
+    stmt = _public_cards(bindparam("now"))
+    if by_concern:
+        stmt = stmt.where(Article.concerns.any(SkinConcern.slug == bindparam("concern")))
+    if by_tag:
+        stmt = stmt.where(Article.tags.any(Tag.slug == bindparam("tag")))
+    return stmt.order_by(Article.published_at.desc(), Article.id.desc())
 
 
 def all_tags() -> list[Tag]:
