@@ -327,8 +327,11 @@ def _public_cards(now) -> Select:
 
 def latest_articles(limit: int = 3) -> tuple[list[ArticleCard], dict[int, int]]:
     """The newest public articles as plain rows for their cards, and the comments shown
-    under each (by id): one statement, built once per process."""
-    return _read_cards(db.session.execute(_latest_statement(limit), {"now": utcnow()}))
+    under each (by id): one statement, built once per process, run on the session's
+    connection (it reads columns only, so the session's ORM steps would be work for
+    nothing)."""
+    rows = db.session.connection().execute(_latest_statement(limit), {"now": utcnow()})
+    return _read_cards(rows)
 
 
 @cache

@@ -446,8 +446,9 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
 def newest_reviews(limit: int = 3) -> list:
     """The latest approved reviews of products on sale, for the home page: what its
     cards show (rating, title, text, author, the product's name and address) as plain
-    rows, in one statement."""
-    return db.session.execute(_newest_reviews_statement(limit)).all()
+    rows, in one statement run on the session's connection (it reads columns only, so
+    the session's ORM steps would be work for nothing)."""
+    return db.session.connection().execute(_newest_reviews_statement(limit)).all()
 
 
 @cache
