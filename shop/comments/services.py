@@ -8,7 +8,6 @@ to a comment makes cached article pages start again (Comment is ShownOnPages).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 
@@ -72,31 +71,10 @@ def _approved_statement() -> Select:
     )
 
 
-def comment_counts(article_ids: Iterable[int]) -> dict[int, int]:
-    """Shown comments per article, for article cards (one query; none without ids)."""
-    ids = sorted(set(article_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(_counts_statement(), {"article_ids": ids}).all()
-    return {article_id: count for article_id, count in rows}
-
-
-@cache
-def _counts_statement() -> Select:
-    return (
-        select(Comment.article_id, func.count(Comment.id))
-        .where(
-            Comment.article_id.in_(bindparam("article_ids", expanding=True)),
-            Comment.status == CommentStatus.APPROVED,
-        )
-        .group_by(Comment.article_id)
-    )
-
-
 def approved_comment_count(article_id):
     """The number of comments shown under the article whose id is `article_id` (a
-    column or a parameter), as a scalar subquery for a statement about articles:
-    `comment_counts`' figure, read with the articles themselves."""
+    column or a parameter), as a scalar subquery for a statement about articles: what
+    article cards show, read with the articles themselves."""
     return (
         select(func.count(Comment.id))
         .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)

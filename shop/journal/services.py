@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +14,11 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
-    func,
     or_,
     outerjoin,
     select,
 )
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from shop.catalogue.cards import BuyableCard, buyable_cards, buyable_columns, main_picture_id
 from shop.catalogue.models import Product, ProductImage, SkinConcern, Variant
@@ -43,6 +41,7 @@ from shop.journal.models import (
 from shop.journal.rendering import RenderedBody, render_body
 from shop.loading import parts_statement, plain_rows, read_parts
 from shop.models import utcnow
+from shop.paging import window_page
 
 MAX_PAGE = 10_000
 
@@ -71,49 +70,43 @@ def public_articles(now=None) -> Select:
 
 @dataclass
 class JournalPage:
-    items: list[Article]
+    items: list[ArticleCard]
     total: int
     page: int
     pages: int
+    comment_counts: dict[int, int]  # the comments shown under each card, by article id
 
 
 def list_articles(
     *, concern: str | None, tag: str | None, page: int, per_page: int = 9
 ) -> JournalPage:
-    stmt = public_articles()
+    """One page of public articles, newest first, as plain rows for their cards with
+    their comment counts and the total: one statement (a page past the end costs a
+    count and the last page), built once per filter shape."""
+    parameters = {"now": utcnow()}
     if concern:
-        stmt = stmt.where(Article.concerns.any(SkinConcern.slug == concern))
+        parameters["concern"] = concern
     if tag:
-        stmt = stmt.where(Article.tags.any(Tag.slug == tag))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(math.ceil(total / per_page), 1)
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
-        stmt.order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(joinedload(Article.author), selectinload(Article.concerns))
-    ).all()
-    return JournalPage(items=list(items), total=total, page=page, pages=pages)
+        parameters["tag"] = tag
+    found = window_page(_list_statement(bool(concern), bool(tag)), page, per_page, parameters)
+    items, counts = _read_cards(row[:-1] for row in found.rows)  # less the window's total
+    return JournalPage(items, found.total, found.page, found.pages, counts)
+
+
+@cache
+def _list_statement(by_concern: bool, by_tag: bool) -> Select:
+    """`list_articles`' statement for each filter shape: the moment and the concern's
+    and tag's slugs are parameters."""
+    stmt = _public_cards(bindparam("now"))
+    if by_concern:
+        stmt = stmt.where(Article.concerns.any(SkinConcern.slug == bindparam("concern")))
+    if by_tag:
+        stmt = stmt.where(Article.tags.any(Tag.slug == bindparam("tag")))
+    return stmt.order_by(Article.published_at.desc(), Article.id.desc())
 
 
 def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
-
-
-def latest_articles(limit: int = 3) -> list[Article]:
-    return list(db.session.scalars(_latest_statement(limit), {"now": utcnow()}))
-
-
-@cache
-def _latest_statement(limit: int) -> Select:
-    """`latest_articles`' statement, built once per process: the moment is a parameter."""
-    return (
-        public_articles(bindparam("now"))
-        .order_by(Article.published_at.desc(), Article.id.desc())
-        .limit(limit)
-        .options(joinedload(Article.author))
-    )
 
 
 def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
@@ -300,6 +293,67 @@ class ArticleCard(HasHero):
     author: CardAuthor | None
 
 
+def _read_cards(rows) -> tuple[list[ArticleCard], dict[int, int]]:
+    """Article cards and the comments shown under each (by id, only where there are
+    some) from rows of `_card_columns()`."""
+    cards, counts = [], {}
+    for *values, author_id, name, credentials, count in rows:
+        author = CardAuthor(name, credentials) if author_id is not None else None
+        cards.append(ArticleCard(*values, author))
+        if count:
+            counts[values[0]] = count
+    return cards, counts
+
+
+def _card_columns() -> tuple:
+    """What an article's card shows, its author's name and its shown comments: the
+    columns `_read_cards` reads, from Article outer-joined to its Author."""
+    return (
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.standfirst,
+        Article.published_at,
+        Article.hero_stem,
+        Article.hero_widths,
+        Article.hero_width,
+        Article.hero_height,
+        Article.hero_alt,
+        Author.id,
+        Author.name,
+        Author.credentials,
+        approved_comment_count(Article.id),
+    )
+
+
+def _public_cards(now) -> Select:
+    """Public article cards at `now` (see `public_articles`), for `_read_cards`."""
+    return (
+        public_articles(now)
+        .with_only_columns(*_card_columns())
+        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
+    )
+
+
+def latest_articles(limit: int = 3) -> tuple[list[ArticleCard], dict[int, int]]:
+    """The newest public articles as plain rows for their cards, and the comments shown
+    under each (by id): one statement, built once per process, run on the session's
+    connection (it reads columns only, so the session's ORM steps would be work for
+    nothing)."""
+    rows = db.session.connection().execute(_latest_statement(limit), {"now": utcnow()})
+    return _read_cards(rows)
+
+
+@cache
+def _latest_statement(limit: int) -> Select:
+    """`latest_articles`' statement, built once per process: the moment is a parameter."""
+    return (
+        _public_cards(bindparam("now"))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+
+
 def related_articles(
     article: Article, parts: ArticleParts, limit: int = 3
 ) -> tuple[list[ArticleCard], dict[int, int]]:
@@ -315,13 +369,7 @@ def related_articles(
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    cards, counts = [], {}
-    for *values, author_id, name, credentials, count in db.session.execute(stmt, parameters):
-        author = CardAuthor(name, credentials) if author_id is not None else None
-        cards.append(ArticleCard(*values, author))
-        if count:
-            counts[values[0]] = count
-    return cards, counts
+    return _read_cards(db.session.execute(stmt, parameters))
 
 
 @cache
@@ -335,24 +383,7 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
     if by_tag:
         conditions.append(Article.tags.any(Tag.id.in_(bindparam("tag_ids", expanding=True))))
     return (
-        public_articles(bindparam("now"))
-        .with_only_columns(
-            Article.id,
-            Article.slug,
-            Article.title,
-            Article.standfirst,
-            Article.published_at,
-            Article.hero_stem,
-            Article.hero_widths,
-            Article.hero_width,
-            Article.hero_height,
-            Article.hero_alt,
-            Author.id,
-            Author.name,
-            Author.credentials,
-            approved_comment_count(Article.id),
-        )
-        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
+        _public_cards(bindparam("now"))
         .where(Article.id != bindparam("article_id"), or_(*conditions))
         .order_by(Article.published_at.desc())
         .limit(limit)

@@ -26,7 +26,7 @@ def index():
     return render_template(
         "journal/index.html",
         page=page,
-        comment_counts=comment_services.comment_counts(a.id for a in page.items),
+        comment_counts=page.comment_counts,
         concerns=list(concerns.values()),
         tags=list(tags.values()),
         concern=concerns.get(concern),

@@ -15,7 +15,6 @@ from flask import (
 
 from shop.cart.shipping import shipping_options
 from shop.catalogue import services as catalogue
-from shop.comments import services as comment_services
 from shop.journal import services as journal
 from shop.pages.services import database_is_reachable, safe_local_path
 from shop.reviews import services as reviews
@@ -42,7 +41,7 @@ def whole_rows(items: list, row: int) -> list:
 @bp.get("/")
 def home():
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
-    articles = journal.latest_articles(HOME_ROW)
+    articles, comment_counts = journal.latest_articles(HOME_ROW)
     featured = catalogue.featured_products(HOME_FEATURED)
     return render_template(
         "pages/home.html",
@@ -53,7 +52,7 @@ def home():
         concerns=catalogue.all_concerns(),
         stock_state=lambda product: catalogue.product_stock_state(product, threshold),
         articles=articles,
-        comment_counts=comment_services.comment_counts(a.id for a in articles),
+        comment_counts=comment_counts,
     )
 
 

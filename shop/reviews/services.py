@@ -19,7 +19,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Numeric, Select, cast, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from shop.admin.models import StaffUser
 from shop.backoffice.audit import record_audit
@@ -443,10 +443,12 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
     return ReviewPage([row[0] for row in found.rows], found.total, found.page, found.pages)
 
 
-def newest_reviews(limit: int = 3) -> list[Review]:
-    """The latest approved reviews of products on sale, for the home page: one query,
-    with each review's product name and address."""
-    return list(db.session.scalars(_newest_reviews_statement(limit)))
+def newest_reviews(limit: int = 3) -> list:
+    """The latest approved reviews of products on sale, for the home page: what its
+    cards show (rating, title, text, author, the product's name and address) as plain
+    rows, in one statement run on the session's connection (it reads columns only, so
+    the session's ORM steps would be work for nothing)."""
+    return db.session.connection().execute(_newest_reviews_statement(limit)).all()
 
 
 @cache
@@ -454,7 +456,14 @@ def _newest_reviews_statement(limit: int) -> Select:
     """`newest_reviews`' statement, built once per process (docs/architecture.md,
     "Statements on hot paths")."""
     return (
-        select(Review)
+        select(
+            Review.rating,
+            Review.title,
+            Review.body,
+            Review.author_name,
+            Product.slug.label("product_slug"),
+            Product.name.label("product_name"),
+        )
         .join(Review.product)
         .where(
             Review.status == ReviewStatus.APPROVED,
@@ -463,7 +472,6 @@ def _newest_reviews_statement(limit: int) -> Select:
         )
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
-        .options(contains_eager(Review.product).options(load_only(Product.slug, Product.name)))
     )
 
 

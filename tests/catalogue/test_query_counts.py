@@ -16,7 +16,9 @@ from shop.catalogue.models import (
     Strain,
     Variant,
 )
+from shop.comments.models import Comment
 from shop.extensions import db
+from shop.journal.models import Article, Author
 from shop.models import utcnow
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.reviews.models import Review
@@ -102,6 +104,27 @@ def add_products(start: int, stop: int) -> None:
     db.session.commit()
 
 
+def add_articles() -> None:
+    """Four public articles by one author, each with an approved comment and one
+    waiting for moderation: the home page's latest articles show their counts."""
+    author = Author(slug="sam", name="Sam Writer", credentials="Nutritionist")
+    for n in range(4):
+        article = Article(
+            slug=f"article-{n}",
+            title=f"Article {n}",
+            author=author,
+            status="published",
+            published_at=utcnow() - timedelta(days=n + 1),
+        )
+        db.session.add(article)
+        db.session.flush()
+        db.session.add_all(
+            Comment(article_id=article.id, body="Thank you.", status=status)
+            for status in ("approved", "pending")
+        )
+    db.session.commit()
+
+
 def add_paid_orders(variants: list[Variant], count: int) -> None:
     """`count` paid orders of one of each of `variants`, for "Often bought with"."""
     for _ in range(count):
@@ -161,6 +184,7 @@ def queries_per_page(app, count_queries) -> dict[str, int]:
 def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     with app.app_context():
         add_products(0, 20)  # two pages of search results, as in the large catalogue
+        add_articles()
     small = queries_per_page(app, count_queries)
     with app.app_context():
         add_products(20, 200)
@@ -169,12 +193,15 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     # And the numbers stay small: a listing is its shelves (one statement), filters and
     # one page with its count and its cards' sizes and pictures (one statement); only a
     # page past the end counts again and then reads the last page. The home page adds
-    # its newest reviews (one) and reads its featured products' cards in one.
+    # its newest reviews (one), reads its featured products' cards in one and its
+    # latest articles with their authors and comment counts in one.
     listings = [path for path in PAGES if path.startswith("/shop") and "page=99" not in path]
     assert large["/shop?q=serum&page=99"] == large["/shop?q=serum&page=2"] + 2, large
     assert large["/shop"] == large["/shop?q=serum&page=2"] == large["/shop?sort=rating"] == 3, large
     assert max(large[path] for path in listings) <= 5, large
     assert large["/"] <= 5, large
+    home = page(app.test_client().get("/"))
+    assert len(home.select(".article-card__comments")) == 3
     # A product page with every part: the shelves (1), the product with its sizes and
     # shelf (1), its seven parts (pictures, ingredients, strains, nutrients, concerns,
     # flags, questions: all in one statement), "Featured in" (1), "Often bought with"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from shop.catalogue.models import Product, Variant
+from shop.comments.models import Comment
 from shop.extensions import db
 from shop.journal.models import Article
 from shop.models import utcnow
@@ -327,3 +328,33 @@ def test_tags_concerns_and_references_keep_their_order(app, client):
     assert [a.text for a in soup.select(".chips .chip")][:2] == ["First", "Later"]
     citations = [li.get_text(" ", strip=True) for li in soup.select(".references li")]
     assert citations[0].startswith("First source.") and citations[1].startswith("Second")
+
+
+def test_journal_index_reads_its_cards_with_their_comment_counts_in_one_statement(
+    app, client, story, count_queries
+):
+    """A page of the index is its cards, with their authors, comment counts and the
+    total, in one statement, however many articles and comments there are."""
+    client.get("/journal")
+
+    def counted(*paths: str) -> dict[str, int]:
+        found = {}
+        for path in paths:
+            with count_queries() as statements:
+                assert client.get(path).status_code == 200
+            found[path] = len(statements)
+        return found
+
+    few = counted("/journal", "/journal?concern=acne&tag=gut-skin-axis")
+    with app.app_context():
+        for n in range(12):
+            article = ArticleFactory(slug=f"more-{n}", published_at=utcnow() - timedelta(hours=n))
+            db.session.add(Comment(article=article, body="Thanks.", status="approved"))
+        db.session.commit()
+    many = counted("/journal", "/journal?concern=acne&tag=gut-skin-axis", "/journal?page=2")
+    cards = page(client.get("/journal")).select(".article-card")
+    assert len(cards) == 9 and len(page(client.get("/journal?page=2")).select(".article-card")) == 6
+    assert cards[0].select_one(".article-card__comments").get_text() == "1 comment"
+    assert few.items() <= many.items()
+    # The header's shelves, the concerns and tags to filter by (one each) and the page.
+    assert set(many.values()) == {4}, many
