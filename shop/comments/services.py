@@ -27,6 +27,7 @@ from shop.comments.models import (
 from shop.comments.rendering import normalise_body
 from shop.extensions import db
 from shop.journal.models import Article
+from shop.loading import plain_rows
 from shop.models import utcnow
 
 DISPLAY_NAME_MAX_LENGTH = 40
@@ -43,7 +44,7 @@ class CommentError(ValueError):
 def approved_comments(article_id: int) -> list[ShownComment]:
     """The comments shown under an article, oldest first, with their authors' names, as
     plain rows (the page changes none of them): one query."""
-    rows = db.session.execute(_approved_statement(), {"article_id": article_id})
+    rows = plain_rows(_approved_statement(), {"article_id": article_id})
     return [
         ShownComment(id, body, created_at, shown_author_name(customer_id is not None, name))
         for id, body, created_at, customer_id, name in rows

@@ -88,7 +88,8 @@ def list_articles(
         parameters["concern"] = concern
     if tag:
         parameters["tag"] = tag
-    found = window_page(_list_statement(bool(concern), bool(tag)), page, per_page, parameters)
+    stmt = _list_statement(bool(concern), bool(tag))
+    found = window_page(stmt, page, per_page, parameters, plain=True)
     items, counts = _read_cards(row[:-1] for row in found.rows)  # less the window's total
     return JournalPage(items, found.total, found.page, found.pages, counts)
 
@@ -337,11 +338,8 @@ def _public_cards(now) -> Select:
 
 def latest_articles(limit: int = 3) -> tuple[list[ArticleCard], dict[int, int]]:
     """The newest public articles as plain rows for their cards, and the comments shown
-    under each (by id): one statement, built once per process, run on the session's
-    connection (it reads columns only, so the session's ORM steps would be work for
-    nothing)."""
-    rows = db.session.connection().execute(_latest_statement(limit), {"now": utcnow()})
-    return _read_cards(rows)
+    under each (by id): one statement, built once per process."""
+    return _read_cards(plain_rows(_latest_statement(limit), {"now": utcnow()}))
 
 
 @cache
@@ -369,7 +367,7 @@ def related_articles(
     if tag_ids:
         parameters["tag_ids"] = tag_ids
     stmt = _related_statement(bool(concern_ids), bool(tag_ids), limit)
-    return _read_cards(db.session.execute(stmt, parameters))
+    return _read_cards(plain_rows(stmt, parameters))
 
 
 @cache

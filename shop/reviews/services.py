@@ -25,6 +25,7 @@ from shop.admin.models import StaffUser
 from shop.backoffice.audit import record_audit
 from shop.catalogue.models import Product, SkinConcern, Variant
 from shop.extensions import db
+from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.numbers import MAX_ID
 from shop.orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus
@@ -446,9 +447,8 @@ def reviews_page(product_id: int, filters: ReviewFilters, per_page: int) -> Revi
 def newest_reviews(limit: int = 3) -> list:
     """The latest approved reviews of products on sale, for the home page: what its
     cards show (rating, title, text, author, the product's name and address) as plain
-    rows, in one statement run on the session's connection (it reads columns only, so
-    the session's ORM steps would be work for nothing)."""
-    return db.session.connection().execute(_newest_reviews_statement(limit)).all()
+    rows, in one statement."""
+    return plain_rows(_newest_reviews_statement(limit)).all()
 
 
 @cache
