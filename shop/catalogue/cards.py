@@ -22,6 +22,7 @@ from sqlalchemy import Select, Subquery, case, func, select
 
 from shop.catalogue.models import (
     HasRating,
+    HasSizes,
     HasStock,
     PlainPicture,
     Product,
@@ -133,44 +134,33 @@ def card_statement(page: Subquery, *order_by, extra=()) -> Select:
 
 @dataclass(frozen=True, slots=True)
 class SizeOption(HasStock):
-    """A size as an add-to-basket form offers it (the `add_to_cart` macro)."""
+    """An active size as an add-to-basket form offers it (the `add_to_cart` macro)."""
 
     id: int
     size_label: str
     price_pence: int
     on_hand: int
     reserved: int
+    is_active: bool
 
 
 @dataclass(slots=True)
-class BuyableCard:
+class BuyableCard(HasSizes):
     """A product as a card with an add-to-basket form shows it (an article's product
     cards and "Shop this article"): the names the `inline_product` and `add_to_cart`
-    macros and `product_stock_state` read on Product, with its active sizes in their
-    order as `active_variants`."""
+    macros and `product_stock_state` read on Product, its prices and stock worked out
+    from its active sizes (`variants`, in their order) through HasSizes."""
 
     id: int
     slug: str
     name: str
     short_description: str
     main_image: PlainPicture | None
-    active_variants: list[SizeOption]
-
-    @property
-    def lowest_price(self) -> int | None:
-        return min((size.price_pence for size in self.active_variants), default=None)
-
-    @property
-    def has_price_range(self) -> bool:
-        return len({size.price_pence for size in self.active_variants}) > 1
-
-    @property
-    def best_available(self) -> int:
-        return max((size.available for size in self.active_variants), default=0)
+    variants: list[SizeOption]
 
 
 def buyable_columns() -> tuple:
-    """A BuyableCard's product, size and main picture columns, in the order
+    """A BuyableCard's product, main picture and size columns, in the order
     `buyable_cards` reads them: join the product table to its active sizes (one row per
     size, in their order) and to its main picture (on `main_picture_id`)."""
     product, variant = Product.__table__, Variant.__table__
@@ -185,6 +175,7 @@ def buyable_columns() -> tuple:
         variant.c.price_pence,
         variant.c.on_hand,
         variant.c.reserved,
+        variant.c.is_active,
     )
 
 
@@ -205,5 +196,5 @@ def buyable_cards(rows) -> list[tuple[BuyableCard, tuple]]:
             picture = picture_from(row[_BUYABLE_PICTURE:_BUYABLE_SIZE])
             current = BuyableCard(*row[:_BUYABLE_PICTURE], picture, [])
             cards.append((current, tuple(row[_BUYABLE_END:])))
-        current.active_variants.append(SizeOption(*row[_BUYABLE_SIZE:_BUYABLE_END]))
+        current.variants.append(SizeOption(*row[_BUYABLE_SIZE:_BUYABLE_END]))
     return cards

@@ -109,12 +109,10 @@ class HasRating:
         return self.rating_average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class HasSizes:
-    """What a product's page and cards work out from its sizes (`variants`, in their
-    order), on the ORM's Product and on the product page's plain rows
-    (shop.catalogue.page_parts.ProductView) alike."""
+class HasHighlights:
+    """A product's key facts as its page lists them, on the ORM's Product and on the
+    product page's plain rows (shop.catalogue.page_parts.ProductView) alike."""
 
-    variants: list
     highlights: str
 
     @property
@@ -122,6 +120,14 @@ class HasSizes:
         """The highlights as a list, at most MAX_HIGHLIGHTS, blank lines left out."""
         lines = [line.strip() for line in (self.highlights or "").splitlines()]
         return [line for line in lines if line][:MAX_HIGHLIGHTS]
+
+
+class HasSizes:
+    """What a product's page and cards work out from its sizes (`variants`, in their
+    order), on the ORM's Product and on plain rows (the product page's ProductView, an
+    article's BuyableCard) alike."""
+
+    variants: list
 
     @property
     def active_variants(self) -> list:
@@ -142,7 +148,7 @@ class HasSizes:
         return max((v.available for v in self.active_variants), default=0)
 
 
-class Product(HasRating, HasSizes, ShownOnPages, db.Model):
+class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
     __table_args__ = (
         # LIKE '%term%' on search_text uses this trigram index on PostgreSQL.
         Index(

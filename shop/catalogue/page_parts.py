@@ -7,7 +7,8 @@ them costs less than one per part (a supplement has six or seven of them). The r
 the names the templates read on the ORM's Product, Category, Variant, ProductImage (the
 catalogue's PlainPicture), SkinConcern, Ingredient, Strain, Nutrient, FreeFromFlag and
 ProductQuestion, and share their computed properties through the catalogue's mixins
-(HasRating, HasSizes, HasStock, HasPrice). Pages that change a product keep the ORM.
+(HasRating, HasSizes, HasHighlights, HasStock, HasPrice). Pages that change a product
+keep the ORM.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import (
 
 from shop.catalogue.models import (
     FreeFromFlag,
+    HasHighlights,
     HasPrice,
     HasRating,
     HasSizes,
@@ -118,7 +120,7 @@ class SizeView(HasStock, HasPrice):
 
 
 @dataclass(slots=True, eq=False)
-class ProductView(HasRating, HasSizes):
+class ProductView(HasRating, HasSizes, HasHighlights):
     """A product on sale as its page shows it: its texts, rating, subscribe & save terms,
     shelf and every size in their order (`variants`; `active_variants` through HasSizes)."""
 
