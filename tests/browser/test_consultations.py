@@ -5,10 +5,12 @@ serious or critical violation on the booking pages."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from shop.consultations.slots import parse_slot_key
 from tests.browser.helpers import axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
@@ -31,9 +33,14 @@ def test_from_an_articles_card_to_a_confirmed_booking_then_moved(new_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Holistic Skin Session")
     no_violations(page, "the slots page")
 
-    first = page.locator("button[name=slot]").first
-    picked = first.inner_text().split(",")[0]
-    first.click()
+    # A slot two days ahead, so that it can still be moved and refunded whatever the day
+    # and hour (the first open slot may be less than a day away).
+    slots = page.locator("button[name=slot]")
+    earliest = datetime.now(UTC) + timedelta(hours=48)
+    keys = slots.evaluate_all("buttons => buttons.map(button => button.value)")
+    chosen = slots.nth(next(n for n, key in enumerate(keys) if parse_slot_key(key)[1] >= earliest))
+    picked = chosen.inner_text().split(",")[0]
+    chosen.click()
     expect(page).to_have_url(BOOKING_URL)
     expect(page.locator("[data-hold]")).to_contain_text("keeping this time for you")
     no_violations(page, "the details form")
