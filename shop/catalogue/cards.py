@@ -23,12 +23,12 @@ from sqlalchemy import Select, Subquery, case, func, select
 from shop.catalogue.models import (
     HasRating,
     HasSizes,
-    HasStock,
     PlainPicture,
     Product,
     ProductImage,
     Variant,
 )
+from shop.catalogue.page_parts import SIZE_VIEW_COLUMNS, SizeView
 
 
 @dataclass(slots=True)
@@ -132,31 +132,20 @@ def card_statement(page: Subquery, *order_by, extra=()) -> Select:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SizeOption(HasStock):
-    """An active size as an add-to-basket form offers it (the `add_to_cart` macro)."""
-
-    id: int
-    size_label: str
-    price_pence: int
-    on_hand: int
-    reserved: int
-    is_active: bool
-
-
 @dataclass(slots=True)
 class BuyableCard(HasSizes):
     """A product as a card with an add-to-basket form shows it (an article's product
     cards and "Shop this article"): the names the `inline_product` and `add_to_cart`
     macros and `product_stock_state` read on Product, its prices and stock worked out
-    from its active sizes (`variants`, in their order) through HasSizes."""
+    from its active sizes (`variants`, in their order, the product page's SizeView)
+    through HasSizes."""
 
     id: int
     slug: str
     name: str
     short_description: str
     main_image: PlainPicture | None
-    variants: list[SizeOption]
+    variants: list[SizeView]
 
 
 def buyable_columns() -> tuple:
@@ -170,19 +159,14 @@ def buyable_columns() -> tuple:
         product.c.name,
         product.c.short_description,
         *picture_columns(),
-        variant.c.id,
-        variant.c.size_label,
-        variant.c.price_pence,
-        variant.c.on_hand,
-        variant.c.reserved,
-        variant.c.is_active,
+        *(variant.c[name] for name in SIZE_VIEW_COLUMNS),
     )
 
 
 # Where a BuyableCard's picture and size columns start in a row, and where they end.
 _BUYABLE_PICTURE = 4
 _BUYABLE_SIZE = _BUYABLE_PICTURE + len(fields(PlainPicture))
-_BUYABLE_END = _BUYABLE_SIZE + len(fields(SizeOption))
+_BUYABLE_END = _BUYABLE_SIZE + len(SIZE_VIEW_COLUMNS)
 
 
 def buyable_cards(rows) -> list[tuple[BuyableCard, tuple]]:
@@ -196,5 +180,5 @@ def buyable_cards(rows) -> list[tuple[BuyableCard, tuple]]:
             picture = picture_from(row[_BUYABLE_PICTURE:_BUYABLE_SIZE])
             current = BuyableCard(*row[:_BUYABLE_PICTURE], picture, [])
             cards.append((current, tuple(row[_BUYABLE_END:])))
-        current.variants.append(SizeOption(*row[_BUYABLE_SIZE:_BUYABLE_END]))
+        current.variants.append(SizeView(*row[_BUYABLE_SIZE:_BUYABLE_END]))
     return cards

@@ -104,7 +104,8 @@ class ShelfView:
 
 @dataclass(slots=True, eq=False)
 class SizeView(HasStock, HasPrice):
-    """A size as the product page shows and sells it (`product` is its ProductView)."""
+    """A size as the product page and an article's product cards show and sell it
+    (`product` is its ProductView on the product page, None on a card)."""
 
     id: int
     sku: str
@@ -117,6 +118,21 @@ class SizeView(HasStock, HasPrice):
     is_active: bool
     subscribable: bool
     product: ProductView | None = field(default=None, repr=False)
+
+
+# SizeView's columns of the variant table, in its order (its `product` is set apart).
+SIZE_VIEW_COLUMNS = (
+    "id",
+    "sku",
+    "size_label",
+    "price_pence",
+    "compare_at_pence",
+    "currency",
+    "on_hand",
+    "reserved",
+    "is_active",
+    "subscribable",
+)
 
 
 @dataclass(slots=True, eq=False)

@@ -31,6 +31,7 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.catalogue.page_parts import (
+    SIZE_VIEW_COLUMNS,
     FreeFromRow,
     PageParts,
     ProductView,
@@ -621,18 +622,6 @@ _PRODUCT_VIEW_COLUMNS = (
     "subscribe_discount_percent",
     "subscribe_intervals",
 )
-_SIZE_VIEW_COLUMNS = (
-    "id",
-    "sku",
-    "size_label",
-    "price_pence",
-    "compare_at_pence",
-    "currency",
-    "on_hand",
-    "reserved",
-    "is_active",
-    "subscribable",
-)
 # Where a row of `_product_view_statement` has its shelf (id, slug, name, then the
 # parent's) and its size.
 _SHELF = len(_PRODUCT_VIEW_COLUMNS) + 1  # the product's columns, then has_lapsed_holds
@@ -656,7 +645,7 @@ def _product_view_statement() -> Select:
             parent.c.id,
             parent.c.slug,
             parent.c.name,
-            *(variant.c[name] for name in _SIZE_VIEW_COLUMNS),
+            *(variant.c[name] for name in SIZE_VIEW_COLUMNS),
         )
         .join(shelf, shelf.c.id == product.c.category_id)
         .outerjoin(parent, parent.c.id == shelf.c.parent_id)
