@@ -24,6 +24,17 @@ def no_violations(page, where: str) -> None:
     assert not found, f"axe-core on {where}:\n{describe_violations(found)}"
 
 
+def slot_ahead(page, skip: int = 0):
+    """The slot button `skip` places after the first one at least two days ahead: a
+    booking there can still be moved and cancelled with a refund whatever the day and
+    hour the test runs (the first open slots may be less than a day away)."""
+    slots = page.locator("button[name=slot]")
+    earliest = datetime.now(UTC) + timedelta(hours=48)
+    keys = slots.evaluate_all("buttons => buttons.map(button => button.value)")
+    ahead = [n for n, key in enumerate(keys) if parse_slot_key(key)[1] >= earliest]
+    return slots.nth(ahead[skip])
+
+
 def test_from_an_articles_card_to_a_confirmed_booking_then_moved(new_page):
     page = new_page(bypass_csp=True, reduced_motion="reduce")
     page.goto(ARTICLE)
@@ -33,12 +44,7 @@ def test_from_an_articles_card_to_a_confirmed_booking_then_moved(new_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Holistic Skin Session")
     no_violations(page, "the slots page")
 
-    # A slot two days ahead, so that it can still be moved and refunded whatever the day
-    # and hour (the first open slot may be less than a day away).
-    slots = page.locator("button[name=slot]")
-    earliest = datetime.now(UTC) + timedelta(hours=48)
-    keys = slots.evaluate_all("buttons => buttons.map(button => button.value)")
-    chosen = slots.nth(next(n for n, key in enumerate(keys) if parse_slot_key(key)[1] >= earliest))
+    chosen = slot_ahead(page)
     picked = chosen.inner_text().split(",")[0]
     chosen.click()
     expect(page).to_have_url(BOOKING_URL)
@@ -67,7 +73,7 @@ def test_from_an_articles_card_to_a_confirmed_booking_then_moved(new_page):
     page.get_by_role("link", name="Move to another time").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Move your Holistic Skin Session")
     no_violations(page, "the move page")
-    page.locator("button[name=slot]").nth(3).click()
+    slot_ahead(page, skip=3).click()
     expect(page).to_have_url(BOOKING_URL)
     expect(page.locator(".flash--success")).to_contain_text("Your booking has moved")
     assert page.locator("[data-booking-when]").inner_text() != when
