@@ -192,11 +192,6 @@ def on_sale() -> Select:
     )
 
 
-def is_on_sale(product: Product) -> bool:
-    """`on_sale()` for a product already loaded with its variants."""
-    return product.is_active and bool(product.active_variants)
-
-
 @cache
 def _long_text_columns() -> tuple:
     """Product's long text columns (descriptions, directions, warnings, search text)."""

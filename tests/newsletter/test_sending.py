@@ -235,6 +235,13 @@ def test_a_delivery_another_worker_is_sending_is_left_alone(nl_app, smtp_server)
 
 def test_deliveries_go_out_in_the_order_people_subscribed(nl_app, smtp_server):
     emails = make_list(nl_app, 6)
+    with nl_app.app_context():
+        # The first three get new unsubscribe links after the others joined: on
+        # PostgreSQL their rows then come last in a scan that is given no order.
+        for n, email in enumerate(emails[:3]):
+            subscriber_row = db.session.scalar(select(Subscriber).filter_by(email=email))
+            subscriber_row.unsubscribe_token = f"renewed-{n}"
+        db.session.commit()
     campaign_id = make_campaign(nl_app)
     queue(nl_app, campaign_id)
     with nl_app.app_context():
