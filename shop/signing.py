@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.signer import HMACAlgorithm
 
 CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's (flask_wtf.csrf.generate_csrf)
@@ -95,9 +96,19 @@ def _session_serializer(keys: tuple, salt, serializer, key_derivation, digest_me
     )
 
 
+# A lasting session's cookie (a basket, a signed-in customer) is signed again, and its
+# expiry moved on, when it was signed longer ago than this; Flask signs it again on
+# every request (SESSION_REFRESH_EACH_REQUEST). So it lasts PERMANENT_SESSION_LIFETIME
+# after the visitor's last request, less this at most.
+SESSION_REFRESH_AFTER = timedelta(hours=1)
+
+
 class KeptSerializerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, with the serializer built once per secret key and
-    fallbacks (Flask builds one per request, for reading and again for writing)."""
+    fallbacks (Flask builds one per request, for reading and again for writing), and a
+    lasting session's cookie signed again once it is SESSION_REFRESH_AFTER old instead
+    of on every request: signing and writing the cookie was a tenth of a returning
+    visitor's add to basket (bench/RESULTS.md, Findings)."""
 
     def get_signing_serializer(self, app: Flask):
         if not app.secret_key:
@@ -106,6 +117,31 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
         return _session_serializer(
             keys, self.salt, self.serializer, self.key_derivation, self.digest_method
         )
+
+    def open_session(self, app: Flask, request):
+        """Flask's, keeping when the cookie was signed (`signed_at`) beside the values."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed_at
+        return opened
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or datetime.now(UTC) - signed_at >= SESSION_REFRESH_AFTER
 
 
 # CSRF tokens ---------------------------------------------------------------------------

@@ -90,6 +90,95 @@ def test_a_session_cookie_from_before_still_opens(app_factory, frozen_clock):
             assert opened["note"] == key
 
 
+def sessions_app(**config) -> Flask:
+    """A Flask app on the shop's session interface: /keep starts a lasting session (as
+    the basket does), /look only reads it, /change writes to it."""
+    app = flask_app()
+    app.session_interface = signing.KeptSerializerSessionInterface()
+    app.config.update(config)
+
+    @app.get("/keep")
+    def keep():
+        session.permanent = True
+        session["cart"] = "token"
+        return "kept"
+
+    @app.get("/look")
+    def look():
+        return session.get("cart", "none")
+
+    @app.get("/change")
+    def change():
+        session["note"] = "changed"
+        return "changed"
+
+    return app
+
+
+def signed_at(monkeypatch, client, path: str, when: float) -> str | None:
+    """Request `path` with itsdangerous' clock at `when`; the Set-Cookie header, if any."""
+    import itsdangerous.timed
+
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: when)
+    try:
+        return client.get(path).headers.get("Set-Cookie")
+    finally:
+        monkeypatch.undo()
+
+
+def test_a_lasting_session_is_signed_again_only_once_its_cookie_is_an_hour_old(monkeypatch):
+    import time
+
+    app = sessions_app()
+    client = app.test_client()
+    now = time.time()
+    assert "Expires=" in signed_at(monkeypatch, client, "/keep", now - 60)
+    # A minute later: read, not changed, not written again (Flask would sign it again).
+    response = client.get("/look")
+    assert response.text == "token"
+    assert "Set-Cookie" not in response.headers
+    # Changed: written at once, however fresh.
+    assert "Set-Cookie" in client.get("/change").headers
+    # Signed more than SESSION_REFRESH_AFTER ago: signed again, its expiry moved on.
+    hours_ago = now - signing.SESSION_REFRESH_AFTER.total_seconds() - 60
+    client = app.test_client()
+    signed_at(monkeypatch, client, "/keep", hours_ago)
+    response = client.get("/look")
+    assert response.text == "token"
+    cookie = response.headers["Set-Cookie"]
+    kept = app.session_interface.get_signing_serializer(app)
+    value = client.get_cookie("session").value
+    assert value in cookie
+    data, when = kept.loads(value, return_timestamp=True)
+    assert data == {"_permanent": True, "cart": "token"}
+    assert abs(when.timestamp() - time.time()) < 5
+    assert "Set-Cookie" not in client.get("/look").headers
+
+
+def test_a_cookie_older_than_the_lifetime_is_a_new_session(monkeypatch):
+    import time
+    from datetime import timedelta
+
+    app = sessions_app(PERMANENT_SESSION_LIFETIME=timedelta(days=30))
+    client = app.test_client()
+    signed_at(monkeypatch, client, "/keep", time.time() - 31 * 86400)
+    assert client.get("/look").text == "none"
+
+
+def test_sessions_that_do_not_last_or_a_shop_that_never_refreshes_are_not_signed_again(
+    monkeypatch,
+):
+    import time
+
+    long_ago = time.time() - 2 * signing.SESSION_REFRESH_AFTER.total_seconds()
+    never = sessions_app(SESSION_REFRESH_EACH_REQUEST=False).test_client()
+    signed_at(monkeypatch, never, "/keep", long_ago)
+    assert "Set-Cookie" not in never.get("/look").headers
+    passing = sessions_app().test_client()  # a session for this visit only (not lasting)
+    signed_at(monkeypatch, passing, "/change", long_ago)
+    assert "Set-Cookie" not in passing.get("/look").headers
+
+
 def test_csrf_tokens_are_byte_identical_to_flask_wtfs(app_factory, frozen_clock):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.test_request_context("/"):
