@@ -18,6 +18,11 @@ from pathlib import Path
 
 import brotli
 
+try:
+    from compression import zstd  # Python 3.14
+except ImportError:
+    from backports import zstd
+
 PAGES = {
     "home": "/",
     "listing": "/shop",
@@ -31,6 +36,8 @@ ENCODINGS = {
     "brotli 2": lambda data: brotli.compress(data, quality=2),
     "brotli 4": lambda data: brotli.compress(data, quality=4),
     "brotli 11": lambda data: brotli.compress(data, quality=11),
+    "zstd 1": lambda data: zstd.compress(data, level=1),
+    "zstd 3": lambda data: zstd.compress(data, level=3),
 }
 
 
@@ -68,12 +75,12 @@ def main() -> None:
             cells.append(f"{len(encode(html)):,}, {best_us(lambda e=encode, h=html: e(h)):.0f}")
         print("| " + " | ".join(cells) + " |")
     print()
-    print("| cached page, whole request | identity µs | gzip µs | br µs |")
-    print("| --- | --- | --- | --- |")
+    print("| cached page, whole request | identity µs | gzip µs | br µs | zstd µs |")
+    print("| --- | --- | --- | --- | --- |")
     for name, path in PAGES.items():
         client.get(path)  # into the cache
         cells = [name]
-        for accept in ("identity", "gzip", "br"):
+        for accept in ("identity", "gzip", "br", "zstd"):
             headers = {"Accept-Encoding": accept}
 
             def hit(path=path, headers=headers):

@@ -93,8 +93,9 @@ class Settings:
     retries: int
     pages: list[str]
     # What a browser sends with every page request (Accept-Encoding: the shop compresses
-    # pages for clients that accept it, as browsers do); "" measures uncompressed pages.
-    accept_encoding: str = "gzip, deflate, br"
+    # pages for clients that accept it, as browsers do; Chrome, Edge and Firefox send
+    # this); "" measures uncompressed pages.
+    accept_encoding: str = "gzip, deflate, br, zstd"
     database: str | None = None
     loader: str = "wrk"
     loader_note: str = ""
@@ -908,7 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--accept-encoding",
-        default="gzip, deflate, br",
+        default="gzip, deflate, br, zstd",
         help="Accept-Encoding sent with page requests, as a browser does ('' for none)",
     )
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")

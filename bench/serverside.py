@@ -65,7 +65,7 @@ def _children(pid: int) -> list[int]:
 def _get(port: int, path: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
         response = connection.getresponse()
         response.read()
         return response.status

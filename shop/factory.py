@@ -119,19 +119,25 @@ def register_extensions(app: Flask) -> None:
 
 
 def compression_settings() -> dict:
-    """Flask-Compress for what the app renders (pages, JSON, feeds, charts): brotli at
+    """Flask-Compress for what the app renders (pages, JSON, feeds, charts): zstd at
+    level 1 for browsers that offer it (Chrome, Edge and Firefox do), else brotli at
     quality 2, else gzip at level 4, chosen by measurement (bench/compression.py; figures
-    in bench/RESULTS.md, "Compression"). A cached page is compressed afresh for every
-    visitor (each copy has the visitor's own token), so the cost per request counts most:
-    brotli 2 takes about a third of brotli 4's time for pages 5% larger, and brotli 11
+    in bench/RESULTS.md, "Compression" and issue 18's eighth step). A cached page is
+    compressed afresh for every visitor (each copy has the visitor's own token), so the
+    cost per request counts most: zstd 1 takes about half of brotli 2's time for pages
+    1-3% larger, brotli 2 about a third of brotli 4's for pages 5% larger, and brotli 11
     a hundred times as long. Files of `static/` are compressed once at start-up instead
-    (shop.assets); pictures are WebP and not compressed again. zstd is left out: browsers
-    that offer it offer brotli too."""
+    (shop.assets); pictures are WebP and not compressed again.
+
+    No ETag is made for a page, so Flask-Compress has no conditional request to answer
+    (COMPRESS_EVALUATE_CONDITIONAL_REQUEST): assets answer theirs themselves."""
     return {
-        "COMPRESS_ALGORITHM": ["br", "gzip"],
-        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+        "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["zstd", "br", "deflate"],
+        "COMPRESS_ZSTD_LEVEL": 1,
         "COMPRESS_BR_LEVEL": 2,
         "COMPRESS_LEVEL": 4,
+        "COMPRESS_EVALUATE_CONDITIONAL_REQUEST": False,
         "COMPRESS_MIN_SIZE": 1024,
         "COMPRESS_MIMETYPES": [
             "text/html",
