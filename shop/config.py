@@ -115,7 +115,8 @@ def load_settings(instance_path: str, environ: os._Environ | dict | None = None)
         "SHOP_ENV": shop_env,
         "SECRET_KEY": env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # pool_pre_ping: shop.connections.configure chooses it for the database in use.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         # Every absolute link (emails, feeds, sitemap, canonical, Stripe's return pages) is
         # built on this, never on the request's Host; production has no default.
         "SHOP_BASE_URL": (env.get("SHOP_BASE_URL") or "").rstrip("/")

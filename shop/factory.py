@@ -7,7 +7,7 @@ from redis.retry import Retry
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-from shop import PROJECT_ROOT, pagecache, transactions, urls
+from shop import PROJECT_ROOT, connections, pagecache, transactions, urls
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
@@ -98,7 +98,9 @@ def register_extensions(app: Flask) -> None:
     for name, value in compression_settings().items():
         app.config.setdefault(name, value)
     compress.init_app(app)
+    connections.configure(app)
     db.init_app(app)
+    connections.register(app)
     transactions.register(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
