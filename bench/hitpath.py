@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import cache
     from shop.newsletter.tokens import form_stamp
-    from shop.pagecache import GENERATION_KEY, _page_key, join_page
+    from shop.pagecache import GENERATION_KEY, _page_key, join_frames, join_page
 
     app = create_app()
     product = f"/products/{manifest['product']}"
@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             g.pop(field, None)
             return join_page(page)
 
+        def fill_frames():
+            g.pop(field, None)
+            return join_frames(page)
+
         new_visitor_token()
         parts = [
             ("reading the generation from the cache (FileSystemCache)", generation),
@@ -134,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             ("a CSRF token for a new visitor (Flask-WTF)", new_visitor_token),
             ("the newsletter form's signed stamp", form_stamp),
             ("joining the kept parts with this visitor's values (signing token and stamp)", fill),
+            (
+                "the same as zstd: the kept frames and a frame per value (when kept)",
+                fill_frames if page[2] is not None else lambda: None,
+            ),
             ("signing the session cookie (Flask)", session_cookie),
         ]
         print()

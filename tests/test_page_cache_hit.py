@@ -1,11 +1,17 @@
-"""A page served from the page cache: kept split at its markers (`page:parts1:` keys),
+"""A page served from the page cache: kept split at its markers (`page:parts2:` keys),
 answered before the view with one round trip to Redis (the generation and the page
 together), never out of date after a change, and filled in with each visitor's own
-values, signed with the current key or a fallback one."""
+values, signed with the current key or a fallback one; for a browser that takes zstd,
+the parts' frames kept beside them with a frame per visitor value between them."""
 
 import re
 
 import pytest
+
+try:
+    from compression import zstd  # Python 3.14
+except ImportError:
+    from backports import zstd
 
 from shop.catalogue.models import Variant
 from shop.extensions import db
@@ -57,11 +63,12 @@ def kept_page(app, url=PRODUCT):
 
 def test_a_page_is_kept_split_at_its_markers(app, cream):
     app.test_client().get(PRODUCT)
-    key, (parts, names) = kept_page(app)
-    assert key.startswith("page:parts1:")
+    key, (parts, names, frames) = kept_page(app)
+    assert key.startswith("page:parts2:")
     assert "csrf" in names and "cart-count" in names
     assert len(parts) == len(names) + 1
     assert all(isinstance(part, bytes) for part in parts)
+    assert [zstd.decompress(frame) for frame in frames] == list(parts)
     assert not any(b"pc" in part and b"-csrf." in part for part in parts)
 
 
@@ -76,6 +83,75 @@ def test_a_hit_is_the_same_page_as_the_first_visitors_but_for_their_values(app, 
         return re.sub(r"<input[^>]*hidden[^>]*>", "<hidden>", response.get_data(as_text=True))
 
     assert without_hidden_fields(first) == without_hidden_fields(second)
+
+
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+def test_a_browser_that_takes_zstd_gets_the_kept_frames_and_its_own_values(app, cream):
+    app.test_client().get(PRODUCT)  # kept
+    plain = app.test_client().get(PRODUCT)
+    first, second = app.test_client(), app.test_client()
+    framed = first.get(PRODUCT, headers=BROWSER)
+    assert framed.headers["Content-Encoding"] == "zstd"
+    assert "Accept-Encoding" in framed.headers["Vary"]
+    assert int(framed.headers["Content-Length"]) == len(framed.data)
+    _key, (parts, names, frames) = kept_page(app)
+    for frame in frames:  # sent as kept, not compressed again
+        assert frame in framed.data
+
+    def html(response) -> str:
+        return zstd.decompress(response.data).decode()
+
+    def without_hidden_fields(text: str) -> str:
+        return re.sub(r"<input[^>]*hidden[^>]*>", "<hidden>", text)
+
+    text = html(framed)
+    assert "Barrier Cream" in text
+    assert not re.search(r"pc[0-9a-f]{32}-", text)
+    assert without_hidden_fields(text) == without_hidden_fields(plain.get_data(as_text=True))
+
+    def raw_tokens(text: str) -> set[str]:  # the session's token, whenever it was signed
+        return {
+            token.split(".")[0] for token in re.findall(r'name="csrf_token" value="([^"]+)"', text)
+        }
+
+    tokens = raw_tokens(text)
+    assert len(tokens) == 1
+    assert tokens != {token.split(".")[0] for token in csrf_tokens(plain)}
+    # The token is this visitor's: the same one on their next page, another visitor's not.
+    assert raw_tokens(html(first.get(PRODUCT, headers=BROWSER))) == tokens
+    assert raw_tokens(html(second.get(PRODUCT, headers=BROWSER))) != tokens
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("br, zstd;q=0.5", "br"),
+        ("gzip;q=0.9, zstd;q=0.8", "gzip"),
+        ("zstd;q=0, br", "br"),
+        ("*", "zstd"),
+        ("gzip, zstd", "zstd"),
+        ("identity", None),
+    ],
+)
+def test_a_hit_takes_the_encoding_the_browser_prefers(app, cream, accept, encoding):
+    app.test_client().get(PRODUCT)  # kept
+    response = app.test_client().get(PRODUCT, headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert response.headers.get("Content-Encoding") == encoding
+
+
+def test_a_page_that_framing_would_swell_is_kept_without_frames(app):
+    from shop.pagecache import compress_parts
+
+    with app.app_context():
+        # One section of text said again and again, cut at many markers: as frames it
+        # cannot refer back to itself.
+        section = b"<li><a href='/products/barrier-cream'>Barrier Cream</a> from 24.00</li>" * 4
+        assert compress_parts((section,) * 40) is None
+        whole = compress_parts((section * 40,))
+        assert whole is not None and len(whole) == 1
 
 
 def test_a_hit_is_one_round_trip_to_redis(redis_apps, cream_in_redis, monkeypatch):
