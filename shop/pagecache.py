@@ -246,14 +246,22 @@ def serve_cached_page():
 
 def _generation_and_page() -> tuple[str | None, str | None, tuple | None]:
     """This request's generation, its page's key and the kept page (None when there is
-    none). Mostly one round trip to the cache: the generation and the page kept under
-    the generation this process saw last, read together (MGET); only when the
-    generation has moved since is the page read again under the new one."""
+    none), as `_generation_and_value` reads them."""
+    return _generation_and_value(_page_key)
+
+
+def _generation_and_value(key_for: Callable[[str], str]) -> tuple[str | None, str | None, object]:
+    """This request's generation, the key `key_for` makes of it, and the value kept under
+    that key (None when there is none). Mostly one round trip to the cache: the
+    generation and the value kept under the generation this process saw last, read
+    together (MGET); only when the generation has moved since is the value read again
+    under the new one. When this request has read the generation already, only the value
+    is read."""
     if "page_cache_generation" in g or not _ready():
         generation = current_generation()
         if generation is None:
             return None, None, None
-        key = _page_key(generation)
+        key = key_for(generation)
         return generation, key, read(key)
     seen = current_app.extensions.setdefault("page_cache_seen", {})
     guess = seen.get("generation")
@@ -262,11 +270,11 @@ def _generation_and_page() -> tuple[str | None, str | None, tuple | None]:
         if generation is None:
             return None, None, None
         seen["generation"] = generation
-        key = _page_key(generation)
+        key = key_for(generation)
         return generation, key, read(key)
-    key = _page_key(guess)
+    key = key_for(guess)
     try:
-        generation, page = cache.get_many(GENERATION_KEY, key)
+        generation, value = cache.get_many(GENERATION_KEY, key)
     except CACHE_ERRORS as error:
         _health.failed("be read", error)
         g.page_cache_generation = None
@@ -276,14 +284,14 @@ def _generation_and_page() -> tuple[str | None, str | None, tuple | None]:
         generation = current_generation()
         if generation is None:
             return None, None, None
-        page = None
+        value = None
     else:
         g.page_cache_generation = generation
     if generation != guess:
         seen["generation"] = generation
-        key = _page_key(generation)
-        page = read(key)
-    return generation, key, page
+        key = key_for(generation)
+        value = read(key)
+    return generation, key, value
 
 
 def store_and_personalise(response):
@@ -580,12 +588,16 @@ T = TypeVar("T")
 
 def cached_fragment(name: str, make: Callable[[], T]) -> T:
     """A piece of pages that is the same for every visitor (the header's shelves), kept
-    under this request's generation, so a change to what it shows replaces it too."""
-    generation = current_generation()
+    under this request's generation, so a change to what it shows replaces it too. On a
+    page the page cache does not keep (the basket, a signed-in customer's pages) the
+    generation and the fragment come in one round trip (`_generation_and_value`)."""
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return make()
+    generation, key, value = _generation_and_value(
+        lambda generation: f"fragment:{name}:{generation}"
+    )
     if generation is None:
         return make()
-    key = f"fragment:{name}:{generation}"
-    value = read(key)
     if value is None:
         value = make()
         write(key, value)

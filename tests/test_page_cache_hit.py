@@ -165,6 +165,20 @@ def test_a_hit_is_one_round_trip_to_redis(redis_apps, cream_in_redis, monkeypatc
     assert [command for command, _key in sent] == ["MGET"]
 
 
+def test_a_page_not_kept_reads_the_generation_and_the_shelves_in_one_round_trip(
+    redis_apps, cream_in_redis, monkeypatch
+):
+    first, _second = redis_apps
+    client = first.test_client()
+    client.get("/cart")  # the shelves fragment kept; this worker has seen the generation
+    with first.app_context():
+        sent = commands_sent(monkeypatch)
+        response = client.get("/cart")
+    assert response.status_code == 200
+    assert "Moisturisers" in page(response).select_one(".site-nav").get_text()
+    assert [command for command, _key in sent] == ["MGET"]
+
+
 def test_an_edit_by_another_worker_shows_at_the_next_hit(redis_apps, cream_in_redis, monkeypatch):
     first, second = redis_apps
     first.test_client().get(PRODUCT)
