@@ -809,7 +809,9 @@ def write_results(
         "are the latency percentiles of every request in it. Page requests carry "
         + (
             f"`Accept-Encoding: {settings.accept_encoding}` as a browser's do, so pages are "
-            "compressed as they leave (Flask-Compress, brotli 4) and CPU ms/req includes that."
+            "compressed as they leave (shop.factory.compression_settings: zstd 1 where "
+            "offered, else brotli 2; a cached page as its kept zstd frames, shop/pagecache.py) "
+            "and CPU ms/req includes that."
             if settings.accept_encoding
             else "no Accept-Encoding, so pages leave uncompressed."
         ),
