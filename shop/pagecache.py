@@ -232,7 +232,7 @@ def serve_cached_page():
     """Before the view: answer from the cache, or set the page up to be cached."""
     if not _is_cacheable_request():
         return None
-    generation, key, page = _generation_and_page()
+    generation, key, page = _generation_and_value(_page_key)
     if generation is None:
         return None  # the cache does not answer: render this one for its visitor only
     if page is not None:
@@ -242,12 +242,6 @@ def serve_cached_page():
     g.page_cache_render = True
     setattr(g, _csrf_field(), marker("csrf"))
     return None
-
-
-def _generation_and_page() -> tuple[str | None, str | None, tuple | None]:
-    """This request's generation, its page's key and the kept page (None when there is
-    none), as `_generation_and_value` reads them."""
-    return _generation_and_value(_page_key)
 
 
 def _generation_and_value(key_for: Callable[[str], str]) -> tuple[str | None, str | None, object]:
@@ -349,23 +343,24 @@ def split_page(body: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
 def join_page(page: tuple) -> bytes:
     """A kept page (its parts and marker names, as `split_page` gives them; anything
     after those is left) with this visitor's values in place of its markers."""
-    parts, names = page[0], page[1]
+    return _join(page[0], page[1], bytes)
+
+
+def _join(pieces: tuple[bytes, ...], names: tuple[str, ...], wrap: Callable) -> bytes:
+    """`pieces` (a kept page's parts, or their frames) with this visitor's value for
+    each marker between them, made once per name and passed through `wrap`."""
     if not names:
-        return parts[0]
+        return pieces[0]
     values: dict[str, bytes] = {}
-    pieces = [parts[0]]
-    for name, part in zip(names, parts[1:], strict=True):
+    joined = [pieces[0]]
+    for name, piece in zip(names, pieces[1:], strict=True):
         value = values.get(name)
         if value is None:
-            value = values[name] = _visitor_value(name)
-        pieces.append(value)
-        pieces.append(part)
-    return b"".join(pieces)
-
-
-def _visitor_value(name: str) -> bytes:
-    made = generate_csrf() if name == "csrf" else _visitor_values[name].make()
-    return made.encode()
+            made = generate_csrf() if name == "csrf" else _visitor_values[name].make()
+            value = values[name] = wrap(made.encode())
+        joined.append(value)
+        joined.append(piece)
+    return b"".join(joined)
 
 
 # Kept compressed: a browser that accepts zstd gets the kept frames ---------------------
@@ -407,21 +402,14 @@ def compress_parts(parts: tuple[bytes, ...]) -> tuple[bytes, ...] | None:
 def join_frames(page: tuple) -> bytes:
     """A kept page's frames with a frame of this visitor's value in place of each
     marker: the page `join_page` makes, as a zstd body."""
-    _parts, names, frames = page
     compressor = getattr(_compressors, "compressor", None)
     if compressor is None:
         compressor = _compressors.compressor = zstd.ZstdCompressor(level=1)
-    values: dict[str, bytes] = {}
-    pieces = [frames[0]]
-    for name, frame in zip(names, frames[1:], strict=True):
-        value = values.get(name)
-        if value is None:
-            made = _visitor_value(name)
-            value = compressor.compress(made, compressor.FLUSH_FRAME) if made else b""
-            values[name] = value
-        pieces.append(value)
-        pieces.append(frame)
-    return b"".join(pieces)
+
+    def frame(value: bytes) -> bytes:
+        return compressor.compress(value, compressor.FLUSH_FRAME) if value else b""
+
+    return _join(page[2], page[1], frame)
 
 
 def _answer_from_cache(page: tuple):
