@@ -29,6 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
+from shop.extensions import db
+
 
 def has_something_to_read(fd: int) -> bool:
     """Whether the socket `fd` has data or its end waiting, without waiting."""
@@ -68,8 +70,6 @@ def register(app: Flask) -> None:
     """Once the engine is made."""
     if _is_postgresql(app) and not app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]:
         with app.app_context():
-            from shop.extensions import db
-
             ping_when_spoken_to(db.engine)
 
 
