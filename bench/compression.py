@@ -18,10 +18,7 @@ from pathlib import Path
 
 import brotli
 
-try:
-    from compression import zstd  # Python 3.14
-except ImportError:
-    from backports import zstd
+from shop.pagecache import zstd  # compression.zstd, or its backport before Python 3.14
 
 PAGES = {
     "home": "/",

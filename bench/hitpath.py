@@ -138,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
             ("a CSRF token for a new visitor (Flask-WTF)", new_visitor_token),
             ("the newsletter form's signed stamp", form_stamp),
             ("joining the kept parts with this visitor's values (signing token and stamp)", fill),
-            (
-                "the same as zstd: the kept frames and a frame per value (when kept)",
-                fill_frames if page[2] is not None else lambda: None,
-            ),
             ("signing the session cookie (Flask)", session_cookie),
         ]
+        if page[2] is not None:  # kept with its zstd frames
+            parts.insert(
+                -1, ("the same as zstd frames (kept frames, a frame per value)", fill_frames)
+            )
         print()
         print("| part of serving a cached page | µs |")
         print("| --- | ---: |")

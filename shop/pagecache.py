@@ -74,7 +74,7 @@ from shop.signing import generate_csrf
 
 try:
     from compression import zstd  # Python 3.14
-except ImportError:  # before 3.14: the same module, from PyPI (Flask-Compress needs it too)
+except ImportError:  # before 3.14: the same module from PyPI (tests and bench/ take it from here)
     from backports import zstd
 
 log = logging.getLogger(__name__)
@@ -413,9 +413,11 @@ def join_frames(page: tuple) -> bytes:
 
 
 def _answer_from_cache(page: tuple):
-    """A kept page for this visitor: its frames for a browser that takes zstd before the
-    other encodings (as Flask-Compress would choose for the page), else the page."""
-    if page[2] is not None and _takes_zstd(request.headers.get("Accept-Encoding", "")):
+    """A kept page for this visitor: its frames when zstd is the encoding Flask-Compress
+    would choose for them, else the page (compressed as it leaves, if at all)."""
+    accept_encoding = request.headers.get("Accept-Encoding", "")
+    algorithms = tuple(current_app.config["COMPRESS_ALGORITHM"])
+    if page[2] is not None and _chosen_encoding(algorithms, accept_encoding) == "zstd":
         response = current_app.response_class(join_frames(page), mimetype="text/html")
         response.headers["Content-Encoding"] = "zstd"
         return response
@@ -423,12 +425,13 @@ def _answer_from_cache(page: tuple):
 
 
 @lru_cache(maxsize=64)
-def _takes_zstd(accept_encoding: str) -> bool:
-    """Whether zstd is this Accept-Encoding's choice among the app's encodings (zstd,
-    brotli, gzip; a tie goes to zstd, the first of them): what Flask-Compress would send."""
+def _chosen_encoding(algorithms: tuple[str, ...], accept_encoding: str) -> str | None:
+    """The encoding of `algorithms` (the app's, in its order of preference) that this
+    Accept-Encoding rates highest, a tie going to the earlier one, as Flask-Compress
+    chooses; None when it accepts none of them."""
     accepted = parse_accept_header(accept_encoding)
-    quality = accepted.quality("zstd")
-    return quality > 0 and quality >= max(accepted.quality("br"), accepted.quality("gzip"))
+    best = max(algorithms, key=lambda name: accepted.quality(name), default=None)
+    return best if best is not None and accepted.quality(best) > 0 else None
 
 
 # What templates may read while a page is rendered for the cache -------------------------

@@ -8,13 +8,9 @@ import re
 
 import pytest
 
-try:
-    from compression import zstd  # Python 3.14
-except ImportError:
-    from backports import zstd
-
 from shop.catalogue.models import Variant
 from shop.extensions import db
+from shop.pagecache import zstd  # compression.zstd, or its backport before Python 3.14
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 from tests.helpers import page
 from tests.helpers.pagecache import PRODUCT, commands_sent, csrf_tokens, is_cached, no_markers
@@ -140,6 +136,29 @@ def test_a_hit_takes_the_encoding_the_browser_prefers(app, cream, accept, encodi
     response = app.test_client().get(PRODUCT, headers={"Accept-Encoding": accept})
     assert response.status_code == 200
     assert response.headers.get("Content-Encoding") == encoding
+
+
+def test_a_page_kept_without_frames_is_compressed_as_it_leaves(app, cream, monkeypatch):
+    monkeypatch.setattr("shop.pagecache.FRAMES_AT_MOST", 0)  # no page is worth framing
+    app.test_client().get(PRODUCT)  # kept
+    _key, (parts, _names, frames) = kept_page(app)
+    assert frames is None
+    response = app.test_client().get(PRODUCT, headers=BROWSER)
+    assert response.headers["Content-Encoding"] == "zstd"
+    html = zstd.decompress(response.data).decode()
+    assert "Barrier Cream" in html and not re.search(r"pc[0-9a-f]{32}-", html)
+
+
+def test_a_hit_follows_the_apps_order_of_encodings(app_factory):
+    app = app_factory(
+        PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True, COMPRESS_ALGORITHM=["br", "zstd", "gzip"]
+    )
+    with app.app_context():
+        _cream()
+    app.test_client().get(PRODUCT)  # kept, with its frames
+    assert kept_page(app)[1][2] is not None
+    response = app.test_client().get(PRODUCT, headers=BROWSER)
+    assert response.headers["Content-Encoding"] == "br"  # a tie goes to the app's first
 
 
 def test_a_page_that_framing_would_swell_is_kept_without_frames(app):

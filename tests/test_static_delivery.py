@@ -11,11 +11,7 @@ import brotli
 import pytest
 from PIL import Image
 
-try:
-    from compression import zstd  # Python 3.14
-except ImportError:
-    from backports import zstd
-
+from shop.pagecache import zstd  # compression.zstd, or its backport before Python 3.14
 from tests.factories import ProductFactory
 from tests.helpers import page
 
