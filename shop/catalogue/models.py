@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
@@ -157,6 +158,19 @@ class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # The products a listing may show, in the featured order, with their shelf: a
+        # listing's page and total, and the home page's featured products, are read from
+        # this small index instead of the whole, wide product table (on_sale's
+        # `is_active IS true` as each database writes it).
+        Index(
+            "ix_product_listing",
+            "featured_rank",
+            "name",
+            "id",
+            "category_id",
+            postgresql_where=text("is_active IS true"),
+            sqlite_where=text("is_active IS 1"),
+        ),
         CheckConstraint(
             f"max_per_order BETWEEN 1 AND {MAX_PER_ORDER_CEILING}", name="max_per_order_range"
         ),

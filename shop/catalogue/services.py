@@ -298,13 +298,14 @@ def _listing_order(sort: Sort) -> tuple:
 
 @lru_cache(maxsize=LISTING_SHAPES_KEPT)
 def _listing_cards(
-    in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort
+    in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort, dialect: str
 ) -> Select:
     """The cards of one page of a listing's shape, and the listing's total, in one
     statement built once per process and shape: the page's ids and the window count
     (shop.paging.windowed), then the cards of those products only, in the same order."""
     page = windowed(_listing_shape(in_category, by_concern, free_from, terms, sort)).subquery()
-    return card_statement(page, *_listing_order(sort), extra=(page.c.total,))
+    order = _listing_order(sort)
+    return card_statement(page, *order, extra=(page.c.total,), dialect=dialect)
 
 
 @dataclass
@@ -353,7 +354,7 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
         filters.page,
         per_page,
         parameters,
-        paged=_listing_cards(*shape),
+        paged=_listing_cards(*shape, _dialect()),
         plain=True,
     )
     filters.page = found.page
@@ -369,11 +370,17 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
 def featured_products(limit: int = 6) -> list[ProductCard]:
     """The cards of the first `limit` products staff feature, in their order: one
     statement, built once per process."""
-    return [card_from_row(row) for row in plain_rows(_featured_statement(limit))]
+    rows = plain_rows(_featured_statement(limit, _dialect()))
+    return [card_from_row(row) for row in rows]
+
+
+def _dialect() -> str:
+    """The name of the catalogue's database, which card statements are built for."""
+    return db.session.get_bind(Product).dialect.name
 
 
 @cache
-def _featured_statement(limit: int) -> Select:
+def _featured_statement(limit: int, dialect: str) -> Select:
     page = (
         on_sale()
         .with_only_columns(Product.id)
@@ -382,7 +389,7 @@ def _featured_statement(limit: int) -> Select:
         .limit(limit)
         .subquery()
     )
-    return card_statement(page, Product.featured_rank, Product.id)
+    return card_statement(page, Product.featured_rank, Product.id, dialect=dialect)
 
 
 @cache
@@ -669,12 +676,13 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
     BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
     counted by order, the staff's pairings added with no count (after any product
     bought with it, in their order), and the chosen products' cards."""
-    rows = plain_rows(_bought_with_statement(limit), {"product_id": product_id})
+    statement = _bought_with_statement(limit, _dialect())
+    rows = plain_rows(statement, {"product_id": product_id})
     return [card_from_row(row) for row in rows]
 
 
 @cache
-def _bought_with_statement(limit: int) -> Select:
+def _bought_with_statement(limit: int, dialect: str) -> Select:
     """`often_bought_with`'s statement, built once per process and row count (see
     "Statements on hot paths" in docs/architecture.md); the product is a parameter."""
     product_id = bindparam("product_id")
@@ -727,7 +735,12 @@ def _bought_with_statement(limit: int) -> Select:
     )
     page = chosen_products.c
     return card_statement(
-        chosen_products, page.orders.desc(), page.position, Product.name, Product.id
+        chosen_products,
+        page.orders.desc(),
+        page.position,
+        Product.name,
+        Product.id,
+        dialect=dialect,
     )
 
 
