@@ -1,6 +1,8 @@
 """The pieces `create_app` assembles: extensions, blueprints, template helpers, errors, CLI."""
 
+import flask_login.utils
 from flask import Flask, g, has_request_context, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -114,10 +116,26 @@ def register_extensions(app: Flask) -> None:
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
     login_manager.init_app(app)
+    _current_user_when_read(app)
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please sign in to use the back office."
     login_manager.login_message_category = "warning"
     cache.init_app(app, config=cache_settings(app.config))
+
+
+def _current_user_when_read(app: Flask) -> None:
+    """Templates get Flask-Login's `current_user` proxy rather than the user itself.
+
+    Flask-Login's context processor loads the user for every template rendered, and
+    with it hashes the visitor's address and browser for its session protection: 50-110
+    us of every page the page cache does not answer, though only the back office's
+    templates read `current_user`. Through the proxy the user is loaded when a template
+    reads it, as views load it; a page rendered for the page cache still gets the
+    guarded one (shop.pagecache)."""
+    eager = getattr(flask_login.utils, "_user_context_processor", None)
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if p is not eager]
+    app.jinja_env.globals["current_user"] = current_user
 
 
 def compression_settings() -> dict:

@@ -156,3 +156,25 @@ def test_media_serves_only_image_files(app, client, tmp_path):
         assert "max-age=31536000" in response.headers["Cache-Control"]
     assert client.get("/media/products/secret.txt").status_code == 404
     assert client.get("/media/../test.sqlite3").status_code == 404
+
+
+def test_templates_load_the_signed_in_user_only_when_they_read_it(app, client, login):
+    """Storefront pages never read `current_user`, so rendering one loads nobody (no
+    user looked up, no session-protection hash of the visitor's address); the back
+    office's templates read it through the proxy and still show who is signed in."""
+    from flask_login.signals import user_accessed
+
+    loads = []
+
+    def loaded(sender, **extra):
+        loads.append(sender)
+
+    with user_accessed.connected_to(loaded, app):
+        assert client.get("/shop").status_code == 200
+        assert client.get("/cart").status_code == 200
+        assert loads == []
+        staff = login("editor")
+        loads.clear()
+        soup = page(client.get("/admin/"))
+    assert staff.email in soup.select_one(".admin-nav__who").text
+    assert loads  # the back office's guard and its template loaded the user

@@ -125,9 +125,7 @@ def card_statement(page: Subquery, *order_by, extra=(), dialect: str = "") -> Se
             *columns,
             *extra,
         )
-        .select_from(
-            product.join(page, page.c.id == product.c.id).outerjoin(picture, on)
-        )
+        .select_from(product.join(page, page.c.id == product.c.id).outerjoin(picture, on))
         .order_by(*order_by)
     )
 
