@@ -243,3 +243,25 @@ def test_production_warns_at_start_up_while_the_company_details_are_the_demo_s(
     with caplog.at_level("WARNING", logger="shop"):
         create_app()
     assert "company details" not in caplog.text
+
+
+def test_the_wsgi_entry_point_freezes_what_starting_up_made(tmp_path):
+    """gunicorn's `wsgi:app` leaves what start-up made out of the garbage collector's
+    full collections (gc.freeze): every worker walks only what requests made."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **PRODUCTION,
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+    }
+    code = "import gc, wsgi; print(gc.get_freeze_count(), wsgi.app.name)"
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, name = done.stdout.split()
+    assert name == "shop" and int(frozen) > 50_000
