@@ -17,8 +17,8 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select
 
 from shop.cart.models import Cart, CartLine
-from shop.catalogue.cards import main_picture_id, picture_columns, picture_from
-from shop.catalogue.models import HasStock, PlainPicture, Product, ProductImage, Variant
+from shop.catalogue.cards import main_picture_join, picture_from
+from shop.catalogue.models import HasStock, PlainPicture, Product, Variant
 from shop.promotions.models import Promotion
 
 
@@ -78,13 +78,14 @@ class CartRows:
 
 
 @cache
-def basket_statement() -> Select:
+def basket_statement(dialect: str) -> Select:
     """The basket with this token (a bound parameter): one row per line, in the order
     lines were added, with its size, product and the product's first picture (or one
     row of NULL line columns for an empty basket). Plain columns of the tables, no ORM
-    entity, built once per process."""
+    entity, built once per process and database kind (`main_picture_join`)."""
     cart, line, variant = Cart.__table__, CartLine.__table__, Variant.__table__
-    product, image = Product.__table__, ProductImage.__table__
+    product = Product.__table__
+    picture, on, pictures = main_picture_join(dialect)
     return (
         select(
             cart.c.id,
@@ -108,13 +109,13 @@ def basket_statement() -> Select:
             product.c.subscribable,
             product.c.subscribe_discount_percent,
             product.c.category_id,
-            *picture_columns(),
+            *pictures,
         )
         .select_from(
             cart.outerjoin(line, line.c.cart_id == cart.c.id)
             .outerjoin(variant, variant.c.id == line.c.variant_id)
             .outerjoin(product, product.c.id == variant.c.product_id)
-            .outerjoin(image, image.c.id == main_picture_id())
+            .outerjoin(picture, on)
         )
         .where(cart.c.token == bindparam("token"))
         .order_by(line.c.id)

@@ -20,6 +20,7 @@ from shop.cart.rows import (
     cart_from_rows,
 )
 from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
+from shop.catalogue.cards import database_kind
 from shop.catalogue.models import MAX_PER_ORDER_CEILING, Product, Variant
 from shop.catalogue.services import without_long_texts
 from shop.extensions import db
@@ -118,7 +119,7 @@ def basket_for_page(token: str | None) -> CartRows | None:
     go through find_cart's ORM objects."""
     if not is_token(token):
         return None
-    rows = plain_rows(basket_statement(), {"token": token})
+    rows = plain_rows(basket_statement(database_kind()), {"token": token})
     cart = cart_from_rows(token, rows)
     if cart is not None and cart.promotion_id is not None:
         found = db.session.scalars(_promotion_statement(), {"promotion_id": cart.promotion_id})

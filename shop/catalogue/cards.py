@@ -29,6 +29,7 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.catalogue.page_parts import SIZE_VIEW_COLUMNS, SizeView
+from shop.extensions import db
 
 
 @dataclass(slots=True)
@@ -52,9 +53,9 @@ class ProductCard(HasRating):
         return self.lowest_price != self.highest_price
 
 
-def main_picture_id():
+def _main_picture_id():
     """The id of a product's main picture (its first by position, as Product.main_image),
-    a subquery correlated to the product table: join the picture on it."""
+    a subquery correlated to the product table: SQLite's join of the picture."""
     product, image = Product.__table__, ProductImage.__table__
     return (
         select(image.c.id)
@@ -87,7 +88,7 @@ def card_from_row(row) -> ProductCard:
     return ProductCard(*row[:_PICTURE_START], picture_from(row[_PICTURE_START:CARD_COLUMNS]))
 
 
-def card_statement(page: Subquery, *order_by, extra=(), dialect: str = "") -> Select:
+def card_statement(page: Subquery, *order_by, dialect: str, extra=()) -> Select:
     """The cards of the products in `page` (a subquery with an `id` column: one page of a
     listing, already limited), in the order `order_by` (columns of `page` or of the
     product table), with `extra` columns after the card's.
@@ -130,18 +131,27 @@ def card_statement(page: Subquery, *order_by, extra=(), dialect: str = "") -> Se
     )
 
 
-def main_picture_join(dialect: str) -> tuple:
-    """How a statement over the product table joins each product's main picture: (what
-    to outer-join, the ON condition, the picture's columns in `picture_columns`' order).
+def database_kind() -> str:
+    """The name of the catalogue's database ("postgresql", "sqlite"), which statements
+    joining `main_picture_join` are built for."""
+    return db.session.get_bind(Product).dialect.name
 
-    On PostgreSQL it is a LATERAL subquery, the first picture by position read through
-    the product's index for each product joined. Joined on `main_picture_id` instead,
-    PostgreSQL's planner reads and hashes the whole picture table for a page of twelve
-    cards (half a millisecond for a thousand products, and growing with the catalogue).
-    SQLite has no LATERAL and looks each picture up by that id, one product at a time."""
+
+def main_picture_join(dialect: str) -> tuple:
+    """How a statement over the product table joins each product's main picture (its
+    first by position, as Product.main_image): (what to outer-join, the ON condition,
+    the picture's columns in `picture_columns`' order, for `picture_from`). Cards, the
+    basket page and an article's products all join it so; `dialect` is the database's
+    (`database_kind()`), and a statement built with it is kept per dialect.
+
+    On PostgreSQL it is a LATERAL subquery, the first picture read through the product's
+    index for each row joined. Joined on the first picture's id instead, PostgreSQL's
+    planner may read and hash the whole picture table: it did for a page of twelve cards
+    (half a millisecond for a thousand products, and growing with the catalogue). SQLite
+    has no LATERAL and looks each picture up by that id, one row at a time."""
     image = ProductImage.__table__
     if dialect != "postgresql":
-        return image, image.c.id == main_picture_id(), picture_columns()
+        return image, image.c.id == _main_picture_id(), picture_columns()
     product = Product.__table__
     first = (
         select(*picture_columns())
@@ -169,17 +179,18 @@ class BuyableCard(HasSizes):
     variants: list[SizeView]
 
 
-def buyable_columns() -> tuple:
+def buyable_columns(pictures: tuple) -> tuple:
     """A BuyableCard's product, main picture and size columns, in the order
     `buyable_cards` reads them: join the product table to its active sizes (one row per
-    size, in their order) and to its main picture (on `main_picture_id`)."""
+    size, in their order) and to its main picture (`main_picture_join`, whose columns
+    are `pictures`)."""
     product, variant = Product.__table__, Variant.__table__
     return (
         product.c.id,
         product.c.slug,
         product.c.name,
         product.c.short_description,
-        *picture_columns(),
+        *pictures,
         *(variant.c[name] for name in SIZE_VIEW_COLUMNS),
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 
-from shop.catalogue.cards import ProductCard, card_from_row, card_statement
+from shop.catalogue.cards import ProductCard, card_from_row, card_statement, database_kind
 from shop.catalogue.models import (
     Category,
     FreeFromFlag,
@@ -305,7 +305,7 @@ def _listing_cards(
     (shop.paging.windowed), then the cards of those products only, in the same order."""
     page = windowed(_listing_shape(in_category, by_concern, free_from, terms, sort)).subquery()
     order = _listing_order(sort)
-    return card_statement(page, *order, extra=(page.c.total,), dialect=dialect)
+    return card_statement(page, *order, dialect=dialect, extra=(page.c.total,))
 
 
 @dataclass
@@ -354,7 +354,7 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
         filters.page,
         per_page,
         parameters,
-        paged=_listing_cards(*shape, _dialect()),
+        paged=_listing_cards(*shape, database_kind()),
         plain=True,
     )
     filters.page = found.page
@@ -370,13 +370,8 @@ def list_products(filters: ListingFilters, category: Category | None, per_page: 
 def featured_products(limit: int = 6) -> list[ProductCard]:
     """The cards of the first `limit` products staff feature, in their order: one
     statement, built once per process."""
-    rows = plain_rows(_featured_statement(limit, _dialect()))
+    rows = plain_rows(_featured_statement(limit, database_kind()))
     return [card_from_row(row) for row in rows]
-
-
-def _dialect() -> str:
-    """The name of the catalogue's database, which card statements are built for."""
-    return db.session.get_bind(Product).dialect.name
 
 
 @cache
@@ -676,7 +671,7 @@ def often_bought_with(product_id: int, limit: int = BOUGHT_WITH_SHOWN) -> list[P
     BOUGHT_WITH_ORDERS paid orders holding the product, the other products on them
     counted by order, the staff's pairings added with no count (after any product
     bought with it, in their order), and the chosen products' cards."""
-    statement = _bought_with_statement(limit, _dialect())
+    statement = _bought_with_statement(limit, database_kind())
     rows = plain_rows(statement, {"product_id": product_id})
     return [card_from_row(row) for row in rows]
 

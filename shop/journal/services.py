@@ -20,8 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
-from shop.catalogue.cards import BuyableCard, buyable_cards, buyable_columns, main_picture_id
-from shop.catalogue.models import Product, ProductImage, SkinConcern, Variant
+from shop.catalogue.cards import (
+    BuyableCard,
+    buyable_cards,
+    buyable_columns,
+    database_kind,
+    main_picture_join,
+)
+from shop.catalogue.models import Product, SkinConcern, Variant
 from shop.catalogue.page_parts import LabelRow
 from shop.catalogue.services import card_loading_options, is_slug, on_sale
 from shop.comments.services import approved_comment_count
@@ -226,21 +232,23 @@ def shop_this_article(article_id: int) -> list[ShopItem]:
     """The products an article recommends that a shopper can buy now (archived or
     unsellable ones drop out), in the article's order, with their active sizes and main
     picture: plain rows of one statement built once per process."""
-    rows = plain_rows(_shop_items_statement(), {"article_id": article_id})
+    rows = plain_rows(_shop_items_statement(database_kind()), {"article_id": article_id})
     return [ShopItem(card, note) for card, (note,) in buyable_cards(rows)]
 
 
 @cache
-def _shop_items_statement() -> Select:
+def _shop_items_statement(dialect: str) -> Select:
     """`shop_this_article`'s statement: a row per active size of each featured product on
-    sale (a product is on sale when it is active and has an active size, as `on_sale`)."""
+    sale (a product is on sale when it is active and has an active size, as `on_sale`),
+    built once per process and database kind."""
     featured = ArticleProduct.__table__
-    product, variant, image = Product.__table__, Variant.__table__, ProductImage.__table__
+    product, variant = Product.__table__, Variant.__table__
+    picture, on, pictures = main_picture_join(dialect)
     return (
-        select(*buyable_columns(), featured.c.note)
+        select(*buyable_columns(pictures), featured.c.note)
         .join_from(featured, product, product.c.id == featured.c.product_id)
         .join(variant, and_(variant.c.product_id == product.c.id, variant.c.is_active.is_(True)))
-        .outerjoin(image, image.c.id == main_picture_id())
+        .outerjoin(picture, on)
         .where(featured.c.article_id == bindparam("article_id"), product.c.is_active.is_(True))
         .order_by(featured.c.position, featured.c.id, variant.c.position, variant.c.id)
     )
