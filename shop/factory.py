@@ -1,7 +1,7 @@
 """The pieces `create_app` assembles: extensions, blueprints, template helpers, errors, CLI."""
 
 import flask_login.utils
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from redis.backoff import NoBackoff
@@ -9,7 +9,7 @@ from redis.retry import Retry
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
-from shop import PROJECT_ROOT, connections, pagecache, transactions, urls
+from shop import PROJECT_ROOT, connections, layout, transactions, urls
 from shop.accounts.views import bp as account_bp
 from shop.admin.commands import create_staff_command
 from shop.admin.views import bp as admin_bp
@@ -20,7 +20,6 @@ from shop.cart.views import bp as cart_bp
 from shop.catalogue.admin.views import bp as catalogue_admin_bp
 from shop.catalogue.commands import adjust_stock_command
 from shop.catalogue.search_text import keep_search_text_current
-from shop.catalogue.services import navigation_shelves
 from shop.catalogue.views import bp as catalogue_bp
 from shop.checkout.views import bp as checkout_bp
 from shop.commands import release_expired_command, seed_demo_command
@@ -291,7 +290,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     app.jinja_env.filters["paragraphs"] = paragraphs
-    app.jinja_env.globals["nav_categories"] = _nav_categories
+    # The header's and footer's parts that are the same for every visitor (shop.layout).
+    app.jinja_env.globals["layout"] = layout.layout
+    app.jinja_env.globals["nav_categories"] = layout.nav_categories
 
     # `csrf_token()` in forms: Flask-WTF's token (the same bytes, the same value in `g`
     # and the session) from a serializer kept per secret key (shop.signing) instead of
@@ -309,13 +310,6 @@ def register_template_helpers(app: Flask) -> None:
             # The "demo shop" banner (the page cache keys pages on the provider too).
             "demo_payments": uses_demo_payments(),
         }
-
-
-def _nav_categories():
-    """The shop's shelves for the header and footer, kept in the cache between requests."""
-    if "nav_categories" not in g:
-        g.nav_categories = pagecache.cached_fragment("nav-shelves", navigation_shelves)
-    return g.nav_categories
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -429,6 +429,38 @@ def test_the_footer_shelves_follow_a_rename_at_once(app, cream):
     assert "Skin" in [a.get_text() for a in shown.select(".site-nav a")]
 
 
+def test_the_layout_is_kept_for_pages_the_cache_does_not_keep(app, cream, count_queries):
+    """The basket is never a cached page, but its layout parts (shop.layout: the shelves
+    and the footer's fixed parts) are kept between requests: the second basket page
+    neither reads the shelves nor shows anything older than a rename made since."""
+    from shop import layout, pagecache
+    from shop.catalogue.models import Category
+
+    def made_again():
+        raise AssertionError("the layout parts were made again")
+
+    with app.app_context():
+        skincare = CategoryFactory(slug="skincare", name="Skincare")
+        CategoryFactory(slug="cleansers", name="Cleansers", parent=skincare)
+    client = app.test_client()
+    first = page(client.get("/cart"))
+    assert "Cleansers" in first.select_one(".site-footer").get_text()
+    with count_queries() as statements:
+        again = client.get("/cart")
+    assert again.status_code == 200 and not statements  # an empty basket: no query at all
+    assert str(page(again).select_one(".site-footer")) == str(first.select_one(".site-footer"))
+    with app.test_request_context("/cart"):
+        kept = pagecache.cached_fragment(layout.FRAGMENT, made_again)
+    assert "Cleansers" in kept.footer_shelves and "data-company" in kept.footer_company
+    with app.app_context():
+        db.session.scalars(select(Category).filter_by(slug="cleansers")).one().name = "Face washes"
+        db.session.commit()
+    footer = page(client.get("/cart")).select_one(".site-footer")
+    assert "Face washes" in footer.get_text() and "Cleansers" not in footer.get_text()
+    assert footer.select_one("[data-company]") is not None
+    assert len(footer.select("[data-footer-pages] a")) == len(first.select("[data-footer-pages] a"))
+
+
 def test_the_header_marks_the_shelf_being_shown(app, cream):
     client = app.test_client()
     with app.app_context():

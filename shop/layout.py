@@ -1,0 +1,68 @@
+"""The layout's parts that are the same for every visitor, kept between requests.
+
+Every page outside the page cache (the basket, a signed-in customer's pages, the first
+visit after a change) renders the header and the footer. Their shelves come from the
+database, and the footer's lists of shelves, shop pages and company details take as long
+to render as the basket's lines. They are made once per generation of the page cache
+(`pagecache.cached_fragment`) and kept where pages are kept: a change to the catalogue
+makes a new generation, so a renamed shelf shows on the next page; company details and
+shop pages are settings and code, which only change with a deploy (as cached pages do).
+
+The header's shelf links stay in base.html: they mark the shelf being shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+from markupsafe import Markup
+
+from shop import pagecache
+from shop.catalogue.services import Shelf, navigation_shelves
+
+FOOTER_TEMPLATE = "layout/_footer.html"
+# The fragment's name says its shape: a release that changes LayoutParts names it anew,
+# so no worker reads one kept by another release.
+FRAGMENT = "layout-1"
+
+
+@dataclass(frozen=True)
+class LayoutParts:
+    """What the header and the footer show every visitor: plain values and the footer's
+    HTML (Markup from the autoescaped template; it pickles as itself)."""
+
+    shelves: list[Shelf]
+    footer_shelves: Markup
+    footer_about: Markup
+    footer_company: Markup
+
+
+def make_layout_parts() -> LayoutParts:
+    """Read the shelves and render the footer's fixed parts. Rendered without the
+    request's context processors: nothing in them is a visitor's own value (no marker
+    of the page cache can end up in a fragment every visitor gets)."""
+    app = current_app._get_current_object()
+    shelves = navigation_shelves()
+    footer = app.jinja_env.get_template(FOOTER_TEMPLATE).make_module(
+        {"shop_name": app.config["SHOP_NAME"]}
+    )
+    return LayoutParts(
+        shelves=shelves,
+        footer_shelves=footer.shelves_section(shelves).strip(),
+        footer_about=footer.about_sections().strip(),
+        footer_company=footer.company_line().strip(),
+    )
+
+
+def layout() -> LayoutParts:
+    """This request's layout parts (templates call `layout()`): from the cache, made
+    when it has none under the current generation; read once per request."""
+    if "layout_parts" not in g:
+        g.layout_parts = pagecache.cached_fragment(FRAGMENT, make_layout_parts)
+    return g.layout_parts
+
+
+def nav_categories() -> list[Shelf]:
+    """The shop's shelves (the home page lists them), from the same kept parts."""
+    return layout().shelves
