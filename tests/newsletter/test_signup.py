@@ -7,6 +7,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from shop.extensions import db
@@ -83,6 +84,45 @@ def test_article_pages_have_their_own_signup_box(app, client):
     assert consent_text(app) in box.get_text(" ", strip=True)
     ids = [tag["id"] for tag in html.select("[id]")]
     assert len(ids) == len(set(ids)), "two forms on one page must not share ids"
+
+
+@pytest.mark.parametrize("source", ["footer", "article", "page", "nonsense"])
+def test_a_blank_form_is_the_template_with_the_visitors_token_and_stamp(app, source):
+    """A blank form's markup is kept per process (blank_newsletter_form): what each
+    visitor gets is what the template renders for a fresh form, with their own CSRF
+    token and a stamp signed as it is shown."""
+    from flask import render_template
+
+    from shop.newsletter.tokens import check_form_stamp
+    from shop.newsletter.views import (
+        SIGNUP_TEMPLATE,
+        BlankSignupForm,
+        blank_newsletter_form,
+        signup_form,
+    )
+    from shop.signing import generate_csrf
+
+    shown = "page" if source == "nonsense" else source
+    tokens = set()
+    for _visitor in range(2):  # the first makes the kept markup, the second reuses it
+        with app.test_request_context("/"):
+            forms = [blank_newsletter_form(source), blank_newsletter_form(source)]
+            token = generate_csrf()
+            for form in forms:
+                fields = {
+                    field["name"]: field.get("value")
+                    for field in BeautifulSoup(form, "html.parser").select("input[type=hidden]")
+                }
+                stamp = fields["stamp"]
+                assert check_form_stamp(stamp, min_seconds=0, max_age=60).valid
+                fresh = BlankSignupForm(shown, CURRENT_VERSION, stamp)
+                rendered = render_template(
+                    SIGNUP_TEMPLATE, source=shown, newsletter_form=signup_form(shown, fresh)
+                )
+                assert str(form) == rendered
+                assert fields["csrf_token"] == token and fields["source"] == shown
+            tokens.add(token)
+    assert len(tokens) == 2
 
 
 # Double opt-in -----------------------------------------------------------------
