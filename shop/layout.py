@@ -9,14 +9,22 @@ makes a new generation, so a renamed shelf shows on the next page; company detai
 shop pages are settings and code, which only change with a deploy (as cached pages do).
 
 The header's shelf links stay in base.html: they mark the shelf being shown.
+
+A form on every page (the footer's newsletter form) is markup that only code and
+settings decide, apart from a visitor's own values (a CSRF token, a signed stamp):
+`kept_markup` renders such markup once per process with stand-ins where those values go,
+and fills them in for each page. Small forms gain nothing by it (the theme switch
+renders in about the time the lookup takes).
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from flask import current_app, g
-from markupsafe import Markup
+from flask import current_app, g, request
+from markupsafe import Markup, escape
 
 from shop import pagecache
 from shop.catalogue.services import Shelf, navigation_shelves
@@ -66,3 +74,36 @@ def layout() -> LayoutParts:
 def nav_categories() -> list[Shelf]:
     """The shop's shelves (the home page lists them), from the same kept parts."""
     return layout().shelves
+
+
+def kept_markup(key: Hashable, render: Callable[..., str], values: Sequence[str]) -> Markup:
+    """The markup `render(*stand_ins)` makes, with `values` (escaped) where the stand-ins
+    were. `render` runs once per process, `key` and request root (links start with the
+    root); it must be autoescaped template output that shows each stand-in once, so the
+    kept parts are markup and the values are escaped as the template would escape them."""
+    app = current_app._get_current_object()
+    kept = app.extensions.setdefault("kept_markup", {})
+    full_key = (key, request.script_root)
+    parts = kept.get(full_key)
+    if parts is None:
+        parts = kept[full_key] = _split_at_stand_ins(render, len(values))
+    pieces = [parts[0]]
+    for value, part in zip(values, parts[1:], strict=True):
+        pieces += (escape(value), part)
+    # Joined as plain strings (Markup.join would escape the kept parts over again).
+    return Markup("".join(pieces))  # noqa: S704 (template output and escaped values)
+
+
+def _split_at_stand_ins(render: Callable[..., str], count: int) -> tuple[str, ...]:
+    """What `render` makes around each of its stand-ins, in the order of its arguments
+    (hex stand-ins: escaping leaves them as they are)."""
+    stand_ins = [secrets.token_hex(16) for _ in range(count)]
+    rest = str(render(*stand_ins))
+    parts = []
+    for stand_in in stand_ins:
+        if rest.count(stand_in) != 1:
+            raise RuntimeError("kept markup must show each of its values once, in order")
+        before, _, rest = rest.partition(stand_in)
+        parts.append(before)
+    parts.append(rest)
+    return tuple(parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 from markupsafe import Markup
 
 from shop.extensions import csrf, db, limiter
+from shop.layout import kept_markup
 from shop.newsletter import consent, emails, services
 from shop.newsletter.emails import ONE_CLICK
 from shop.newsletter.forms import ConfirmForm, LeaveForm, PreferencesForm, SignupForm
@@ -101,35 +101,19 @@ SIGNUP_TEMPLATE = "newsletter/_signup.html"
 def blank_newsletter_form(source: str = SignupSource.FOOTER) -> Markup:
     """The blank signup form `newsletter/_signup.html` shows for `source`, with this
     visitor's CSRF token and stamp. The footer shows it on every page, so its markup,
-    which only code and settings decide, is rendered once per process and source (with
-    stand-ins for the two values) and the values are put in its place for each page."""
+    which only code and settings decide, is kept per process and source
+    (`shop.layout.kept_markup`)."""
     source = source if source in _SOURCES else SignupSource.PAGE
-    app = current_app._get_current_object()
-    shells = app.extensions.setdefault("newsletter_form_shells", {})
-    key = (source, request.script_root)
-    shell = shells.get(key)
-    if shell is None:
-        shell = shells[key] = _blank_form_shell(app, source)
-    before, between, after = shell
-    # join escapes the two values (they are plain str) and keeps the markup as it is
-    return Markup("").join((before, generate_csrf(), between, stamp_for_form(), after))
 
+    def render(csrf_stand_in: str, stamp_stand_in: str) -> str:
+        form = BlankSignupForm(source, consent.CURRENT_VERSION, stamp_stand_in)
+        return current_app.jinja_env.get_template(SIGNUP_TEMPLATE).render(
+            source=source,
+            newsletter_form=signup_form(source, form),
+            csrf_token=lambda: csrf_stand_in,
+        )
 
-def _blank_form_shell(app, source: str) -> tuple[Markup, Markup, Markup]:
-    """The blank form's markup around its CSRF token and its stamp (the autoescaped
-    template's output, so Markup; the stand-ins are hex, which escaping leaves alone)."""
-    csrf_stand_in, stamp_stand_in = secrets.token_hex(16), secrets.token_hex(16)
-    form = BlankSignupForm(source, consent.CURRENT_VERSION, stamp_stand_in)
-    html = app.jinja_env.get_template(SIGNUP_TEMPLATE).render(
-        source=source,
-        newsletter_form=signup_form(source, form),
-        csrf_token=lambda: csrf_stand_in,
-    )
-    if html.count(csrf_stand_in) != 1 or html.count(stamp_stand_in) != 1:
-        raise RuntimeError(f"{SIGNUP_TEMPLATE} must show the CSRF token and the stamp once")
-    before, _, rest = html.partition(csrf_stand_in)
-    between, _, after = rest.partition(stamp_stand_in)
-    return Markup(before), Markup(between), Markup(after)  # noqa: S704 (see above)
+    return kept_markup(("newsletter-form", source), render, (generate_csrf(), stamp_for_form()))
 
 
 def _posted_source(value: str | None) -> str:
