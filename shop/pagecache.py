@@ -415,13 +415,14 @@ def join_frames(page: tuple) -> bytes:
 def _answer_from_cache(page: tuple):
     """A kept page for this visitor: its frames when zstd is the encoding Flask-Compress
     would choose for them, else the page (compressed as it leaves, if at all)."""
+    app = current_app._get_current_object()
     accept_encoding = request.headers.get("Accept-Encoding", "")
-    algorithms = tuple(current_app.config["COMPRESS_ALGORITHM"])
+    algorithms = tuple(app.config["COMPRESS_ALGORITHM"])
     if page[2] is not None and _chosen_encoding(algorithms, accept_encoding) == "zstd":
-        response = current_app.response_class(join_frames(page), mimetype="text/html")
+        response = app.response_class(join_frames(page), mimetype="text/html")
         response.headers["Content-Encoding"] = "zstd"
         return response
-    return current_app.response_class(join_page(page), mimetype="text/html")
+    return app.response_class(join_page(page), mimetype="text/html")
 
 
 @lru_cache(maxsize=64)

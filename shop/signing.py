@@ -156,15 +156,17 @@ def generate_csrf() -> str:
     """flask_wtf.csrf.generate_csrf() with the app's settings (WTF_CSRF_SECRET_KEY or
     SECRET_KEY, WTF_CSRF_FIELD_NAME), the same token in `g` and the same raw token in the
     session, signed by a serializer kept per secret key."""
-    config = current_app.config
-    secret_key = config.get("WTF_CSRF_SECRET_KEY")
-    if secret_key is None:
-        secret_key = current_app.secret_key
-    if secret_key is None:
-        raise KeyError("A secret key is required to use CSRF.")
+    app = current_app._get_current_object()  # a page asks several times: read proxies once
+    config = app.config
     field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = g.get(field_name)
+    request_g = g._get_current_object()
+    token = request_g.get(field_name)
     if token is None:
+        secret_key = config.get("WTF_CSRF_SECRET_KEY")
+        if secret_key is None:
+            secret_key = app.secret_key
+        if secret_key is None:
+            raise KeyError("A secret key is required to use CSRF.")
         serializer = _csrf_serializer(secret_key)
         if field_name not in session:
             session[field_name] = _raw_token()
@@ -173,7 +175,7 @@ def generate_csrf() -> str:
         except TypeError:
             session[field_name] = _raw_token()
             token = serializer.dumps(session[field_name])
-        setattr(g, field_name, token)
+        setattr(request_g, field_name, token)
     return token
 
 

@@ -69,13 +69,15 @@ def current_shopper() -> Shopper:
 def cart_item_count() -> int:
     """Items in the visitor's basket, for the header: counted from the basket when this
     request has loaded it, else one query (only when there is a basket)."""
-    if "cart_count" not in g:
-        cart = g.get("cart")
+    request_g = g._get_current_object()  # the header asks twice: each proxy read costs
+    count = request_g.get("cart_count")
+    if count is None:
+        cart = request_g.get("cart")
         count = services.loaded_item_count(cart) if cart is not None else None
         if count is None:
             count = services.item_count(session.get(SESSION_KEY))
-        g.cart_count = count
-    return g.cart_count
+        request_g.cart_count = count
+    return count
 
 
 def _commit_change() -> None:

@@ -187,13 +187,14 @@ def _from_a_person() -> bool:
 
 def count_product_page(response):
     """After every request: a product page served to a person, from the cache or not."""
+    real = request._get_current_object()  # after every request: read the proxy once
     if (
-        request.endpoint == PRODUCT_PAGE
+        real.endpoint == PRODUCT_PAGE
         and response.status_code == 200
-        and request.method == "GET"
-        and not is_bot(request.user_agent.string)
+        and real.method == "GET"
+        and not is_bot(real.user_agent.string)
     ):
-        slug = (request.view_args or {}).get("slug")
+        slug = (real.view_args or {}).get("slug")
         if slug:
             count_view(slug)
     return response
