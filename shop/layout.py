@@ -30,6 +30,7 @@ from shop import pagecache
 from shop.catalogue.services import Shelf, navigation_shelves
 
 FOOTER_TEMPLATE = "layout/_footer.html"
+PART = "<!--PART-->"  # between its parts: escaping turns any "<" of a value into "&lt;"
 # The fragment's name says its shape: a release that changes LayoutParts names it anew,
 # so no worker reads one kept by another release.
 FRAGMENT = "layout-1"
@@ -52,15 +53,15 @@ def make_layout_parts() -> LayoutParts:
     of the page cache can end up in a fragment every visitor gets)."""
     app = current_app._get_current_object()
     shelves = navigation_shelves()
-    footer = app.jinja_env.get_template(FOOTER_TEMPLATE).make_module(
-        {"shop_name": app.config["SHOP_NAME"]}
+    html = app.jinja_env.get_template(FOOTER_TEMPLATE).render(
+        shelves=shelves, shop_name=app.config["SHOP_NAME"]
     )
-    return LayoutParts(
-        shelves=shelves,
-        footer_shelves=footer.shelves_section(shelves).strip(),
-        footer_about=footer.about_sections().strip(),
-        footer_company=footer.company_line().strip(),
+    # One render cut in three (three renders or macros cost half as much again)
+    footer_shelves, footer_about, footer_company = (
+        Markup(part.strip())  # noqa: S704 (the autoescaped template's own output)
+        for part in html.split(PART)
     )
+    return LayoutParts(shelves, footer_shelves, footer_about, footer_company)
 
 
 def layout() -> LayoutParts:
