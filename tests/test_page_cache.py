@@ -461,6 +461,22 @@ def test_the_layout_is_kept_for_pages_the_cache_does_not_keep(app, cream, count_
     assert len(footer.select("[data-footer-pages] a")) == len(first.select("[data-footer-pages] a"))
 
 
+def test_the_kept_layout_links_start_with_the_requests_root(app, cream):
+    """The footer's kept links are made with the request's root, so a shop mounted
+    under a path keeps its own (the fragment is kept per root)."""
+    with app.app_context():
+        skincare = CategoryFactory(slug="skincare", name="Skincare")
+        CategoryFactory(slug="cleansers", name="Cleansers", parent=skincare)
+    client = app.test_client()
+    for _ in range(2):  # made, then read from the cache
+        plain = page(client.get("/cart")).select_one(".site-footer a[href$='/cleansers']")
+        mounted = page(client.get("/cart", base_url="http://localhost/uk/"))
+        assert plain["href"] == "/shop/cleansers"
+        assert mounted.select_one(".site-footer a[href$='/cleansers']")["href"] == (
+            "/uk/shop/cleansers"
+        )
+
+
 def test_the_header_marks_the_shelf_being_shown(app, cream):
     client = app.test_client()
     with app.app_context():
