@@ -408,7 +408,7 @@ def test_the_header_shelves_follow_a_change_at_once(app, cream):
 
 
 def test_the_footer_shelves_follow_a_rename_at_once(app, cream):
-    """The shelves fragment (shop.factory._nav_categories) is kept under the generation:
+    """The shelves fragment (shop.layout.layout) is kept under the generation:
     a shelf renamed by staff shows on the next page, in the header and in the footer."""
     from shop.catalogue.models import Category
 
