@@ -35,3 +35,9 @@ limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
 cache = Cache()  # pages and fragments; set up by shop.factory.cache_settings
 compress = Compress()  # HTML, JSON, XML and SVG answers: see shop.factory.compression_settings
+
+
+def database_kind() -> str:
+    """The name of the shop's database ("postgresql", "sqlite"). Statements that differ
+    between the two (upserts, locks, a LATERAL join) are chosen, or built once, per kind."""
+    return db.session.get_bind().dialect.name

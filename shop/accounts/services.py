@@ -30,7 +30,7 @@ from shop.cart import services as cart_services
 from shop.cart.models import Cart
 from shop.comments.models import Comment
 from shop.consultations.services import bookings_for_email, erase_health_notes_for
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.models import utcnow
 from shop.newsletter.models import Subscriber
 from shop.orders.models import Order, OrderStatus
@@ -93,7 +93,7 @@ def issue_code(
         "attempts": 0,
         "used_at": None,
     }
-    insert = _insert_for(db.session.get_bind(SignInCode).dialect.name)
+    insert = _insert_for(database_kind())
     statement = insert(SignInCode).values(email=email, purpose=str(purpose), **values)
     db.session.execute(
         statement.on_conflict_do_update(

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.admin.models import LoginAttempt, SignInLock, StaffUser
-from shop.extensions import db, login_manager
+from shop.extensions import database_kind, db, login_manager
 from shop.models import utcnow
 from shop.text import normalise_email
 
@@ -223,7 +223,7 @@ def take_sign_in_turn(email: str, now: datetime) -> None:
     the first commits; SQLite lets one writer in at a time. Whoever comes next then
     reads the failures recorded before it.
     """
-    dialect = db.session.get_bind().dialect.name
+    dialect = database_kind()
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":

@@ -20,10 +20,9 @@ from shop.cart.rows import (
     cart_from_rows,
 )
 from shop.cart.shipping import ShippingOption, find_shipping_option, shipping_options
-from shop.catalogue.cards import database_kind
 from shop.catalogue.models import MAX_PER_ORDER_CEILING, Product, Variant
 from shop.catalogue.services import without_long_texts
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.money import Money
@@ -254,7 +253,7 @@ def _add_to_line(
     line or writes over another's quantity. The line object in this session (and the
     basket's list of lines) are brought up to date without another query.
     """
-    stmt = _add_to_line_statement(db.session.get_bind(CartLine).dialect.name)
+    stmt = _add_to_line_statement(database_kind())
     parameters = {
         "line_cart": cart.id,
         "line_variant": variant.id,

@@ -29,7 +29,6 @@ from shop.catalogue.models import (
     Variant,
 )
 from shop.catalogue.page_parts import SIZE_VIEW_COLUMNS, SizeView
-from shop.extensions import db
 
 
 @dataclass(slots=True)
@@ -131,18 +130,12 @@ def card_statement(page: Subquery, *order_by, dialect: str, extra=()) -> Select:
     )
 
 
-def database_kind() -> str:
-    """The name of the catalogue's database ("postgresql", "sqlite"), which statements
-    joining `main_picture_join` are built for."""
-    return db.session.get_bind(Product).dialect.name
-
-
 def main_picture_join(dialect: str) -> tuple:
     """How a statement over the product table joins each product's main picture (its
     first by position, as Product.main_image): (what to outer-join, the ON condition,
     the picture's columns in `picture_columns`' order, for `picture_from`). Cards, the
     basket page and an article's products all join it so; `dialect` is the database's
-    (`database_kind()`), and a statement built with it is kept per dialect.
+    (`shop.extensions.database_kind()`), and a statement built with it is kept per dialect.
 
     On PostgreSQL it is a LATERAL subquery, the first picture read through the product's
     index for each row joined. Joined on the first picture's id instead, PostgreSQL's

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload, with_expression
 
-from shop.catalogue.cards import ProductCard, card_from_row, card_statement, database_kind
+from shop.catalogue.cards import ProductCard, card_from_row, card_statement
 from shop.catalogue.models import (
     Category,
     FreeFromFlag,
@@ -39,7 +39,7 @@ from shop.catalogue.page_parts import (
     SizeView,
     page_parts,
 )
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.money import Money

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from shop.cart.models import Cart
 from shop.cart.services import free_lapsed_stock, summarise
 from shop.cart.shipping import find_shipping_option
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.models import utcnow
 from shop.orders.lifecycle import place, release_unpaid
 from shop.orders.models import LAPSE_GRACE, Order, OrderLine, OrderStatus
@@ -193,7 +193,7 @@ def _hold_client_lock(key: str) -> None:
     """Make checkouts from one client take turns while their open checkouts are counted.
     PostgreSQL: an advisory lock held to the end of the transaction. SQLite needs none:
     the order written just before already holds its only writer's lock."""
-    if db.session.get_bind(Order).dialect.name == "postgresql":
+    if database_kind() == "postgresql":
         number = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
         db.session.execute(select(func.pg_advisory_xact_lock(number)))
 

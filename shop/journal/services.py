@@ -24,14 +24,13 @@ from shop.catalogue.cards import (
     BuyableCard,
     buyable_cards,
     buyable_columns,
-    database_kind,
     main_picture_join,
 )
 from shop.catalogue.models import Product, SkinConcern, Variant
 from shop.catalogue.page_parts import LabelRow
 from shop.catalogue.services import card_loading_options, is_slug, on_sale
 from shop.comments.services import approved_comment_count
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.journal.models import (
     Article,
     ArticleProduct,

@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.catalogue.models import Product, Variant
-from shop.extensions import db
+from shop.extensions import database_kind, db
 from shop.orders.models import OrderLine
 from shop.reports.models import FunnelCount, FunnelEvent
 from shop.reports.periods import london_today
@@ -108,7 +108,7 @@ def upsert_counts(rows, dialect: str | None = None):
     """INSERT ... ON CONFLICT (event, day, product) DO UPDATE SET n = n + excluded.n,
     for `rows` (a select of event, day, product_id, n, or a list of dicts), in the
     session's dialect unless `dialect` names one."""
-    dialect = dialect or db.session.get_bind().dialect.name
+    dialect = dialect or database_kind()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = FunnelCount.__table__
     if isinstance(rows, list):
