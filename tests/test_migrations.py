@@ -52,6 +52,19 @@ def add_products_before_search_text() -> None:
                 {"id": 2, "slug": "bare", "name": "Bare", "short": "", "long": "", "now": now},
             ],
         )
+        # Calm Serum has an active size and one switched off; Bare has only the latter.
+        conn.execute(
+            text(
+                "INSERT INTO variant (product_id, sku, size_label, price_pence, currency,"
+                " on_hand, reserved, weight_grams, position, is_active)"
+                " VALUES (:product, :sku, '30 ml', 1800, 'gbp', 5, 0, 60, 0, :active)"
+            ),
+            [
+                {"product": 1, "sku": "CALM-30", "active": True},
+                {"product": 1, "sku": "CALM-15", "active": False},
+                {"product": 2, "sku": "BARE-30", "active": False},
+            ],
+        )
         conn.execute(
             text(
                 "INSERT INTO ingredient (product_id, position, inci_name, function)"
@@ -84,8 +97,8 @@ def add_products_before_search_text() -> None:
 
 def upgrade_with_products(app) -> None:
     """Migrate to the newest revision through 0005 with products in the shop, and check
-    that 0006 filled in their search text as the models would write it (and 0007 their
-    most per order)."""
+    that 0006 filled in their search text as the models would write it (0007 their most
+    per order, 0020 whether they have an active size, and the triggers it made)."""
     with app.app_context():
         upgrade(revision="0005_back_office")
         add_products_before_search_text()
@@ -98,6 +111,12 @@ def upgrade_with_products(app) -> None:
         ]
         assert [product_search_text(p) for p in products] == [p.search_text for p in products]
         assert [p.max_per_order for p in products] == [10, 10]  # 0007: the usual limit
+        assert [p.has_active_size for p in products] == [True, False]  # 0020
+        # ... and the database keeps it from then on.
+        db.session.execute(text("UPDATE variant SET is_active = (sku = 'BARE-30')"))
+        db.session.commit()
+        db.session.expire_all()
+        assert [p.has_active_size for p in products] == [False, True]
         db.session.remove()
 
 

@@ -161,15 +161,15 @@ class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
         # The products a listing may show, in the featured order, with their shelf: a
         # listing's page and total, and the home page's featured products, are read from
         # this small index instead of the whole, wide product table (on_sale's
-        # `is_active IS true` as each database writes it).
+        # conditions as each database writes them).
         Index(
             "ix_product_listing",
             "featured_rank",
             "name",
             "id",
             "category_id",
-            postgresql_where=text("is_active IS true"),
-            sqlite_where=text("is_active IS 1"),
+            postgresql_where=text("is_active IS true AND has_active_size IS true"),
+            sqlite_where=text("is_active IS 1 AND has_active_size IS 1"),
         ),
         CheckConstraint(
             f"max_per_order BETWEEN 1 AND {MAX_PER_ORDER_CEILING}", name="max_per_order_range"
@@ -193,7 +193,14 @@ class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
     texture: Mapped[str] = mapped_column(String(120), default="", server_default="")
     time_to_results: Mapped[str] = mapped_column(String(120), default="", server_default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # No index of its own: queries for products on sale read ix_product_listing, which
+    # SQLite would pass over for an index on this column alone.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether any of its sizes is active: kept by the database itself, whoever changes
+    # the sizes (VARIANT_KEEPS_HAS_ACTIVE_SIZE below), never written by the shop. With
+    # `is_active` it says whether the product is on sale (`shop.catalogue.services.on_sale`)
+    # without looking at every product's sizes on every listing.
+    has_active_size: Mapped[bool] = mapped_column(Boolean, server_default=false())
     featured_rank: Mapped[int | None] = mapped_column(Integer)
     # The most of one size an order may hold (see DEFAULT_MAX_PER_ORDER).
     max_per_order: Mapped[int] = mapped_column(
@@ -323,6 +330,77 @@ class Variant(HasStock, HasPrice, ShownOnPages, db.Model):
 
     def __repr__(self) -> str:
         return f"<Variant {self.sku}>"
+
+
+# Product.has_active_size, kept current by the database after every insert, delete or
+# change of a size's `is_active` or product: the back office, the CSV import, a Core
+# UPDATE and a hand-written statement alike. A stock change (on_hand, reserved) does not
+# fire it. Two transactions switching off a product's last two sizes at once on PostgreSQL
+# do not each leave it on for the other's size: the second's UPDATE of the product waits
+# for the first's, then PostgreSQL evaluates it again on the committed row
+# (tests/catalogue/test_has_active_size.py). A migration that rebuilds the variant table on SQLite (batch mode) drops
+# its triggers and must create them again.
+VARIANT_KEEPS_HAS_ACTIVE_SIZE = {
+    "postgresql": (
+        """CREATE OR REPLACE FUNCTION product_has_active_size() RETURNS trigger AS $$
+DECLARE
+    product_ids integer[];
+    one integer;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        product_ids := ARRAY[NEW.product_id];
+    ELSIF TG_OP = 'DELETE' THEN
+        product_ids := ARRAY[OLD.product_id];
+    ELSE
+        product_ids := ARRAY[OLD.product_id, NEW.product_id];
+    END IF;
+    FOREACH one IN ARRAY product_ids LOOP
+        UPDATE product SET has_active_size = EXISTS (
+            SELECT 1 FROM variant WHERE variant.product_id = one AND variant.is_active IS true
+        ) WHERE id = one;
+    END LOOP;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER variant_added_or_removed AFTER INSERT OR DELETE ON variant
+FOR EACH ROW EXECUTE FUNCTION product_has_active_size()""",
+        """CREATE TRIGGER variant_switched AFTER UPDATE OF is_active, product_id ON variant
+FOR EACH ROW WHEN (OLD.is_active IS DISTINCT FROM NEW.is_active
+    OR OLD.product_id IS DISTINCT FROM NEW.product_id)
+EXECUTE FUNCTION product_has_active_size()""",
+    ),
+    "sqlite": (
+        """CREATE TRIGGER variant_added AFTER INSERT ON variant BEGIN
+UPDATE product SET has_active_size = EXISTS (
+    SELECT 1 FROM variant WHERE product_id = NEW.product_id AND is_active IS 1
+) WHERE id = NEW.product_id;
+END""",
+        """CREATE TRIGGER variant_removed AFTER DELETE ON variant BEGIN
+UPDATE product SET has_active_size = EXISTS (
+    SELECT 1 FROM variant WHERE product_id = OLD.product_id AND is_active IS 1
+) WHERE id = OLD.product_id;
+END""",
+        """CREATE TRIGGER variant_switched AFTER UPDATE OF is_active, product_id ON variant
+WHEN OLD.is_active IS NOT NEW.is_active OR OLD.product_id IS NOT NEW.product_id BEGIN
+UPDATE product SET has_active_size = EXISTS (
+    SELECT 1 FROM variant WHERE product_id = OLD.product_id AND is_active IS 1
+) WHERE id = OLD.product_id;
+UPDATE product SET has_active_size = EXISTS (
+    SELECT 1 FROM variant WHERE product_id = NEW.product_id AND is_active IS 1
+) WHERE id = NEW.product_id;
+END""",
+    ),
+}
+for _dialect, _statements in VARIANT_KEEPS_HAS_ACTIVE_SIZE.items():
+    for _statement in _statements:
+        event.listen(
+            Variant.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect)
+        )
+event.listen(
+    Variant.__table__,
+    "after_drop",
+    DDL("DROP FUNCTION IF EXISTS product_has_active_size()").execute_if(dialect="postgresql"),
+)
 
 
 class PictureFiles:

@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from sqlalchemy import (
     Select,
     Text,
+    and_,
     bindparam,
     exists,
     func,
@@ -186,10 +187,14 @@ def lowest_price_expression():
 
 
 def on_sale() -> Select:
-    """Products a shopper may see and buy: active, with at least one active variant."""
-    return select(Product).where(
-        Product.is_active.is_(True), Product.variants.any(Variant.is_active.is_(True))
-    )
+    """Products a shopper may see and buy: active, with at least one active variant
+    (`Product.has_active_size`, which the database keeps)."""
+    return select(Product).where(on_sale_condition())
+
+
+def on_sale_condition():
+    """`on_sale`'s condition, for statements over the product table."""
+    return and_(Product.is_active.is_(True), Product.has_active_size.is_(True))
 
 
 @cache
@@ -631,7 +636,6 @@ def _product_view_statement() -> Select:
     payment windows lapsed are parameters. Sizes come in their order (position, then id)."""
     product, variant = Product.__table__, Variant.__table__
     shelf, parent = Category.__table__, Category.__table__.alias("parent")
-    active = Variant.__table__.alias("active_size")
     return (
         select(
             *(product.c[name] for name in _PRODUCT_VIEW_COLUMNS),
@@ -649,9 +653,7 @@ def _product_view_statement() -> Select:
         .join(variant, variant.c.product_id == product.c.id)
         .where(
             product.c.slug == bindparam("slug"),
-            product.c.is_active.is_(True),
-            # On sale (`on_sale`): with at least one active size.
-            exists().where(active.c.product_id == product.c.id, active.c.is_active.is_(True)),
+            on_sale_condition(),
         )
         .order_by(variant.c.position, variant.c.id)
     )

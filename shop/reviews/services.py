@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from shop.admin.models import StaffUser
 from shop.backoffice.audit import record_audit
 from shop.catalogue.models import Product, SkinConcern, Variant
+from shop.catalogue.services import on_sale_condition
 from shop.extensions import db
 from shop.loading import plain_rows
 from shop.models import utcnow
@@ -467,8 +468,7 @@ def _newest_reviews_statement(limit: int) -> Select:
         .join(Review.product)
         .where(
             Review.status == ReviewStatus.APPROVED,
-            Product.is_active.is_(True),
-            Product.variants.any(Variant.is_active.is_(True)),
+            on_sale_condition(),
         )
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
