@@ -338,8 +338,8 @@ class Variant(HasStock, HasPrice, ShownOnPages, db.Model):
 # fire it. Two transactions switching off a product's last two sizes at once on PostgreSQL
 # do not each leave it on for the other's size: the second's UPDATE of the product waits
 # for the first's, then PostgreSQL evaluates it again on the committed row
-# (tests/catalogue/test_has_active_size.py). A migration that rebuilds the variant table on SQLite (batch mode) drops
-# its triggers and must create them again.
+# (tests/catalogue/test_has_active_size.py). A migration that rebuilds the variant table
+# on SQLite (batch mode) drops its triggers and must create them again.
 VARIANT_KEEPS_HAS_ACTIVE_SIZE = {
     "postgresql": (
         """CREATE OR REPLACE FUNCTION product_has_active_size() RETURNS trigger AS $$
