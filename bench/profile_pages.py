@@ -18,6 +18,11 @@ and its wall time, and splits them into:
 - the rest: routing, the view, building and compiling statements, turning rows into
   objects (SQLAlchemy ORM), sessions, cookies and headers.
 
+On PostgreSQL running on the same machine it adds the CPU time the server processes
+spent on the page's statements (planning, running, committing), read from their
+/proc/<pid>/schedstat over the same batch: the share `make bench` counts as the
+database's in its CPU ms/req.
+
 Like the load test, every request but the cart page's and add to cart's comes without
 cookies (a new visitor, who gets a session cookie with a CSRF token). `add to cart` is
 `POST /cart/add` as the page's script sends it (quantity 1, `Accept: application/json`),
@@ -68,6 +73,7 @@ class Meter:
         template_rendered.connect(self._after_render, app)
 
     def reset(self) -> None:
+        self.backends: set[int] = set()  # PostgreSQL server processes the statements went to
         self.statements: list[tuple[float, str, object]] = []
         self.sql_wall = self.sql_cpu = self.render_wall = self.render_cpu = 0.0
         self.sql_in_render = 0.0
@@ -83,6 +89,9 @@ class Meter:
         }
 
     def _before_sql(self, conn, cursor, statement, parameters, context, executemany):
+        backend = getattr(getattr(cursor.connection, "info", None), "backend_pid", None)
+        if backend:
+            self.backends.add(backend)
         self._sql = (time.perf_counter(), time.process_time())
 
     def _after_sql(self, conn, cursor, statement, parameters, context, executemany):
@@ -151,6 +160,19 @@ def adding_client(app, manifest: dict):
     return add
 
 
+def server_cpu(backends: set[int]) -> float | None:
+    """CPU seconds the PostgreSQL server processes `backends` have used so far, from
+    /proc/<pid>/schedstat (nanoseconds on a CPU); None where they cannot be read (no
+    PostgreSQL, or a server on another machine)."""
+    total = 0
+    for pid in backends:
+        try:
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+    return total / 1e9 if backends else None
+
+
 def profile_page(app, meter: Meter, fetch, name: str, path: str, args) -> None:
     """Profile `fetch`, a function making the page's request and returning the answer."""
     for _ in range(3):
@@ -160,16 +182,22 @@ def profile_page(app, meter: Meter, fetch, name: str, path: str, args) -> None:
     # The quietest of a few batches: other processes on the machine only ever add time.
     best = None
     n = max(args.repeat // BATCHES, 1)
+    backends = set(meter.backends)  # those the warm-up requests used
     for _batch in range(BATCHES):
         meter.reset()
+        server = server_cpu(backends)
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             fetch()
         cpu = (time.process_time() - cpu) / n * 1000
         wall = (time.perf_counter() - wall) / n * 1000
+        # Not shown when a statement went to a connection the warm-up did not use.
+        after = server_cpu(backends) if meter.backends <= backends else None
+        server = (after - server) / n * 1000 if None not in (server, after) else None
+        backends |= meter.backends
         if best is None or cpu < best[0]:
-            best = (cpu, wall, meter.snapshot())
-    cpu, wall, taken = best
+            best = (cpu, wall, meter.snapshot(), server)
+    cpu, wall, taken, server = best
     sql_wall, sql_cpu = taken["sql_wall"] / n * 1000, taken["sql_cpu"] / n * 1000
     render_wall, render_cpu = taken["render_wall"] / n * 1000, taken["render_cpu"] / n * 1000
     in_render = taken["sql_in_render"] / n * 1000
@@ -180,6 +208,7 @@ def profile_page(app, meter: Meter, fetch, name: str, path: str, args) -> None:
         f"CPU {sql_cpu:5.1f} ms | render wall {render_wall:5.1f} ms (SQL inside "
         f"{in_render:4.1f}), CPU {render_cpu:5.1f} ms | rest CPU "
         f"{max(cpu - sql_cpu - render_cpu, 0):5.1f} ms | {len(response.data):,} bytes"
+        + (f" | PostgreSQL server CPU {server:4.2f} ms" if server is not None else "")
     )
     if args.statements or args.explain:
         slowest: dict[str, list[float]] = {}
