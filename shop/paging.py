@@ -66,13 +66,22 @@ def _page_of(parameters: dict, page: int, per_page: int) -> dict:
     return {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
 
 
-def windowed(stmt: Select) -> Select:
+def windowed(stmt: Select, literal_page: bool = False) -> Select:
     """`stmt` with the window count (a `total` column), limited to one page (the
-    `page_limit` and `page_offset` parameters)."""
+    `page_limit` and `page_offset` parameters).
+
+    With `literal_page` the page's limit and offset are written into the SQL as each
+    statement is sent (the caller still passes them as those parameters), so PostgreSQL
+    can keep one plan for page 1. Given them as parameters, it cannot tell that a page
+    is a dozen rows, may judge a plan for any limit too dear to keep, and then plans the
+    statement again on every request (the shop's whole listing did, over 1,000
+    products). Only for statements whose other parameters do not change the best plan
+    much: a listing without search words (a LIKE pattern's plan depends on the
+    pattern; with the page written in, search was planned on every request instead)."""
     return (
         stmt.add_columns(func.count().over().label("total"))
-        .limit(bindparam("page_limit", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
+        .limit(bindparam("page_limit", type_=Integer, literal_execute=literal_page))
+        .offset(bindparam("page_offset", type_=Integer, literal_execute=literal_page))
     )
 
 

@@ -307,8 +307,11 @@ def _listing_cards(
 ) -> Select:
     """The cards of one page of a listing's shape, and the listing's total, in one
     statement built once per process and shape: the page's ids and the window count
-    (shop.paging.windowed), then the cards of those products only, in the same order."""
-    page = windowed(_listing_shape(in_category, by_concern, free_from, terms, sort)).subquery()
+    (shop.paging.windowed), then the cards of those products only, in the same order.
+    Without search words the page's limit and offset are written into the statement, so
+    PostgreSQL keeps its plan (`windowed`'s `literal_page`)."""
+    shape = _listing_shape(in_category, by_concern, free_from, terms, sort)
+    page = windowed(shape, literal_page=not terms).subquery()
     order = _listing_order(sort)
     return card_statement(page, *order, dialect=dialect, extra=(page.c.total,))
 
