@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Select, bindparam, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from shop.accounts.models import Customer
@@ -27,7 +26,6 @@ from shop.comments.models import (
 from shop.comments.rendering import normalise_body
 from shop.extensions import db
 from shop.journal.models import Article
-from shop.loading import plain_rows
 from shop.models import utcnow
 
 DISPLAY_NAME_MAX_LENGTH = 40
@@ -41,22 +39,14 @@ class CommentError(ValueError):
 # Reading ----------------------------------------------------------------------------
 
 
-def approved_comments(article_id: int) -> list[ShownComment]:
-    """The comments shown under an article, oldest first, with their authors' names, as
-    plain rows (the page changes none of them): one query."""
-    rows = plain_rows(_approved_statement(), {"article_id": article_id})
-    return [
-        ShownComment(id, body, created_at, shown_author_name(customer_id is not None, name))
-        for id, body, created_at, customer_id, name in rows
-    ]
-
-
-@cache
-def _approved_statement() -> Select:
-    """`approved_comments`' statement, built once per process (docs/architecture.md,
-    "Statements on hot paths")."""
+def approved_comments_rows():
+    """The comments shown under articles (approved ones), each with its author's display
+    name, as a subquery for a statement about one article's page: its columns are
+    `article_id`, `id`, `body`, `created_at`, `customer_id` and `display_name`.
+    `shown_comments` makes them what the page shows."""
     return (
         select(
+            Comment.article_id,
             Comment.id,
             Comment.body,
             Comment.created_at,
@@ -64,12 +54,20 @@ def _approved_statement() -> Select:
             Customer.display_name,
         )
         .outerjoin(Customer, Customer.id == Comment.customer_id)
-        .where(
-            Comment.article_id == bindparam("article_id"),
-            Comment.status == CommentStatus.APPROVED,
-        )
-        .order_by(Comment.created_at, Comment.id)
+        .where(Comment.status == CommentStatus.APPROVED)
+        .subquery()
     )
+
+
+def shown_comments(rows) -> list[ShownComment]:
+    """The comments an article's page shows, oldest first, from rows of
+    `approved_comments_rows` as (id, body, created_at, customer_id, display_name)."""
+    comments = [
+        ShownComment(id, body, created_at, shown_author_name(customer_id is not None, name))
+        for id, body, created_at, customer_id, name in rows
+    ]
+    comments.sort(key=lambda comment: (comment.created_at, comment.id))
+    return comments
 
 
 def approved_comment_count(article_id):

@@ -9,6 +9,7 @@ from functools import cache
 
 from sqlalchemy import (
     CompoundSelect,
+    Integer,
     Select,
     String,
     Text,
@@ -29,7 +30,12 @@ from shop.catalogue.cards import (
 from shop.catalogue.models import Product, SkinConcern, Variant
 from shop.catalogue.page_parts import LabelRow
 from shop.catalogue.services import card_loading_options, is_slug, on_sale
-from shop.comments.services import approved_comment_count
+from shop.comments.models import ShownComment
+from shop.comments.services import (
+    approved_comment_count,
+    approved_comments_rows,
+    shown_comments,
+)
 from shop.extensions import database_kind, db
 from shop.journal.models import (
     Article,
@@ -45,7 +51,7 @@ from shop.journal.models import (
 )
 from shop.journal.rendering import RenderedBody, render_body
 from shop.loading import parts_statement, plain_rows, read_parts
-from shop.models import utcnow
+from shop.models import UTCDateTime, utcnow
 from shop.paging import window_page
 
 MAX_PAGE = 10_000
@@ -145,18 +151,23 @@ class ReferenceRow:
 @dataclass(slots=True)
 class ArticleParts:
     """What an article's page only shows of it, as plain rows, each in its
-    relationship's order."""
+    relationship's order; the comments under it oldest first."""
 
     concerns: list[LabelRow]
     tags: list[LabelRow]
     references: list[ReferenceRow]
+    comments: list[ShownComment]
 
 
 def article_parts(article_id: int) -> ArticleParts:
-    """An article's concerns, tags and references as plain rows, in one statement built
-    once per process: its page changes none of them, so it needs no ORM objects."""
+    """An article's concerns, tags, references and the comments shown under it as
+    plain rows, in one statement built once per process: its page changes none of them,
+    so it needs no ORM objects."""
     parameters = {"article_id": article_id}
-    return ArticleParts(*read_parts(_article_parts_statement(), parameters, _PART_MAKERS))
+    concerns, tags, references, comment_rows = read_parts(
+        _article_parts_statement(), parameters, _PART_MAKERS
+    )
+    return ArticleParts(concerns, tags, references, shown_comments(comment_rows))
 
 
 def _label(row) -> LabelRow:
@@ -167,14 +178,21 @@ def _reference(row) -> ReferenceRow:
     return ReferenceRow(row.long_text, row.text_1, row.text_2, row.text_3, row.text_4)
 
 
-_PART_MAKERS = (_label, _label, _reference)  # concerns, tags, references
+def _comment_row(row) -> tuple:
+    return (row.id, row.long_text, row.moment, row.number, row.text_1)
+
+
+# concerns, tags, references, comments (as shop.comments.services.shown_comments reads them)
+_PART_MAKERS = (_label, _label, _reference, _comment_row)
 
 
 @cache
 def _article_parts_statement() -> CompoundSelect:
     """`article_parts`' statement: concerns by position, tags by name, references by
-    position (shop.loading.parts_statement)."""
+    position (shop.loading.parts_statement), and the approved comments (their order is
+    by time, which `shown_comments` sorts by)."""
     concern, tag, reference = SkinConcern.__table__, Tag.__table__, Reference.__table__
+    comments = approved_comments_rows()
     concerns = (
         select(concern.c.id, concern.c.slug, concern.c.name, concern.c.position, article_concern)
         .join_from(concern, article_concern, article_concern.c.concern_id == concern.c.id)
@@ -186,7 +204,7 @@ def _article_parts_statement() -> CompoundSelect:
         .subquery()
     )
     columns = [(name, String()) for name in ("text_1", "text_2", "text_3", "text_4")]
-    columns.append(("long_text", Text()))
+    columns += [("long_text", Text()), ("moment", UTCDateTime()), ("number", Integer())]
     return parts_statement(
         "article_id",
         columns,
@@ -213,6 +231,17 @@ def _article_parts_statement() -> CompoundSelect:
                     "text_3": reference.c.pmcid,
                     "text_4": reference.c.url,
                     "long_text": reference.c.citation,
+                },
+            ),
+            (
+                comments.c.article_id,
+                None,
+                comments.c.id,
+                {
+                    "text_1": comments.c.display_name,
+                    "long_text": comments.c.body,
+                    "moment": comments.c.created_at,
+                    "number": comments.c.customer_id,
                 },
             ),
         ],

@@ -51,8 +51,8 @@ def article_page(item, status: int = 200):
     url = absolute_url("journal.article", slug=item.slug)
     hero = item.hero
     modified = max(item.updated_at, item.published_at)
-    comments = comment_services.approved_comments(item.id)
     shown = services.article_parts(item.id)
+    comments = shown.comments
     structured_data = services.article_structured_data(
         item,
         url=url,

@@ -5,10 +5,12 @@ honeypot, a minimum fill time and a limit per account, counted on cards and in J
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from shop.accounts.models import Customer
 from shop.backoffice.models import AuditEntry
 from shop.comments.forms import COMMENT_STAMP_SALT
 from shop.comments.models import Comment
@@ -328,3 +330,55 @@ def test_related_article_cards_count_only_shown_comments(
     assert card.select_one(".article-card__title").get_text(strip=True) == "The gut-skin axis"
     assert card.select_one(".article-card__comments").get_text() == "1 comment"
     assert related_card(ARTICLE).select_one(".article-card__comments") is None
+
+
+def test_an_articles_page_shows_its_approved_comments_by_time_with_their_authors(acc_app):
+    """The comments are read with the article's other parts in one statement: only the
+    article's own approved ones, oldest first by when they were written (not by id), each
+    under its author's display name, "A customer" without one, "A former customer" once
+    the account is erased; the times in the markup and the JSON-LD as they were stored."""
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    with acc_app.app_context():
+        article = ArticleFactory(slug="gut-skin", title="The gut-skin axis")
+        other = ArticleFactory(slug="zinc", title="Zinc and the skin")
+        named = Customer(email="ada@example.com", display_name="Ada L.")
+        unnamed = Customer(email="bo@example.com")
+        db.session.add_all([named, unnamed])
+        for body, customer, status, minutes, on in [
+            ("Third, written last", named, "approved", 30, article),
+            ("First, written earliest", unnamed, "approved", 0, article),
+            ("Waiting for staff", named, "pending", 5, article),
+            ("Taken down", named, "hidden", 6, article),
+            ("Second, by an erased account", None, "approved", 10, article),
+            ("On another article", named, "approved", 1, other),
+        ]:
+            db.session.add(
+                Comment(
+                    article=on,
+                    customer=customer,
+                    body=body,
+                    status=status,
+                    created_at=now + timedelta(minutes=minutes),
+                )
+            )
+        db.session.commit()
+    response = acc_app.test_client().get(ARTICLE)
+    shown_comments = page(response).select(".comment")
+    assert [c.select_one(".comment__body").get_text(strip=True) for c in shown_comments] == [
+        "First, written earliest",
+        "Second, by an erased account",
+        "Third, written last",
+    ]
+    assert [c.select_one(".comment__author").get_text() for c in shown_comments] == [
+        "A customer",
+        "A former customer",
+        "Ada L.",
+    ]
+    assert shown_comments[1].select_one("time")["datetime"] == "2026-11-20T09:40:00+00:00"
+    (data,) = [d for d in json_ld(response) if d.get("@type") == "Article"]
+    assert [c["dateCreated"] for c in data["comment"]] == [
+        "2026-11-20T09:30:00+00:00",
+        "2026-11-20T09:40:00+00:00",
+        "2026-11-20T10:00:00+00:00",
+    ]
+    assert data["comment"][2]["author"] == {"@type": "Person", "name": "Ada L."}

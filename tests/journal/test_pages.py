@@ -304,9 +304,9 @@ def test_featured_products_are_not_read_twice_for_their_cards(app, client, story
     # the featured product's card needs nothing more than "Shop this article" read.
     assert len(featured_only) == len(with_unknown) - 1
     # The header's shelves (2); the article (1), its featured products with their sizes
-    # and pictures (1), its concerns, tags and references (1); related articles with
-    # their comment counts (1); the comments shown under it (1).
-    assert len(featured_only) <= 7, featured_only
+    # and pictures (1), its concerns, tags, references and the comments shown under it
+    # (1); related articles with their comment counts (1).
+    assert len(featured_only) <= 6, featured_only
 
 
 def test_tags_concerns_and_references_keep_their_order(app, client):
