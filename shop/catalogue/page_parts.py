@@ -102,6 +102,19 @@ class ShelfView:
     parent: ShelfView | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ListedShelf:
+    """A category as its own listing shows it: its parent for the breadcrumbs, its
+    children (in their order) as links and as the shelves whose products it lists too."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    parent: ShelfView | None
+    children: tuple[ShelfView, ...]
+
+
 @dataclass(slots=True, eq=False)
 class SizeView(HasStock, HasPrice):
     """A size as the product page and an article's product cards show and sell it

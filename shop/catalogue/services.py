@@ -34,6 +34,7 @@ from shop.catalogue.models import (
 from shop.catalogue.page_parts import (
     SIZE_VIEW_COLUMNS,
     FreeFromRow,
+    ListedShelf,
     PageParts,
     ProductView,
     ShelfView,
@@ -227,7 +228,7 @@ def card_loading_options():
     )
 
 
-def listing_statement(filters: ListingFilters, category: Category | None) -> Select:
+def listing_statement(filters: ListingFilters, category: ListedShelf | None) -> Select:
     """The ids of the products a listing shows, filtered and sorted, with the request's
     values."""
     shape, parameters = _listing_shape_and_parameters(filters, category)
@@ -235,7 +236,7 @@ def listing_statement(filters: ListingFilters, category: Category | None) -> Sel
 
 
 def _listing_shape_and_parameters(
-    filters: ListingFilters, category: Category | None
+    filters: ListingFilters, category: ListedShelf | None
 ) -> tuple[tuple, dict]:
     """The shape of `filters` (the arguments of `_listing_shape` and `_listing_cards`,
     whose statements are built once per process and shape) and the values to run it with."""
@@ -351,7 +352,9 @@ class ListingPage:
         return numbers
 
 
-def list_products(filters: ListingFilters, category: Category | None, per_page: int) -> ListingPage:
+def list_products(
+    filters: ListingFilters, category: ListedShelf | None, per_page: int
+) -> ListingPage:
     """One page of a listing. A page past the end shows the last page.
 
     The page, its cards and the total come from one statement (shop.paging.window_page
@@ -457,18 +460,41 @@ def is_slug(value: str) -> bool:
     return len(value) <= 120 and SLUG_PATTERN.match(value) is not None
 
 
-def category_by_slug(slug: str) -> Category | None:
+def category_by_slug(slug: str) -> ListedShelf | None:
+    """The shelf a listing shows, with its parent and children, as plain rows of one
+    statement built once per process (a row per child): the listing changes none of it,
+    and the ORM's objects took a second statement for the children."""
     if not is_slug(slug):
         return None
-    return db.session.scalar(_category_statement(), {"slug": slug})
+    rows = plain_rows(_category_statement(), {"slug": slug}).all()
+    if not rows:
+        return None
+    id, slug, name, description, parent_id, parent_slug, parent_name = rows[0][:7]
+    parent = ShelfView(parent_id, parent_slug, parent_name) if parent_id is not None else None
+    children = tuple(ShelfView(*row[7:]) for row in rows if row[7] is not None)
+    return ListedShelf(id, slug, name, description, parent, children)
 
 
 @cache
 def _category_statement() -> Select:
+    parent, child = aliased(Category), aliased(Category)
     return (
-        select(Category)
+        select(
+            Category.id,
+            Category.slug,
+            Category.name,
+            Category.description,
+            parent.id,
+            parent.slug,
+            parent.name,
+            child.id,
+            child.slug,
+            child.name,
+        )
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .outerjoin(child, child.parent_id == Category.id)
         .where(Category.slug == bindparam("slug"))
-        .options(joinedload(Category.parent), selectinload(Category.children))
+        .order_by(child.position, child.id)
     )
 
 

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from shop.catalogue.models import Category, Product
 from shop.extensions import db
-from tests.factories import ProductFactory
+from tests.factories import CategoryFactory, ProductFactory
 from tests.helpers import card_names, page
 from tests.helpers.database import POSTGRES_URL
 
@@ -45,6 +45,37 @@ def test_category_page_shows_its_products_and_its_children(client):
     soup = page(client.get("/shop/skincare"))
     assert soup.h1.text == "Skincare"
     assert {a.text for a in soup.select(".page-header .chip")} == {"Moisturisers", "Cleansers"}
+
+
+def test_a_shelf_shows_its_parent_description_and_children_in_their_order(app, client):
+    """A shelf's own part of its listing (read with its parent and children in one
+    statement): the parent in the breadcrumbs, its description, its children as links in
+    their position's order (not the order they were made in), none on a leaf shelf, and
+    the children's products listed with its own."""
+    with app.app_context():
+        skincare = db.session.scalar(select(Category).where(Category.slug == "skincare"))
+        skincare.description = "Creams & cleansers with live cultures."
+        later = CategoryFactory(slug="toners", name="Toners", parent=skincare, position=10_000)
+        first = CategoryFactory(slug="balms", name="Balms", parent=skincare, position=-1)
+        assert later.id < first.id
+        ProductFactory(slug="night-balm", name="Night Balm", category=first)
+        db.session.commit()
+    soup = page(client.get("/shop/skincare"))
+    assert soup.select_one(".page-header .lede").text == "Creams & cleansers with live cultures."
+    chips = [a.text for a in soup.select(".page-header .chip")]
+    assert chips[0] == "Balms" and chips[-1] == "Toners" and len(chips) == 4
+    assert soup.select_one(".page-header .chip")["href"] == "/shop/balms"
+    assert "Night Balm" in card_names(client.get("/shop/skincare"))
+    leaf = page(client.get("/shop/balms"))
+    assert [li.get_text(strip=True) for li in leaf.select(".breadcrumbs li")] == [
+        "Home",
+        "Shop",
+        "Skincare",
+        "Balms",
+    ]
+    assert leaf.select_one('.breadcrumbs a[href="/shop/skincare"]') is not None
+    assert leaf.select(".page-header .chip") == []
+    assert card_names(client.get("/shop/balms")) == ["Night Balm"]
 
 
 def test_unknown_category_is_the_friendly_404(client):
