@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload
@@ -27,6 +28,9 @@ from shop.comments.rendering import normalise_body
 from shop.extensions import db
 from shop.journal.models import Article
 from shop.models import utcnow
+
+if TYPE_CHECKING:
+    from shop.journal.services import ArticleView
 
 DISPLAY_NAME_MAX_LENGTH = 40
 _DISPLAY_NAME = re.compile(r"[\w .,'’&()-]+")
@@ -142,7 +146,7 @@ def is_trusted(customer: Customer) -> bool:
 
 def post_comment(
     customer: Customer,
-    article: Article,
+    article: Article | ArticleView,
     body: str,
     display_name: str | None = None,
     now: datetime | None = None,
@@ -168,7 +172,9 @@ def post_comment(
     return comment
 
 
-def report_comment(comment_id: int, article: Article, now: datetime | None = None) -> bool:
+def report_comment(
+    comment_id: int, article: Article | ArticleView, now: datetime | None = None
+) -> bool:
     """A reader's report: the comment leaves the page and goes back into the queue for
     staff to look at again (one conditional UPDATE; flushes). False when it was not
     shown on this article."""

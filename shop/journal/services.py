@@ -121,14 +121,49 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
-def article_by_slug(slug: str, *, public_only: bool = True) -> Article | None:
-    """An article with its author, in one statement built once per process. What its
-    page only shows of it is plain rows: its concerns, tags and references
-    (`article_parts`) and the products it recommends (`shop_this_article`)."""
+@dataclass(frozen=True, slots=True)
+class PageAuthor(AuthorName):
+    """An article's author as its page shows them: the byline and the note about them."""
+
+    name: str
+    credentials: str
+    bio: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView(HasHero):
+    """An article as its own page shows it, read as a plain row with its author: the
+    page changes none of it (staff edit the ORM's Article)."""
+
+    id: int
+    slug: str
+    title: str
+    standfirst: str
+    body: str
+    published_at: datetime
+    updated_at: datetime
+    hero_stem: str | None
+    hero_widths: str
+    hero_width: int
+    hero_height: int
+    hero_alt: str
+    author: PageAuthor | None
+
+
+def article_by_slug(slug: str, *, public_only: bool = True) -> ArticleView | None:
+    """An article with its author as its page shows it: a plain row of one statement
+    built once per process. What the page also shows of it is plain rows too: its
+    concerns, tags, references and comments (`article_parts`) and the products it
+    recommends (`shop_this_article`)."""
     if not is_slug(slug):
         return None
     parameters = {"slug": slug, "now": utcnow()} if public_only else {"slug": slug}
-    return db.session.scalar(_article_statement(public_only), parameters)
+    row = plain_rows(_article_statement(public_only), parameters).first()
+    if row is None:
+        return None
+    *values, author_id, name, credentials, bio = row
+    author = PageAuthor(name, credentials, bio) if author_id is not None else None
+    return ArticleView(*values, author)
 
 
 @cache
@@ -136,7 +171,28 @@ def _article_statement(public_only: bool) -> Select:
     """`article_by_slug`'s statement, built once per process (see "Statements on hot
     paths" in docs/architecture.md): the slug and the moment are parameters."""
     stmt = public_articles(bindparam("now")) if public_only else select(Article)
-    return stmt.where(Article.slug == bindparam("slug")).options(joinedload(Article.author))
+    return (
+        stmt.with_only_columns(
+            Article.id,
+            Article.slug,
+            Article.title,
+            Article.standfirst,
+            Article.body,
+            Article.published_at,
+            Article.updated_at,
+            Article.hero_stem,
+            Article.hero_widths,
+            Article.hero_width,
+            Article.hero_height,
+            Article.hero_alt,
+            Author.id,
+            Author.name,
+            Author.credentials,
+            Author.bio,
+        )
+        .select_from(outerjoin(Article, Author, Author.id == Article.author_id))
+        .where(Article.slug == bindparam("slug"))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +354,7 @@ def products_for_cards(slugs, read: Iterable = ()) -> dict:
     return cards
 
 
-def article_cards(article: Article, shop_items: list[ShopItem]) -> dict:
+def article_cards(article: ArticleView, shop_items: list[ShopItem]) -> dict:
     """The products on sale an article's shortcodes show as cards, by slug. They are
     usually among the products it recommends (`shop_this_article`), which are used as
     they are; any other is read as the ORM's Product."""
@@ -389,7 +445,7 @@ def _latest_statement(limit: int) -> Select:
 
 
 def related_articles(
-    article: Article, parts: ArticleParts, limit: int = 3
+    article: ArticleView, parts: ArticleParts, limit: int = 3
 ) -> tuple[list[ArticleCard], dict[int, int]]:
     """Other public articles sharing a concern or a tag, newest first, as plain rows for
     their cards, and the comments shown under each (by id): one statement."""
@@ -458,7 +514,7 @@ def feed_articles(limit: int = 20) -> list[Article]:
     return list(db.session.scalars(stmt))
 
 
-def body_of(article: Article) -> RenderedBody:
+def body_of(article: Article | ArticleView) -> RenderedBody:
     return render_body(article.body)
 
 
@@ -468,7 +524,7 @@ def unknown_shortcodes(article: Article, found: dict[str, Product]) -> list[str]
 
 
 def article_structured_data(
-    article: Article,
+    article: ArticleView,
     *,
     url: str,
     image_urls: list[str],
