@@ -1,6 +1,7 @@
 """What a product page only shows of a product, as plain rows: the product with its
 shelf and sizes (`ProductView`, one statement), and its pictures, concerns, ingredients,
-strains, nutrients, free-from flags and questions (`PageParts`, one statement).
+strains, nutrients, free-from flags, questions and the journal's articles that feature
+it (`PageParts`, one statement).
 
 The page changes none of them, so they need no ORM objects, and one statement for all of
 them costs less than one per part (a supplement has six or seven of them). The rows keep
@@ -25,8 +26,11 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    bindparam,
+    func,
     select,
 )
+from sqlalchemy.sql import Subquery
 
 from shop.catalogue.models import (
     FreeFromFlag,
@@ -45,7 +49,9 @@ from shop.catalogue.models import (
     product_concern,
     product_free_from,
 )
+from shop.journal.models import Article, ArticleProduct, public_at
 from shop.loading import parts_statement, read_parts
+from shop.models import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +187,15 @@ class QuestionRow:
     answer: str
 
 
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    """A public article that recommends the product ("Featured in the journal")."""
+
+    slug: str
+    title: str
+    standfirst: str
+
+
 @dataclass(slots=True)
 class PageParts:
     """A product's parts as its page shows them, each in its relationship's order."""
@@ -192,6 +207,7 @@ class PageParts:
     nutrients: list[NutrientRow] = field(default_factory=list)
     free_from: list[FreeFromRow] = field(default_factory=list)
     questions: list[QuestionRow] = field(default_factory=list)
+    featured_in: list[FeatureRow] = field(default_factory=list)
 
     @property
     def main_image(self) -> PlainPicture | None:
@@ -208,7 +224,11 @@ SHOWN_PARTS = (
     "nutrients",
     "free_from",
     "questions",
+    "featured_in",
 )
+
+# "Featured in the journal" shows the newest few articles that recommend the product.
+FEATURED_IN_LIMIT = 4
 
 # The statement's columns besides `part`, `position` and `id`
 # (shop.loading.parts_statement).
@@ -228,7 +248,8 @@ _COLUMNS = (
 @cache
 def product_parts_statement() -> CompoundSelect:
     """Every part of SHOWN_PARTS of the product whose id is the `product_id` parameter,
-    by part, then in each relationship's order (position), built once per process."""
+    by part, then in each relationship's order (position), built once per process. The
+    articles that feature it are those public at the `now` parameter, newest first."""
     image, ingredient, strain = ProductImage.__table__, Ingredient.__table__, Strain.__table__
     nutrient, question = Nutrient.__table__, ProductQuestion.__table__
     concern, flag = SkinConcern.__table__, FreeFromFlag.__table__
@@ -242,6 +263,7 @@ def product_parts_statement() -> CompoundSelect:
         .join_from(flag, product_free_from, product_free_from.c.flag_id == flag.c.id)
         .subquery()
     )
+    featuring = _featuring()
     return parts_statement(
         "product_id",
         _COLUMNS,
@@ -305,7 +327,39 @@ def product_parts_statement() -> CompoundSelect:
                 question.c.id,
                 {"text_1": question.c.question, "long_text": question.c.answer},
             ),
+            (
+                featuring.c.product_id,
+                featuring.c.position,
+                featuring.c.id,
+                {
+                    "text_1": featuring.c.slug,
+                    "text_2": featuring.c.title,
+                    "text_3": featuring.c.standfirst,
+                },
+            ),
         ],
+    )
+
+
+def _featuring() -> Subquery:
+    """The newest public articles featuring the `product_id` parameter's product, at most
+    FEATURED_IN_LIMIT, numbered newest first (their `position`)."""
+    article, featured = Article.__table__, ArticleProduct.__table__
+    newest_first = (article.c.published_at.desc(), article.c.id.desc())
+    return (
+        select(
+            featured.c.product_id,
+            article.c.id,
+            article.c.slug,
+            article.c.title,
+            article.c.standfirst,
+            func.row_number().over(order_by=newest_first).label("position"),
+        )
+        .join_from(featured, article, article.c.id == featured.c.article_id)
+        .where(featured.c.product_id == bindparam("product_id"), public_at(bindparam("now")))
+        .order_by(*newest_first)
+        .limit(FEATURED_IN_LIMIT)
+        .subquery()
     )
 
 
@@ -337,10 +391,23 @@ def _question(row) -> QuestionRow:
     return QuestionRow(row.text_1, row.long_text)
 
 
-_MAKERS = (_image, _concern, _ingredient, _strain, _nutrient, _free_from, _question)
+def _feature(row) -> FeatureRow:
+    return FeatureRow(row.text_1, row.text_2, row.text_3)
+
+
+_MAKERS = (
+    _image,
+    _concern,
+    _ingredient,
+    _strain,
+    _nutrient,
+    _free_from,
+    _question,
+    _feature,
+)
 
 
 def page_parts(product_id: int) -> PageParts:
     """The product's parts of SHOWN_PARTS as plain rows, in one statement."""
-    parameters = {"product_id": product_id}
+    parameters = {"product_id": product_id, "now": utcnow()}
     return PageParts(*read_parts(product_parts_statement(), parameters, _MAKERS))

@@ -8,7 +8,6 @@ from shop.cart.shipping import shipping_options
 from shop.catalogue import services
 from shop.catalogue.models import Product, SlugRedirect
 from shop.extensions import db
-from shop.journal.services import articles_featuring
 from shop.orders.lifecycle import release_lapsed_reservations
 from shop.reviews import services as reviews
 from shop.subscriptions.pricing import offer_for
@@ -106,7 +105,7 @@ def product_detail(slug: str):
         canonical_url=page_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),
         card_state=lambda p: services.product_stock_state(p, threshold),
-        featured_in=articles_featuring(product.id),
+        featured_in=parts.featured_in,
         subscribe_offer=offer_for(product),
         bought_with=services.often_bought_with(product.id),
         delivery=delivery,

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalogue.models import PlainPicture, Product, SkinConcern
@@ -150,3 +160,14 @@ class ArticleProduct(ShownOnPages, db.Model):
 
     article: Mapped[Article] = relationship(back_populates="featured")
     product: Mapped[Product] = relationship()
+
+
+def public_at(now) -> ColumnElement[bool]:
+    """The articles readers may see at `now` (a moment, or a bound parameter for a
+    statement built once per process): published, or scheduled and their time has come;
+    never drafts. The SQL form of shop.journal.services.is_public."""
+    return and_(
+        Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
+        Article.published_at.is_not(None),
+        Article.published_at <= now,
+    )

@@ -48,6 +48,7 @@ from shop.journal.models import (
     Tag,
     article_concern,
     article_tag,
+    public_at,
 )
 from shop.journal.rendering import RenderedBody, render_body
 from shop.loading import parts_statement, plain_rows, read_parts
@@ -70,13 +71,7 @@ def is_public(article: Article, now: datetime | None = None) -> bool:
 def public_articles(now=None) -> Select:
     """Public articles at `now` (a moment, or a bound parameter for a statement built
     once and run with the moment as a value; the current moment when None)."""
-    if now is None:
-        now = utcnow()
-    return select(Article).where(
-        Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
-        Article.published_at.is_not(None),
-        Article.published_at <= now,
-    )
+    return select(Article).where(public_at(utcnow() if now is None else now))
 
 
 @dataclass
@@ -478,25 +473,6 @@ def _related_statement(by_concern: bool, by_tag: bool, limit: int) -> Select:
         .order_by(Article.published_at.desc())
         .limit(limit)
     )
-
-
-@cache
-def _featuring_statement(limit: int) -> Select:
-    return (
-        public_articles(bindparam("now"))
-        .with_only_columns(Article.slug, Article.title, Article.standfirst)
-        .where(Article.featured.any(ArticleProduct.product_id == bindparam("product_id")))
-        .order_by(Article.published_at.desc())
-        .limit(limit)
-    )
-
-
-def articles_featuring(product_id: int, limit: int = 4) -> list:
-    """Public articles that recommend a product, for its page's "Featured in": their
-    slug, title and standfirst (all the page shows) as plain rows, in one statement
-    built once per process like the article page's."""
-    parameters = {"now": utcnow(), "product_id": product_id}
-    return plain_rows(_featuring_statement(limit), parameters).all()
 
 
 def sitemap_articles() -> list[tuple[str, datetime]]:

@@ -309,10 +309,10 @@ def test_the_page_reads_every_part_in_one_statement(app, client, sachets, count_
         soup = page(client.get("/products/barrier-cream"))
     with count_queries() as bare:
         bare_page = page(client.get("/products/bare-cream"))
-    # The header's shelves (1), the product (1), its parts (1), "Featured in" (1),
+    # The header's shelves (1), the product (1), its parts with "Featured in" (1),
     # "Often bought with" (1), and the funnel's view counter (shop.reports.funnel) after
     # the page.
-    assert len(everything) <= 6, everything
+    assert len(everything) <= 5, everything
     assert everything[-1].startswith("INSERT INTO funnel_count"), everything
     assert len(skincare) == len(bare) == len(everything)
     assert not bare_page.select(".formulation table")

@@ -209,14 +209,14 @@ def test_query_counts_do_not_grow_with_the_catalogue(app, count_queries):
     home = page(app.test_client().get("/"))
     assert len(home.select(".article-card__comments")) == 3
     # A product page with every part: the shelves (1), the product with its sizes and
-    # shelf (1), its seven parts (pictures, ingredients, strains, nutrients, concerns,
-    # flags, questions: all in one statement), "Featured in" (1), "Often bought with"
-    # from the order history and staff's pairings (1), its reviews (two) and, without
-    # Redis, the funnel's count of the view (one upsert after the response; with Redis
-    # it is no SQL).
+    # shelf (1), its eight parts (pictures, ingredients, strains, nutrients, concerns,
+    # flags, questions and the articles it is featured in: all in one statement),
+    # "Often bought with" from the order history and staff's pairings (1), its reviews
+    # (two) and, without Redis, the funnel's count of the view (one upsert after the
+    # response; with Redis it is no SQL).
     products = [path for path in PAGES if path.startswith("/products/")]
-    assert {large[path] for path in products} == {8}, large
-    assert max(large.values()) <= 8, large
+    assert {large[path] for path in products} == {7}, large
+    assert max(large.values()) <= 7, large
     # The product pages counted show reviews (two queries: the figures and one page).
     shown = page(app.test_client().get("/products/serum-9?stars=4&concern=concern-1"))
     assert shown.select(".review") and shown.select(".reviews__histogram")

@@ -188,6 +188,39 @@ def test_product_pages_link_back_to_articles(app, client, story):
     assert page(client.get("/products/barrier-cream")).select_one(".featured-in") is None
 
 
+def test_featured_in_shows_the_newest_four_public_articles(app, client, story):
+    """ "Featured in the journal", read with the product's other parts: the four newest
+    articles readers may see that recommend it, newest first; not a draft, nor one
+    scheduled for later, nor one that recommends another product."""
+    now = utcnow()
+    with app.app_context():
+        cream = db.session.get(Product, story["cream"])
+        other = ProductFactory(slug="other-cream")
+        for slug, status, days, product in [
+            ("older", "published", -30, cream),
+            ("newest", "published", -1, cream),
+            ("scheduled-past", "scheduled", -2, cream),
+            ("middle", "published", -5, cream),
+            ("scheduled-later", "scheduled", 3, cream),
+            ("a-draft", "draft", -1, cream),
+            ("about-another", "published", 0, other),
+        ]:
+            article = ArticleFactory(
+                slug=slug, status=status, published_at=now + timedelta(days=days)
+            )
+            ArticleProductFactory(article=article, product=product, position=0)
+        db.session.commit()
+    soup = page(client.get("/products/barrier-cream"))
+    links = [a["href"] for a in soup.select(".featured-in a")]
+    # The story's article (ten days old) is the fourth; "older" would be the fifth.
+    assert links == [
+        "/journal/newest",
+        "/journal/scheduled-past",
+        "/journal/middle",
+        "/journal/gut-skin-axis",
+    ]
+
+
 def test_journal_index_filters_and_home_shows_latest(client, story):
     soup = page(client.get("/journal"))
     titles = [a.text for a in soup.select(".article-card__title a")]
