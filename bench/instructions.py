@@ -1,0 +1,133 @@
+"""Instructions a rendered page costs the web process, counted by valgrind: a figure that
+does not depend on what else the machine runs.
+
+Run after `make bench` (it reuses the benchmark database and bench/out/<db>-manifest.json);
+it needs valgrind (`apt-get install valgrind`)::
+
+    .venv/bin/python -m bench.instructions --db sqlite --page article
+    .venv/bin/python -m bench.instructions --db sqlite --path "/shop?q=zinc" --requests 20
+
+On this shared machine the CPU time of the same page, measured the same way, moves by
+2x between runs minutes apart, which hides a change worth 5%. The number of
+instructions the Python process executes for a request does not move: it names what a
+change saved, where `make bench` can only say that nothing got worse.
+
+For each page it runs the shop (production settings, page cache off, as the "rendered"
+columns of `make bench`) in-process under `valgrind --tool=callgrind` twice: after a
+warm-up of 10 requests, once with WARM more requests and once with WARM + --requests, and
+prints the difference over --requests: the instructions of one request, without the
+start-up's. It counts the web process only (on PostgreSQL the server's share is not in
+it: `bench.profile_pages` prints that). Each run takes a minute or two: valgrind runs
+Python about 50 times slower.
+
+Instructions are not time: a cache miss costs far more than an instruction, and a page
+that touches less memory gains more than its count says. Use them to compare two
+versions of the same page, not two pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.profile_pages import BASE_URL, OUT, ROOT, use_bench_database
+
+WARM = 5
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def serve(db: str, path: str, requests: int) -> None:
+    """What runs under valgrind: the warm-up, then `requests` requests of `path`."""
+    import gc
+    import logging
+
+    use_bench_database(db)
+    from shop import create_app
+
+    app = create_app({"PAGE_CACHE_SECONDS": 0, "RATELIMIT_ENABLED": False})
+    logging.getLogger().setLevel(logging.WARNING)
+    client = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
+    headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    for _ in range(10):
+        client.get(path, base_url=BASE_URL, headers=headers)
+    gc.freeze()  # as wsgi.py does after start-up
+    for _ in range(requests):
+        response = client.get(path, base_url=BASE_URL, headers=headers)
+        response.get_data()
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+
+
+def count(db: str, path: str, requests: int, scratch: Path) -> int:
+    """Instructions of a whole run of `serve` with `requests` requests."""
+    out = scratch / f"callgrind.{requests}.out"
+    done = subprocess.run(  # noqa: S603 (our own interpreter and module, fixed arguments)
+        [
+            shutil.which("valgrind") or "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-m",
+            "bench.instructions",
+            "--serve",
+            "--db",
+            db,
+            "--path",
+            path,
+            "--requests",
+            str(requests),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind failed on {path}:\n{done.stdout}\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="sqlite")
+    parser.add_argument("--page", action="append", help="a page name (default: all)")
+    parser.add_argument("--path", action="append", default=[], help="any other URL")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.db, args.path[0], args.requests)
+        return 0
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: apt-get install valgrind")
+    from bench.querycount import pages
+
+    manifest_path = OUT / f"{args.db}-manifest.json"
+    if not manifest_path.exists():
+        raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
+    urls = pages(json.loads(manifest_path.read_text()))
+    chosen = args.page or ([] if args.path else list(urls))
+    unknown = set(chosen) - set(urls)
+    if unknown:
+        parser.error(f"unknown page(s) {sorted(unknown)}; choose from {list(urls)}")
+    targets = [(name, urls[name]) for name in chosen] + [(path, path) for path in args.path]
+    with tempfile.TemporaryDirectory(prefix="shop-instructions-") as scratch:
+        for name, path in targets:
+            few = count(args.db, path, WARM, Path(scratch))
+            many = count(args.db, path, WARM + args.requests, Path(scratch))
+            per_request = (many - few) / args.requests
+            print(f"{name:17} {per_request / 1e6:7.2f} M instructions per request", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
