@@ -65,7 +65,21 @@ class ServiceFormat(StrEnum):
         return {"video": "Video call", "in_person": "In person"}[self.value]
 
 
-class Service(ShownOnPages, db.Model):
+class ServiceLabels:
+    """What pages say of a service from its `price_pence` and `format`: on the ORM's
+    Service and on the plain rows of articles' booking cards
+    (shop.consultations.services.ServiceCard)."""
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_pence == 0
+
+    @property
+    def format_label(self) -> str:
+        return ServiceFormat(self.format).label
+
+
+class Service(ServiceLabels, ShownOnPages, db.Model):
     """A kind of session shoppers book: shown on /consultations and in articles' booking
     cards (cached pages, hence ShownOnPages)."""
 
@@ -90,14 +104,6 @@ class Service(ShownOnPages, db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")  # the clinic, in person
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-
-    @property
-    def is_free(self) -> bool:
-        return self.price_pence == 0
-
-    @property
-    def format_label(self) -> str:
-        return ServiceFormat(self.format).label
 
 
 class Mentor(db.Model):

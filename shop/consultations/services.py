@@ -30,6 +30,7 @@ from shop.consultations.models import (
     BookingStatus,
     Mentor,
     Service,
+    ServiceLabels,
 )
 from shop.consultations.slots import (
     Slot,
@@ -39,6 +40,7 @@ from shop.consultations.slots import (
     parse_slot_key,
 )
 from shop.extensions import db
+from shop.loading import plain_rows
 from shop.models import utcnow
 from shop.payments.gateway import PaymentError, PaymentRequest
 from shop.payments.providers import get_gateway
@@ -95,13 +97,26 @@ def service_by_slug(slug: str) -> Service | None:
     return db.session.scalar(select(Service).where(Service.slug == slug[:120]))
 
 
-def services_by_slugs(slugs) -> dict[str, Service]:
-    """Active services by slug, in one query (for an article's booking cards)."""
+@dataclass(frozen=True, slots=True)
+class ServiceCard(ServiceLabels):
+    """An active service as an article's booking card shows it, read as a plain row."""
+
+    slug: str
+    name: str
+    summary: str
+    duration_minutes: int
+    price_pence: int
+    format: str
+
+
+def services_by_slugs(slugs) -> dict[str, ServiceCard]:
+    """Active services by slug, as plain rows of one statement (for an article's
+    booking cards, which change none of them)."""
     slugs = list(slugs)
     if not slugs:
         return {}
-    found = db.session.scalars(_services_by_slugs_statement(), {"slugs": slugs})
-    return {service.slug: service for service in found}
+    rows = plain_rows(_services_by_slugs_statement(), {"slugs": slugs})
+    return {row.slug: ServiceCard(*row) for row in rows}
 
 
 @cache
@@ -109,7 +124,14 @@ def _services_by_slugs_statement() -> Select:
     """Built once per process: an article page asks on every view (docs/architecture.md,
     "Statements on hot paths")."""
     slugs = bindparam("slugs", expanding=True)
-    return select(Service).where(Service.slug.in_(slugs), Service.is_active.is_(True))
+    return select(
+        Service.slug,
+        Service.name,
+        Service.summary,
+        Service.duration_minutes,
+        Service.price_pence,
+        Service.format,
+    ).where(Service.slug.in_(slugs), Service.is_active.is_(True))
 
 
 def active_mentors() -> list[Mentor]:

@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 import pytest
 from icalendar import Calendar
 
+from shop.consultations.models import Service
 from shop.extensions import db
 from shop.mail import Attachment, send_email
 from shop.mail.models import OutgoingEmail
@@ -41,6 +42,7 @@ def test_an_articles_booking_card_links_to_the_service_with_constant_queries(
     (card,) = soup.select("[data-booking-card]")
     assert card["data-booking-card"] == "holistic-skin-session"
     assert "£45.00" in card.get_text() and "45 minutes" in card.get_text()
+    assert "Video call" in card.get_text()
     assert card.select_one("a")["href"] == "/consultations/holistic-skin-session"
     assert "[[book" not in soup.get_text()
     client.get("/journal/plain")
@@ -59,8 +61,21 @@ def test_an_articles_booking_card_links_to_the_service_with_constant_queries(
     client.get("/journal/two-cards")
     with count_queries() as two:
         soup = page(client.get("/journal/two-cards"))
-    assert len(soup.select("[data-booking-card]")) == 2
+    cards = soup.select("[data-booking-card]")
+    assert [c["data-booking-card"] for c in cards] == [
+        "holistic-skin-session",
+        "product-match-call",
+    ]
+    assert "Free" in cards[1].get_text() and "£" not in cards[1].get_text()
     assert len(two) == len(with_card)
+    # A service staff have switched off shows no card.
+    with app.app_context():
+        db.session.scalar(
+            db.select(Service).where(Service.slug == "product-match-call")
+        ).is_active = False
+        db.session.commit()
+    cards = page(client.get("/journal/two-cards")).select("[data-booking-card]")
+    assert [c["data-booking-card"] for c in cards] == ["holistic-skin-session"]
 
 
 def test_the_account_lists_sessions_and_erasure_erases_health_notes(acc_app, acc_client, customer):
