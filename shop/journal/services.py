@@ -161,6 +161,18 @@ def article_by_slug(slug: str, *, public_only: bool = True) -> ArticleView | Non
     return ArticleView(*values, author)
 
 
+def _hero_columns() -> tuple:
+    """An article's hero picture's columns, in the order the plain rows that show it
+    (ArticleView, ArticleCard) hold them for HasHero."""
+    return (
+        Article.hero_stem,
+        Article.hero_widths,
+        Article.hero_width,
+        Article.hero_height,
+        Article.hero_alt,
+    )
+
+
 @cache
 def _article_statement(public_only: bool) -> Select:
     """`article_by_slug`'s statement, built once per process (see "Statements on hot
@@ -175,11 +187,7 @@ def _article_statement(public_only: bool) -> Select:
             Article.body,
             Article.published_at,
             Article.updated_at,
-            Article.hero_stem,
-            Article.hero_widths,
-            Article.hero_width,
-            Article.hero_height,
-            Article.hero_alt,
+            *_hero_columns(),
             Author.id,
             Author.name,
             Author.credentials,
@@ -402,11 +410,7 @@ def _card_columns() -> tuple:
         Article.title,
         Article.standfirst,
         Article.published_at,
-        Article.hero_stem,
-        Article.hero_widths,
-        Article.hero_width,
-        Article.hero_height,
-        Article.hero_alt,
+        *_hero_columns(),
         Author.id,
         Author.name,
         Author.credentials,
