@@ -469,10 +469,10 @@ def category_by_slug(slug: str) -> ListedShelf | None:
     rows = plain_rows(_category_statement(), {"slug": slug}).all()
     if not rows:
         return None
-    id, slug, name, description, parent_id, parent_slug, parent_name = rows[0][:7]
-    parent = ShelfView(parent_id, parent_slug, parent_name) if parent_id is not None else None
+    first = rows[0]  # the shelf's own columns, then its parent's, then a child's
+    parent = ShelfView(*first[4:7]) if first[4] is not None else None
     children = tuple(ShelfView(*row[7:]) for row in rows if row[7] is not None)
-    return ListedShelf(id, slug, name, description, parent, children)
+    return ListedShelf(*first[:4], parent, children)
 
 
 @cache
