@@ -13,12 +13,15 @@ instructions the Python process executes for a request does not move: it names w
 change saved, where `make bench` can only say that nothing got worse.
 
 For each page it runs the shop (production settings, page cache off, as the "rendered"
-columns of `make bench`) in-process under `valgrind --tool=callgrind` twice: after a
-warm-up of 10 requests, once with WARM more requests and once with WARM + --requests, and
-prints the difference over --requests: the instructions of one request, without the
-start-up's. It counts the web process only (on PostgreSQL the server's share is not in
-it: `bench.profile_pages` prints that). Each run takes a minute or two: valgrind runs
-Python about 50 times slower.
+columns of `make bench`; with --page-cache on, as the "cached" columns and the basket)
+in-process under `valgrind --tool=callgrind` twice: after a warm-up of 10 requests, once
+with WARM more requests and once with WARM + --requests, and prints the difference over
+--requests: the instructions of one request, without the start-up's. It counts the web
+process only (on PostgreSQL the server's share is not in it: `bench.profile_pages` prints
+that). Each run takes a minute or two: valgrind runs Python about 50 times slower. With
+--page-cache nothing else may use the benchmark's Redis database meanwhile: a page
+rendered again in one run and not the other (a new generation, a flushed cache) gives a
+figure that means nothing, even a negative one.
 
 Instructions are not time: a cache miss costs far more than an instruction, and a page
 that touches less memory gains more than its count says. Use them to compare two
@@ -43,7 +46,7 @@ WARM = 5
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def serve(db: str, path: str, requests: int) -> None:
+def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
     """What runs under valgrind: the warm-up, then `requests` requests of `path`."""
     import gc
     import logging
@@ -51,7 +54,10 @@ def serve(db: str, path: str, requests: int) -> None:
     use_bench_database(db)
     from shop import create_app
 
-    app = create_app({"PAGE_CACHE_SECONDS": 0, "RATELIMIT_ENABLED": False})
+    settings = {"RATELIMIT_ENABLED": False}
+    if not page_cache:
+        settings["PAGE_CACHE_SECONDS"] = 0
+    app = create_app(settings)
     logging.getLogger().setLevel(logging.WARNING)
     client = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
     headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -65,7 +71,7 @@ def serve(db: str, path: str, requests: int) -> None:
             raise SystemExit(f"{path} answered {response.status_code}")
 
 
-def count(db: str, path: str, requests: int, scratch: Path) -> int:
+def count(db: str, path: str, requests: int, scratch: Path, page_cache: bool = False) -> int:
     """Instructions of a whole run of `serve` with `requests` requests."""
     out = scratch / f"callgrind.{requests}.out"
     done = subprocess.run(  # noqa: S603 (our own interpreter and module, fixed arguments)
@@ -83,6 +89,7 @@ def count(db: str, path: str, requests: int, scratch: Path) -> int:
             path,
             "--requests",
             str(requests),
+            *(["--page-cache"] if page_cache else []),
         ],
         cwd=ROOT,
         # String hashes seeded alike in every run: a dict's probes then take the same
@@ -104,10 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", action="append", help="a page name (default: all)")
     parser.add_argument("--path", action="append", default=[], help="any other URL")
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--page-cache",
+        action="store_true",
+        help="keep the page cache on (Redis, as make bench): count a page served from it",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.db, args.path[0], args.requests)
+        serve(args.db, args.path[0], args.requests, args.page_cache)
         return 0
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: apt-get install valgrind")
@@ -124,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     targets = [(name, urls[name]) for name in chosen] + [(path, path) for path in args.path]
     with tempfile.TemporaryDirectory(prefix="shop-instructions-") as scratch:
         for name, path in targets:
-            few = count(args.db, path, WARM, Path(scratch))
-            many = count(args.db, path, WARM + args.requests, Path(scratch))
+            few = count(args.db, path, WARM, Path(scratch), args.page_cache)
+            many = count(args.db, path, WARM + args.requests, Path(scratch), args.page_cache)
             per_request = (many - few) / args.requests
             print(f"{name:17} {per_request / 1e6:7.2f} M instructions per request", flush=True)
     return 0

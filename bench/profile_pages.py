@@ -29,6 +29,10 @@ cookies (a new visitor, who gets a session cookie with a CSRF token). `add to ca
 rotating, like the load test, over 32 baskets x 2 sizes (each basket made beforehand with
 its first size in it), so that no line reaches its cap.
 
+By default the page cache is off, so that every page is rendered. `make bench` serves the
+basket and add to cart with it on (they are never kept whole, but the layout's shelves and
+footer come from it): --page-cache profiles them that way.
+
 With --cprofile it also runs the page under cProfile (timed by CPU time) and prints the
 functions with the most cumulative time in the shop's own code and the most time of
 their own anywhere, which names the functions and templates to look at. --explain
@@ -354,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--statements", type=int, default=0, help="show the N slowest")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--page-cache",
+        action="store_true",
+        help="keep the page cache on, as `make bench` serves the basket and add to cart",
+    )
     args = parser.parse_args(argv)
 
     manifest = use_bench_database(args.db)
@@ -363,7 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import db
 
-    app = create_app({"RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0})  # the render itself
+    settings = {"RATELIMIT_ENABLED": False}
+    if not args.page_cache:
+        settings["PAGE_CACHE_SECONDS"] = 0  # the render itself
+    app = create_app(settings)
     logging.getLogger().setLevel(logging.WARNING)
     with app.app_context():
         engine = db.engine
