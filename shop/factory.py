@@ -105,7 +105,7 @@ def register_extensions(app: Flask) -> None:
     transactions.register(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            event.listen(db.engine, "connect", _wait_for_sqlite_writers)
+            event.listen(db.engine, "connect", _sqlite_connection_settings)
     keep_search_text_current()
 
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -175,11 +175,35 @@ def compression_settings() -> dict:
     }
 
 
-def _wait_for_sqlite_writers(dbapi_connection, connection_record) -> None:
+SQLITE_WAL_LIMIT_BYTES = 64 * 1024 * 1024
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
+def _sqlite_connection_settings(dbapi_connection, connection_record) -> None:
     """On SQLite writers take turns for the one write lock: a writer waits up to 30
     seconds for it (the driver's default is 5), so a burst of bookings or checkouts on a
-    busy machine queues instead of failing with "database is locked"."""
+    busy machine queues instead of failing with "database is locked".
+
+    The database file is kept in write-ahead-log mode (the mode stays with the file; an
+    in-memory database keeps its own): readers no longer hold up a writer's commit nor
+    wait for it, and a commit appends to the log and syncs it once instead of writing,
+    syncing and deleting a rollback journal (about a third of the CPU and wall time per
+    commit on this machine). The log and its index sit beside the file (`-wal`, `-shm`),
+    so the folder must be writable and local, and a copy of a running shop's database is
+    made with `sqlite3 shop.sqlite3 ".backup copy.sqlite3"`, not by copying the file.
+    Commits still wait for the disk (synchronous stays FULL): an order is not lost to a
+    power cut. After a checkpoint the log is cut back to SQLITE_WAL_LIMIT_BYTES.
+
+    Reads go through a memory map of the file (up to SQLITE_MMAP_BYTES) rather than a
+    read() per 4 KB page into each connection's own 2 MB page cache: the benchmark's
+    catalogue (a 7.6 MB file) did not fit in that cache, so a search, which reads every
+    product's search text, read its pages from the file again on every request (1.6 ms of
+    CPU against 0.6 ms mapped). The map is the operating system's page cache, shared by
+    every worker, not a copy in each."""
     dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+    dbapi_connection.execute("PRAGMA journal_mode = WAL")
+    dbapi_connection.execute(f"PRAGMA journal_size_limit = {SQLITE_WAL_LIMIT_BYTES}")
+    dbapi_connection.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
 
 
 def redis_client_options() -> dict:
