@@ -3,11 +3,13 @@ of its transaction does not hold up a writer's commit, and a commit is still syn
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import text
 
 from shop.extensions import db
-from shop.factory import SQLITE_MMAP_BYTES, SQLITE_WAL_LIMIT_BYTES
+from shop.factory import SQLITE_MMAP_BYTES, SQLITE_WAL_LIMIT_BYTES, _sqlite_connection_settings
 from tests.factories import ProductFactory
 from tests.helpers.database import POSTGRES_URL
 
@@ -45,3 +47,32 @@ def test_a_reader_mid_transaction_does_not_hold_up_a_writers_commit(app):
             assert reader.execute(name_of, {"id": product_id}).scalar() == "Before"
             reader.rollback()
             assert reader.execute(name_of, {"id": product_id}).scalar() == "After"
+
+
+def test_a_file_another_process_keeps_busy_switches_later(tmp_path, caplog):
+    """The first connection of a release with the log finds the file held by a writer of
+    the old one: after a second it goes on in the old mode (reads work), and a connection
+    made once the writer is done switches the file."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as made:
+        made.execute("CREATE TABLE t (n INTEGER)")
+        made.execute("INSERT INTO t VALUES (1)")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the write lock, held
+    writer.execute("INSERT INTO t VALUES (2)")
+
+    first = sqlite3.connect(path, isolation_level=None)
+    _sqlite_connection_settings(first, None)
+    assert "stays in its journal mode" in caplog.text
+    assert first.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert first.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    assert first.execute("PRAGMA busy_timeout").fetchone() == (30000,)
+    first.close()
+
+    writer.execute("COMMIT")
+    writer.close()
+    later = sqlite3.connect(path, isolation_level=None)
+    _sqlite_connection_settings(later, None)
+    assert later.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert later.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    later.close()
