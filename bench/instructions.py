@@ -13,15 +13,17 @@ instructions the Python process executes for a request does not move: it names w
 change saved, where `make bench` can only say that nothing got worse.
 
 For each page it runs the shop (production settings, page cache off, as the "rendered"
-columns of `make bench`; with --page-cache on, as the "cached" columns and the basket)
-in-process under `valgrind --tool=callgrind` twice: after a warm-up of 10 requests, once
-with WARM more requests and once with WARM + --requests, and prints the difference over
---requests: the instructions of one request, without the start-up's. It counts the web
+columns of `make bench`; with --page-cache on, as the "cached" columns and the basket;
+"cart page" and "add to cart" as `bench.profile_pages` serves them) in-process under
+`valgrind --tool=callgrind` twice: after a warm-up of 10 requests, once with WARM more
+requests and once with WARM + --requests, and prints the difference over --requests: the
+instructions of one request, without the start-up's. It counts the web
 process only (on PostgreSQL the server's share is not in it: `bench.profile_pages` prints
 that). Each run takes a minute or two: valgrind runs Python about 50 times slower. With
 --page-cache nothing else may use the benchmark's Redis database meanwhile: a page
 rendered again in one run and not the other (a new generation, a flushed cache) gives a
-figure that means nothing, even a negative one.
+figure that means nothing, even a negative one. The kernel's work (system calls, file
+reads, syncs to the disk) is not counted.
 
 Instructions are not time: a cache miss costs far more than an instruction, and a page
 that touches less memory gains more than its count says. Use them to compare two
@@ -40,18 +42,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.profile_pages import BASE_URL, OUT, ROOT, use_bench_database
+from bench.profile_pages import (
+    BASE_URL,
+    OUT,
+    ROOT,
+    adding_client,
+    cart_client,
+    use_bench_database,
+)
 
 WARM = 5
+CART_PAGES = {"cart page": "/cart", "add to cart": "/cart/add"}
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
-    """What runs under valgrind: the warm-up, then `requests` requests of `path`."""
+    """What runs under valgrind: the warm-up, then `requests` requests of `path`. The
+    basket (/cart) is a visitor's with three lines, and /cart/add adds one more of a size,
+    rotating over baskets, as `bench.profile_pages` and the load test do."""
+    import functools
     import gc
     import logging
 
-    use_bench_database(db)
+    manifest = use_bench_database(db)
     from shop import create_app
 
     settings = {"RATELIMIT_ENABLED": False}
@@ -59,13 +72,22 @@ def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
         settings["PAGE_CACHE_SECONDS"] = 0
     app = create_app(settings)
     logging.getLogger().setLevel(logging.WARNING)
-    client = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
     headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    if path == CART_PAGES["add to cart"]:
+        fetch = adding_client(app, manifest)
+    else:
+        # A first visit each time, as under wrk, but for the basket's own visitor.
+        client = (
+            cart_client(app, manifest)
+            if path == CART_PAGES["cart page"]
+            else app.test_client(use_cookies=False)
+        )
+        fetch = functools.partial(client.get, path, base_url=BASE_URL, headers=headers)
     for _ in range(10):
-        client.get(path, base_url=BASE_URL, headers=headers)
+        fetch()
     gc.freeze()  # as wsgi.py does after start-up
     for _ in range(requests):
-        response = client.get(path, base_url=BASE_URL, headers=headers)
+        response = fetch()
         response.get_data()
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
@@ -128,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = OUT / f"{args.db}-manifest.json"
     if not manifest_path.exists():
         raise SystemExit(f"{manifest_path} is missing: run `make bench` first")
-    urls = pages(json.loads(manifest_path.read_text()))
+    urls = pages(json.loads(manifest_path.read_text())) | CART_PAGES
     chosen = args.page or ([] if args.path else list(urls))
     unknown = set(chosen) - set(urls)
     if unknown:
