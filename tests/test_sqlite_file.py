@@ -1,5 +1,7 @@
 """The SQLite database file in write-ahead-log mode (shop.factory): a reader in the middle
-of its transaction does not hold up a writer's commit, and a commit is still synced."""
+of its transaction does not hold up a writer's commit, and a commit is still synced (the
+test apps turn syncing off for speed, so the last test checks it on a connection of its
+own)."""
 
 from __future__ import annotations
 
@@ -74,5 +76,6 @@ def test_a_file_another_process_keeps_busy_switches_later(tmp_path, caplog):
     later = sqlite3.connect(path, isolation_level=None)
     _sqlite_connection_settings(later, None)
     assert later.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert later.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: synced at commit
     assert later.execute("SELECT count(*) FROM t").fetchone() == (2,)
     later.close()
