@@ -206,9 +206,10 @@ def _sqlite_connection_settings(dbapi_connection, connection_record) -> None:
     CPU against 0.6 ms mapped). The map is the operating system's page cache, shared by
     every worker, not a copy in each."""
     # Switching a file to the log (once, the first time a release with it connects) needs
-    # the file to itself for a moment: it waits up to a second for that. If another
-    # process keeps it busy longer, this connection goes on in the file's old mode and
-    # the next one tries again.
+    # the file to itself for a moment: it waits up to a second for readers to finish, and
+    # not at all while another connection holds the write lock (SQLite answers "busy" at
+    # once rather than risk a deadlock). Then this connection goes on in the file's old
+    # mode and the next one tries again.
     dbapi_connection.execute("PRAGMA busy_timeout = 1000")
     try:
         dbapi_connection.execute("PRAGMA journal_mode = WAL")

@@ -53,8 +53,8 @@ def test_a_reader_mid_transaction_does_not_hold_up_a_writers_commit(app):
 
 def test_a_file_another_process_keeps_busy_switches_later(tmp_path, caplog):
     """The first connection of a release with the log finds the file held by a writer of
-    the old one: after a second it goes on in the old mode (reads work), and a connection
-    made once the writer is done switches the file."""
+    the old one: it goes on in the old mode (reads work), and a connection made once the
+    writer is done switches the file."""
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as made:
         made.execute("CREATE TABLE t (n INTEGER)")
