@@ -17,13 +17,13 @@ columns of `make bench`; with --page-cache on, as the "cached" columns and the b
 "cart page" and "add to cart" as `bench.profile_pages` serves them) in-process under
 `valgrind --tool=callgrind` twice: after a warm-up of 10 requests, once with WARM more
 requests and once with WARM + --requests, and prints the difference over --requests: the
-instructions of one request, without the start-up's. It counts the web
-process only (on PostgreSQL the server's share is not in it: `bench.profile_pages` prints
-that). Each run takes a minute or two: valgrind runs Python about 50 times slower. With
---page-cache nothing else may use the benchmark's Redis database meanwhile: a page
-rendered again in one run and not the other (a new generation, a flushed cache) gives a
-figure that means nothing, even a negative one. The kernel's work (system calls, file
-reads, syncs to the disk) is not counted.
+instructions of one request, without the start-up's. It counts the web process only (on
+PostgreSQL the server's share is not in it: `bench.profile_pages` prints that), and not
+the kernel's work for it (system calls, file reads, syncs to the disk). Each run takes a
+minute or two: valgrind runs Python about 50 times slower. With --page-cache nothing else
+may use the benchmark's Redis database meanwhile: a page rendered again in one run and
+not the other (a new generation, a flushed cache) gives a figure that means nothing, even
+a negative one.
 
 Instructions are not time: a cache miss costs far more than an instruction, and a page
 that touches less memory gains more than its count says. Use them to compare two
@@ -44,15 +44,16 @@ from pathlib import Path
 
 from bench.profile_pages import (
     BASE_URL,
+    CART_PAGES,
     OUT,
     ROOT,
     adding_client,
     cart_client,
+    shop_settings,
     use_bench_database,
 )
 
 WARM = 5
-CART_PAGES = {"cart page": "/cart", "add to cart": "/cart/add"}
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -67,16 +68,13 @@ def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
     manifest = use_bench_database(db)
     from shop import create_app
 
-    settings = {"RATELIMIT_ENABLED": False}
-    if not page_cache:
-        settings["PAGE_CACHE_SECONDS"] = 0
-    app = create_app(settings)
+    app = create_app(shop_settings(page_cache))
     logging.getLogger().setLevel(logging.WARNING)
     headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
     if path == CART_PAGES["add to cart"]:
         fetch = adding_client(app, manifest)
     else:
-        # A first visit each time, as under wrk, but for the basket's own visitor.
+        # The basket's own visitor; any other page, a first visit each time, as under wrk.
         client = (
             cart_client(app, manifest)
             if path == CART_PAGES["cart page"]

@@ -60,6 +60,8 @@ OUT = ROOT / "bench" / "out"
 BASE_URL = "https://bench.localhost"
 BATCHES = 5
 ADD_BASKETS = 32
+# The two requests that are not a page's GET by a new visitor (see cart_client, adding_client).
+CART_PAGES = {"cart page": "/cart", "add to cart": "/cart/add"}
 
 
 class Meter:
@@ -323,6 +325,16 @@ def print_profile(stats: pstats.Stats, repeat: int, top: int) -> None:
         print(f"    {label}: {cum / repeat * 1000:.2f} ms per request ({100 * cum / total:.0f}%)")
 
 
+def shop_settings(page_cache: bool) -> dict:
+    """What the tools make the app with: rate limits off (all requests come from one
+    address), and the page cache off, so that every page is rendered, unless
+    `page_cache` (as `make bench` serves cached pages, the basket and add to cart)."""
+    settings = {"RATELIMIT_ENABLED": False}
+    if not page_cache:
+        settings["PAGE_CACHE_SECONDS"] = 0
+    return settings
+
+
 def use_bench_database(db: str) -> dict:
     """Point the shop (through the environment) at the database `make bench` left
     behind, in the production profile; return that run's manifest."""
@@ -372,15 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     from shop import create_app
     from shop.extensions import db
 
-    settings = {"RATELIMIT_ENABLED": False}
-    if not args.page_cache:
-        settings["PAGE_CACHE_SECONDS"] = 0  # the render itself
-    app = create_app(settings)
+    app = create_app(shop_settings(args.page_cache))
     logging.getLogger().setLevel(logging.WARNING)
     with app.app_context():
         engine = db.engine
     meter = Meter(app, engine)
-    urls = pages(manifest) | {"cart page": "/cart", "add to cart": "/cart/add"}
+    urls = pages(manifest) | CART_PAGES
     chosen = args.page or ([] if args.path else list(urls))
     urls.update({path: path for path in args.path})
     chosen += args.path

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's own file se
 
 def test_every_connection_keeps_a_write_ahead_log_and_maps_the_file(app):
     with app.app_context(), db.engine.connect() as connection:
-        setting = lambda name: connection.execute(text(f"PRAGMA {name}")).scalar()  # noqa: E731
+
+        def setting(name: str):
+            return connection.execute(text(f"PRAGMA {name}")).scalar()
+
         assert setting("journal_mode") == "wal"
         assert setting("journal_size_limit") == SQLITE_WAL_LIMIT_BYTES
         assert setting("mmap_size") == SQLITE_MMAP_BYTES
