@@ -66,9 +66,16 @@ def _page_of(parameters: dict, page: int, per_page: int) -> dict:
     return {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
 
 
-def windowed(stmt: Select, literal_page: bool = False) -> Select:
+def windowed(stmt: Select, literal_page: bool = False, count_apart: bool = False) -> Select:
     """`stmt` with the window count (a `total` column), limited to one page (the
     `page_limit` and `page_offset` parameters).
+
+    A window count makes the database read every row and sort them all before it can
+    cut out a page. With `count_apart` the total is a subquery of its own instead,
+    which the database runs once: for a statement whose order an index gives, the page
+    is then the first rows of that index, and the count a scan of it. Where the rows
+    must be filtered or sorted one by one anyway (search words, an order by price), the
+    count apart would do that work twice: keep the window there.
 
     With `literal_page` the page's limit and offset are written into the SQL as each
     statement is sent (the caller still passes them as those parameters), so PostgreSQL
@@ -78,8 +85,13 @@ def windowed(stmt: Select, literal_page: bool = False) -> Select:
     products). Only for statements whose other parameters do not change the best plan
     much: a listing without search words (a LIKE pattern's plan depends on the
     pattern; with the page written in, search was planned on every request instead)."""
+    if count_apart:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = count.scalar_subquery()
+    else:
+        total = func.count().over()
     return (
-        stmt.add_columns(func.count().over().label("total"))
+        stmt.add_columns(total.label("total"))
         .limit(bindparam("page_limit", type_=Integer, literal_execute=literal_page))
         .offset(bindparam("page_offset", type_=Integer, literal_execute=literal_page))
     )

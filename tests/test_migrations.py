@@ -130,10 +130,24 @@ def test_migrations_match_the_models_on_sqlite(app_factory, tmp_path):
     upgrade_with_products(app)
     assert schema_differences(app) == []
     with app.app_context(), db.engine.connect() as conn:
-        built = conn.execute(
-            text("SELECT sql FROM sqlite_master WHERE name = 'ix_shop_order_email_lower'")
-        ).scalar()
-    assert built == "CREATE INDEX ix_shop_order_email_lower ON shop_order (lower(email))"
+        built = dict(
+            conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE name IN"
+                    " ('ix_shop_order_email_lower', 'ix_product_listing_order')"
+                )
+            ).all()
+        )
+    assert built == {
+        "ix_shop_order_email_lower": (
+            "CREATE INDEX ix_shop_order_email_lower ON shop_order (lower(email))"
+        ),
+        "ix_product_listing_order": (
+            "CREATE INDEX ix_product_listing_order ON product ((featured_rank IS NULL),"
+            " featured_rank, name, id, category_id)"
+            " WHERE is_active IS 1 AND has_active_size IS 1"
+        ),
+    }
     with app.app_context():
         downgrade(revision="base")
         tables = inspect(db.engine).get_table_names()

@@ -266,6 +266,23 @@ class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
         return f"<Product {self.slug}>"
 
 
+# The whole shop or a shelf in the featured order (featured products first, by rank,
+# then the rest by name): the order itself, so that a listing's page is the first rows
+# of this index and not a sort of every product on sale (shop.paging.windowed's
+# count_apart). An expression index: SQLite's schema cannot be read back with it, so
+# Alembic cannot compare it there (tests/test_migrations.py checks that it exists), and
+# a batch migration that copies the product table on SQLite must create it again.
+Index(
+    "ix_product_listing_order",
+    Product.featured_rank.is_(None),
+    Product.featured_rank,
+    Product.name,
+    Product.id,
+    Product.category_id,
+    postgresql_where=text("is_active IS true AND has_active_size IS true"),
+    sqlite_where=text("is_active IS 1 AND has_active_size IS 1"),
+)
+
 # The trigram operator class of the search index comes with the pg_trgm extension.
 event.listen(
     db.metadata,

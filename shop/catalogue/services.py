@@ -307,12 +307,16 @@ def _listing_cards(
     in_category: bool, by_concern: bool, free_from: int, terms: int, sort: Sort, dialect: str
 ) -> Select:
     """The cards of one page of a listing's shape, and the listing's total, in one
-    statement built once per process and shape: the page's ids and the window count
+    statement built once per process and shape: the page's ids and the total
     (shop.paging.windowed), then the cards of those products only, in the same order.
     Without search words the page's limit and offset are written into the statement, so
-    PostgreSQL keeps its plan (`windowed`'s `literal_page`)."""
+    PostgreSQL keeps its plan (`windowed`'s `literal_page`). The whole shop or a shelf
+    in the featured order reads its page from the start of `ix_product_listing_order`
+    and counts apart; every other shape filters or sorts product by product, and
+    counts in the same pass (a window count)."""
     shape = _listing_shape(in_category, by_concern, free_from, terms, sort)
-    page = windowed(shape, literal_page=not terms).subquery()
+    in_index_order = sort is Sort.FEATURED and not (by_concern or free_from or terms)
+    page = windowed(shape, literal_page=not terms, count_apart=in_index_order).subquery()
     order = _listing_order(sort)
     return card_statement(page, *order, dialect=dialect, extra=(page.c.total,))
 

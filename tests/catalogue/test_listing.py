@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from shop.catalogue.models import Category, Product
 from shop.extensions import db
@@ -207,6 +207,64 @@ def test_pagination_keeps_filters_and_clamps_out_of_range_pages(app, client):
     assert page(last).select_one(".pagination [aria-current=page]").text == "3"
 
 
+def test_featured_order_pages_and_total_on_a_shelf_and_the_whole_shop(app, client):
+    """The whole shop and a shelf in the featured order count their products apart from
+    reading the page (shop.paging.windowed's count_apart): the totals, the pages and a
+    page past the end are as every other listing's."""
+    with app.app_context():
+        category = db.session.scalar(db.select(Category).filter_by(slug="capsules"))
+        for n in range(30):
+            ProductFactory(name=f"Capsule {n:02d}", category=category, featured_rank=None)
+        ProductFactory(name="Zinc Ranked", category=category, featured_rank=0)
+    first = client.get("/shop/capsules")
+    # Featured first (by rank), then the rest by name.
+    assert card_names(first)[:3] == ["Zinc Ranked", "Capsule 00", "Capsule 01"]
+    assert "Showing 1–12 of 32 products" in first.get_data(as_text=True)
+    second = client.get("/shop/capsules?page=2")
+    assert card_names(second)[0] == "Capsule 11"
+    assert "Showing 13–24 of 32 products" in second.get_data(as_text=True)
+    last = client.get("/shop/capsules?page=999")
+    assert card_names(last) == [f"Capsule {n}" for n in range(23, 30)] + ["Live Bacteria Capsules"]
+    assert "Showing 25–32 of 32 products" in last.get_data(as_text=True)
+    whole = client.get("/shop?page=3")
+    assert "Showing 25–35 of 35 products" in whole.get_data(as_text=True)
+    assert len(card_names(whole)) == 11
+
+
+def listing_plan(app, client, path: str) -> str:
+    """SQLite's plan for the statement that reads the page of the listing at `path`."""
+    run = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        run.append((statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        statement, parameters = next((s, p) for s, p in run if " AS total" in s)
+        with db.engine.connect() as conn:
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return "\n".join(row[-1] for row in plan)
+
+
+def test_sqlite_reads_the_featured_page_from_the_order_index(app, client):
+    """The whole shop's page is the start of ix_product_listing_order, and its total a
+    count of that index: no sort of every product on sale, no window over them. A
+    search still counts and sorts in one pass."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's plans")
+    plan = listing_plan(app, client, "/shop")
+    assert "SCAN product USING INDEX ix_product_listing_order" in plan, plan
+    assert "CO-ROUTINE" not in plan, plan  # the window's pass over every row
+    assert "OVER" not in plan
+    search = listing_plan(app, client, "/shop?q=cream")
+    assert "CO-ROUTINE" in search, search
+
+
 BAD_VALUES = [
     "-3",
     "0",
@@ -341,15 +399,18 @@ def test_postgres_keeps_one_plan_for_a_listings_first_page(app, client):
     it planned the statement again on every request of the benchmark's 1,000 products
     (bench/RESULTS.md, issue 18's eleventh step); a catalogue this small gets a kept
     plan either way, so this checks the statement's form and the kept plan."""
-    for _ in range(16):
-        assert client.get("/shop").status_code == 200
-    with app.app_context():
-        plans = db.session.execute(
-            text(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE"
-                " statement LIKE '%count(*) OVER ()%' AND statement LIKE '%LIMIT 12 OFFSET 0)%'"
-            )
-        ).all()
-        db.session.remove()
-    assert len(plans) == 1, "the first page's statement was not prepared as one"
-    assert plans[0].generic_plans > 0, "planned again on every request"
+    # The whole shop counts apart from its page; an order by price counts in a window.
+    for path, total in (("/shop", "%(SELECT count(*)%"), ("/shop?sort=price-asc", "%OVER ()%")):
+        for _ in range(16):
+            assert client.get(path).status_code == 200
+        with app.app_context():
+            plans = db.session.execute(
+                text(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE"
+                    " statement LIKE :total AND statement LIKE '%LIMIT 12 OFFSET 0)%'"
+                ),
+                {"total": total},
+            ).all()
+            db.session.remove()
+        assert len(plans) == 1, f"the first page's statement of {path} was not prepared as one"
+        assert plans[0].generic_plans > 0, f"{path} was planned again on every request"
