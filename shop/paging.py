@@ -28,6 +28,7 @@ def window_page(
     parameters: dict | None = None,
     paged: Select | None = None,
     plain: bool = False,
+    count_apart: bool = False,
 ) -> WindowPage:
     """Page `page` of `stmt` and the number of rows in all, in one statement (a window
     count). Only a page past the end costs more: a count to find the last page, then
@@ -39,11 +40,12 @@ def window_page(
     another form of it that reads the page, built once too: `windowed(stmt)` used as
     a subquery, say, with more read for the page's rows only (a `total` column kept).
     `plain` says its rows are plain columns, read on the session's connection
-    (shop.loading.plain_rows)."""
+    (shop.loading.plain_rows). `count_apart` is `windowed`'s, for a statement whose
+    order an index gives."""
     if parameters is None:
-        windowed_stmt, parameters = windowed(stmt), {}
+        windowed_stmt, parameters = windowed(stmt, count_apart=count_apart), {}
     elif paged is None:
-        windowed_stmt = _kept_windowed(stmt)
+        windowed_stmt = _kept_windowed(stmt, count_apart=count_apart)
     else:
         windowed_stmt = paged
     run = plain_rows if plain else db.session.execute

@@ -95,8 +95,10 @@ def list_articles(
     if tag:
         parameters["tag"] = tag
     stmt = _list_statement(bool(concern), bool(tag))
-    found = window_page(stmt, page, per_page, parameters, plain=True)
-    items, counts = _read_cards(row[:-1] for row in found.rows)  # less the window's total
+    # Unfiltered, the page is the newest rows of ix_article_published_at: counted apart.
+    unfiltered = not (concern or tag)
+    found = window_page(stmt, page, per_page, parameters, plain=True, count_apart=unfiltered)
+    items, counts = _read_cards(row[:-1] for row in found.rows)  # less the total
     return JournalPage(items, found.total, found.page, found.pages, counts)
 
 

@@ -3,13 +3,13 @@
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from shop.catalogue.models import Category, Product
 from shop.extensions import db
 from tests.factories import CategoryFactory, ProductFactory
 from tests.helpers import card_names, page
-from tests.helpers.database import POSTGRES_URL
+from tests.helpers.database import POSTGRES_URL, sqlite_plan
 
 pytestmark = pytest.mark.usefixtures("small_catalogue")
 
@@ -231,25 +231,6 @@ def test_featured_order_pages_and_total_on_a_shelf_and_the_whole_shop(app, clien
     assert len(card_names(whole)) == 11
 
 
-def listing_plan(app, client, path: str) -> str:
-    """SQLite's plan for the statement that reads the page of the listing at `path`."""
-    run = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        run.append((statement, parameters))
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", keep)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", keep)
-        statement, parameters = next((s, p) for s, p in run if " AS total" in s)
-        with db.engine.connect() as conn:
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    return "\n".join(row[-1] for row in plan)
-
-
 def test_sqlite_reads_the_featured_page_from_the_order_index(app, client):
     """The whole shop's page is the start of ix_product_listing_order, and its total a
     count of that index: no sort of every product on sale, no window over them. A
@@ -257,11 +238,11 @@ def test_sqlite_reads_the_featured_page_from_the_order_index(app, client):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's plans")
-    plan = listing_plan(app, client, "/shop")
+    plan = sqlite_plan(app, client, "/shop", " AS total")
     assert "SCAN product USING INDEX ix_product_listing_order" in plan, plan
     assert "CO-ROUTINE" not in plan, plan  # the window's pass over every row
     assert "OVER" not in plan
-    search = listing_plan(app, client, "/shop?q=cream")
+    search = sqlite_plan(app, client, "/shop?q=cream", " AS total")
     assert "CO-ROUTINE" in search, search
 
 

@@ -111,3 +111,24 @@ def counting_queries(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def sqlite_plan(app, client, path: str, marker: str) -> str:
+    """SQLite's plan (EXPLAIN QUERY PLAN) for the statement containing `marker` that the
+    page at `path` runs, with the parameters it ran with."""
+    run: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        run.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    statement, parameters = next((s, p) for s, p in run if marker in s)
+    with app.app_context(), engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return "\n".join(row[-1] for row in plan)

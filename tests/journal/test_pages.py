@@ -21,6 +21,7 @@ from tests.factories import (
     VariantFactory,
 )
 from tests.helpers import json_ld, page
+from tests.helpers.database import sqlite_plan
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
@@ -155,6 +156,53 @@ def test_drafts_and_future_articles_are_not_public_until_their_time(app, client,
         db.session.commit()
     assert client.get("/journal/later").status_code == 200
     assert "/journal/later" in client.get("/journal").get_data(as_text=True)
+
+
+def test_journal_pages_count_public_articles_only(app, client, story):
+    """The index counts its total apart from reading its page when it is not filtered
+    (shop.paging.windowed's count_apart): drafts and articles whose time has not come
+    are in neither, and the last page is where the public articles end."""
+    with app.app_context():
+        for n in range(14):
+            ArticleFactory(slug=f"public-{n}", published_at=utcnow() - timedelta(hours=n + 1))
+        for n in range(10):
+            ArticleFactory(slug=f"draft-{n}", status="draft", published_at=None)
+            ArticleFactory(
+                slug=f"later-{n}", status="scheduled", published_at=utcnow() + timedelta(hours=2)
+            )
+
+    def shown(path: str) -> tuple[list[str], list[str]]:
+        soup = page(client.get(path))
+        slugs = [a["href"].rsplit("/", 1)[-1] for a in soup.select(".article-card__title a")]
+        pages = [item.get_text(" ", strip=True) for item in soup.select(".pagination li")]
+        return slugs, pages
+
+    # 14 new and the story's 3: 17 public articles, two pages of 9.
+    first, pages = shown("/journal")
+    assert first == [f"public-{n}" for n in range(9)]
+    assert pages == ["1", "Page 2"]
+    second, _ = shown("/journal?page=2")
+    assert second[:5] == [f"public-{n}" for n in range(9, 14)] and len(second) == 8
+    assert shown("/journal?page=99")[0] == second  # past the end: the last page
+    assert not [slug for slug in first + second if slug.startswith(("draft", "later"))]
+
+
+def test_sqlite_reads_the_newest_articles_from_the_published_at_index(app, client, story):
+    """The home page's newest articles, an article's related ones and the journal's first
+    page read ix_article_published_at newest first and stop after what they show: no
+    index on the status alone lures SQLite (which keeps no statistics) into reading every
+    public article and sorting them."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's plans")
+    for path, marker in (
+        ("/", "FROM article"),
+        ("/journal/gut-skin-axis", "EXISTS"),
+        ("/journal", " AS total"),
+    ):
+        plan = sqlite_plan(app, client, path, marker)
+        assert "SEARCH article USING INDEX ix_article_published_at" in plan, (path, plan)
+        assert "ix_article_status" not in plan, (path, plan)
 
 
 def test_archived_products_leave_the_article_without_breaking_it(app, client, story):
