@@ -31,8 +31,8 @@ def window_page(
     count_apart: bool = False,
 ) -> WindowPage:
     """Page `page` of `stmt` and the number of rows in all, in one statement (a window
-    count). Only a page past the end costs more: a count to find the last page, then
-    that page.
+    count, or a count apart). Only a page past the end costs more: a count to find the
+    last page, then that page.
 
     With `parameters`, `stmt` is a statement built once per process with bound
     parameters (see "Statements on hot paths" in docs/architecture.md): its paged form
@@ -69,7 +69,7 @@ def _page_of(parameters: dict, page: int, per_page: int) -> dict:
 
 
 def windowed(stmt: Select, literal_page: bool = False, count_apart: bool = False) -> Select:
-    """`stmt` with the window count (a `total` column), limited to one page (the
+    """`stmt` with the number of its rows (a `total` column), limited to one page (the
     `page_limit` and `page_offset` parameters).
 
     A window count makes the database read every row and sort them all before it can

@@ -2,7 +2,7 @@
 
 product: a partial index on the featured order itself ((featured_rank IS NULL),
 featured_rank, name, id, category_id) over products on sale, from which the whole
-shop's listing and a shelf's read their page without sorting every product on sale.
+shop's listing reads its page without sorting every product on sale.
 
 Revision ID: 0021_product_listing_order_index
 Revises: 0020_product_has_active_size

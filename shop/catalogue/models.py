@@ -266,10 +266,10 @@ class Product(HasRating, HasSizes, HasHighlights, ShownOnPages, db.Model):
         return f"<Product {self.slug}>"
 
 
-# The whole shop or a shelf in the featured order (featured products first, by rank,
-# then the rest by name): the order itself, so that a listing's page is the first rows
-# of this index and not a sort of every product on sale (shop.paging.windowed's
-# count_apart). An expression index: SQLite's schema cannot be read back with it, so
+# The featured order itself (featured products first, by rank, then the rest by name),
+# so that the whole shop's page is the first rows of this index and not a sort of every
+# product on sale (shop.paging.windowed's count_apart); PostgreSQL reads a shelf's page
+# from it too. An expression index: SQLite's schema cannot be read back with it, so
 # Alembic cannot compare it there (tests/test_migrations.py checks that it exists), and
 # a batch migration that copies the product table on SQLite must create it again.
 Index(

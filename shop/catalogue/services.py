@@ -311,9 +311,9 @@ def _listing_cards(
     (shop.paging.windowed), then the cards of those products only, in the same order.
     Without search words the page's limit and offset are written into the statement, so
     PostgreSQL keeps its plan (`windowed`'s `literal_page`). The whole shop or a shelf
-    in the featured order reads its page from the start of `ix_product_listing_order`
-    and counts apart; every other shape filters or sorts product by product, and
-    counts in the same pass (a window count)."""
+    in the featured order counts apart: its page is read in order from
+    `ix_product_listing_order`. Every other shape filters or sorts product by product,
+    and counts in the same pass (a window count)."""
     shape = _listing_shape(in_category, by_concern, free_from, terms, sort)
     in_index_order = sort is Sort.FEATURED and not (by_concern or free_from or terms)
     page = windowed(shape, literal_page=not terms, count_apart=in_index_order).subquery()
