@@ -197,7 +197,7 @@ def test_sqlite_reads_the_newest_articles_from_the_published_at_index(app, clien
             pytest.skip("SQLite's plans")
     for path, marker in (
         ("/", "FROM article"),
-        ("/journal/gut-skin-axis", "EXISTS"),
+        ("/journal/gut-skin-axis", "article.id != "),
         ("/journal", " AS total"),
     ):
         plan = sqlite_plan(app, client, path, marker)
