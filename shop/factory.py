@@ -318,6 +318,8 @@ def register_template_helpers(app: Flask) -> None:
     # Templates' links are kept once built (shop.urls.page_url_builder).
     app.jinja_env.globals["url_for"] = urls.page_url_builder(app)
     app.jinja_env.globals["absolute_url"] = urls.absolute_url
+    app.jinja_env.globals["page_absolute_url"] = urls.page_absolute_url
+    app.jinja_env.globals["canonical_url_of_request"] = urls.canonical_url_of_request
     app.jinja_env.globals["media_url"] = urls.media_url
     app.jinja_env.globals["image_srcset"] = urls.image_srcset
     app.jinja_env.globals["picture_urls"] = urls.picture_urls

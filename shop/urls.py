@@ -127,3 +127,23 @@ def page_url(endpoint: str, /, **values) -> str:
     if builder is None:
         return url_for(endpoint, **values)
     return builder(endpoint, **values)
+
+
+def page_absolute_url(endpoint: str, /, **values) -> str:
+    """`absolute_url` through the kept links (`page_url`), for what a page shows every
+    visitor: its canonical link, breadcrumbs, feed link and structured data. Never for a
+    link that carries a customer's token (emails, checkout): those go through
+    `absolute_url`, and stay out of the worker's memory."""
+    return current_app.config["SHOP_BASE_URL"] + page_url(endpoint, **values)
+
+
+def canonical_url_of_request() -> str:
+    """This page's own address on SHOP_BASE_URL, for base.html's canonical link when
+    the page names none ("" without a route). Through the kept links when the route has
+    no values, so nothing in it can be a token; `absolute_url` otherwise."""
+    real = request._get_current_object()
+    if real.endpoint is None:
+        return ""
+    if not real.view_args:
+        return page_absolute_url(real.endpoint)
+    return absolute_url(real.endpoint, **real.view_args)

@@ -114,7 +114,7 @@ def test_links_it_does_not_keep_go_to_url_for(app):
 @pytest.mark.parametrize("base_url", ["https://evil.example/", "https://evil.example/root/"])
 def test_absolute_and_asset_links_are_what_url_for_builds(app, base_url):
     from shop.assets import _assets, asset_url
-    from shop.urls import absolute_url
+    from shop.urls import absolute_url, page_absolute_url
 
     for _ in range(2):  # built, then kept
         with app.test_request_context("/", base_url=base_url):
@@ -123,6 +123,24 @@ def test_absolute_and_asset_links_are_what_url_for_builds(app, base_url):
                 "assets.serve_asset", filename=asset.fingerprinted
             )
             for endpoint, values in LINKS:
-                assert absolute_url(endpoint, **values) == "http://shop.test" + url_for(
-                    endpoint, **values
-                )
+                expected_url = "http://shop.test" + url_for(endpoint, **values)
+                assert absolute_url(endpoint, **values) == expected_url
+                assert page_absolute_url(endpoint, **values) == expected_url
+
+
+def test_a_pages_own_address_keeps_no_value_of_its_route(app):
+    """base.html's canonical link: kept once built for a route without values; a route
+    with values (a token's, say) goes to absolute_url and stays out of the kept links."""
+    from shop.urls import canonical_url_of_request
+
+    builder = app.extensions["shop_page_url_for"]
+    with app.test_request_context("/cart", base_url="https://evil.example/under/"):
+        assert canonical_url_of_request() == "http://shop.test/under/cart"
+    token = "t0ken-" + "x" * 20
+    with app.test_request_context(f"/orders/{token}", base_url="https://evil.example/"):
+        assert canonical_url_of_request() == f"http://shop.test/orders/{token}"
+    with app.test_request_context("/no/such/page"):
+        assert canonical_url_of_request() == ""
+    (kept,) = [c.cell_contents for c in builder.__closure__ if isinstance(c.cell_contents, dict)]
+    assert ("/under", "cart.view_cart") in kept
+    assert kept and not [key for key in kept if token in repr(key)]

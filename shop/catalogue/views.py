@@ -11,7 +11,8 @@ from shop.extensions import db
 from shop.orders.lifecycle import release_lapsed_reservations
 from shop.reviews import services as reviews
 from shop.subscriptions.pricing import offer_for
-from shop.urls import absolute_url, media_url
+from shop.urls import media_url, page_absolute_url
+from shop.urls import page_url as kept_url
 
 bp = Blueprint("catalogue", __name__)
 
@@ -66,14 +67,15 @@ def product_detail(slug: str):
     selected = services.choose_variant(product, request.args.get("variant", type=int))
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)
-    page_url = absolute_url("catalogue.product_detail", slug=product.slug)
+    # The page's own links are the same for every visitor: kept once built.
+    page_url = page_absolute_url("catalogue.product_detail", slug=product.slug)
     delivery = shipping_options()
     return_days = current_app.config["RETURN_WINDOW_DAYS"]
     structured_data = services.product_structured_data(
         product,
         page_url=page_url,
         image_urls=[media_url(image, external=True) for image in parts.images],
-        breadcrumbs=[(name, absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
+        breadcrumbs=[(name, page_absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
         low_threshold=threshold,
         brand=current_app.config["SHOP_NAME"],
         shipping=delivery,
@@ -100,7 +102,7 @@ def product_detail(slug: str):
         review_sorts=list(reviews.ReviewSort),
         sold_out=[v for v in product.active_variants if v.available <= 0],
         selected=selected,
-        breadcrumbs=[(name, url_for(ep, **values)) for name, ep, values in breadcrumbs],
+        breadcrumbs=[(name, kept_url(ep, **values)) for name, ep, values in breadcrumbs],
         structured_data=structured_data,
         canonical_url=page_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),

@@ -19,8 +19,10 @@ from shop.comments.rendering import render_comment
 from shop.extensions import db, limiter
 from shop.journal import services as journal_services
 from shop.journal.views import article_page
+from shop.layout import kept_markup
 from shop.newsletter.tokens import check_form_stamp, form_stamp
 from shop.pagecache import VisitorValue
+from shop.urls import page_url
 
 bp = Blueprint("comments", __name__)
 
@@ -30,6 +32,7 @@ COMMENT_LIMIT_MESSAGE = "You have posted several comments in a short time. Pleas
 REPORT_LIMIT = "10 per hour"
 REPORT_LIMIT_MESSAGE = "You have reported several comments already. Our team will look at them."
 FORM_MAX_AGE = 86400
+PROMPT_TEMPLATE = "comments/_prompt.html"
 
 
 def _per_account() -> str:
@@ -42,7 +45,9 @@ def _per_account() -> str:
 
 
 def comments_url(slug: str) -> str:
-    return flask_url_for("journal.article", slug=slug) + "#comments"
+    """The comments under the article `slug`, through the kept links (shop.urls.page_url):
+    every anonymous reader's copy of an article links to the sign-in page with it."""
+    return page_url("journal.article", slug=slug) + "#comments"
 
 
 def _sign_in_first(slug: str):
@@ -61,20 +66,29 @@ def _comment_prompt() -> Markup:
     after a refused post, the form as they sent it, with what went wrong)."""
     slug = (request.view_args or {}).get("slug", "")
     customer = current_customer() if has_customer_session() else None
-    form = g.get("comment_form")
-    if form is None and customer is not None:
-        form = CommentForm(formdata=None, stamp=_stamp())
     # A template of the shop's own, escaped by Jinja as it renders. It needs only what it
     # is given and the environment's globals (url_for, csrf_token), so it is rendered
     # without render_template's context processors, which the page around it has run.
-    template = current_app.jinja_env.get_template("comments/_prompt.html")
+    template = current_app.jinja_env.get_template(PROMPT_TEMPLATE)
+    login_url = page_url("account.login", next=comments_url(slug))
+    if customer is None:
+        # Every anonymous reader's prompt is the same but for its link: rendered once per
+        # process (shop.layout.kept_markup), as each copy of a cached article needs one.
+        return kept_markup(
+            PROMPT_TEMPLATE,
+            lambda url: template.render(customer=None, login_url=url),
+            (login_url,),
+        )
+    form = g.get("comment_form")
+    if form is None:
+        form = CommentForm(formdata=None, stamp=_stamp())
     return Markup(  # noqa: S704
         template.render(
             customer=customer,
             form=form,
             slug=slug,
             problem=g.get("comment_problem"),
-            login_url=flask_url_for("account.login", next=comments_url(slug)),
+            login_url=login_url,
         )
     )
 

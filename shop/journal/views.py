@@ -6,7 +6,7 @@ from shop.catalogue.services import all_concerns, product_stock_state
 from shop.comments import services as comment_services
 from shop.consultations.services import services_by_slugs
 from shop.journal import services
-from shop.urls import absolute_url, media_url
+from shop.urls import media_url, page_absolute_url
 
 bp = Blueprint("journal", __name__)
 
@@ -48,7 +48,7 @@ def article_page(item, status: int = 200):
     shop_items = services.shop_this_article(item.id)
     cards = services.article_cards(item, shop_items)
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
-    url = absolute_url("journal.article", slug=item.slug)
+    url = page_absolute_url("journal.article", slug=item.slug)
     hero = item.hero
     modified = max(item.updated_at, item.published_at)
     shown = services.article_parts(item.id)

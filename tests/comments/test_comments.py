@@ -60,6 +60,20 @@ def audit_actions(app) -> list[str]:
         return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
+def test_each_articles_sign_in_prompt_comes_back_to_that_article(acc_app, acc_client, article):
+    """The anonymous prompt is rendered once per process and filled in with each
+    article's link: the same markup the template makes for it, article by article."""
+    template = acc_app.jinja_env.get_template("comments/_prompt.html")
+    for slug in ("gut-skin", "zinc", "gut-skin"):
+        answer = acc_client.get(f"/journal/{slug}")
+        prompt = page(answer).select_one("[data-comment-prompt]")
+        login_url = f"/account/login?next=/journal/{slug}%23comments"
+        assert prompt.select_one("a")["href"] == login_url
+        with acc_app.test_request_context(f"/journal/{slug}"):
+            rendered = template.render(customer=None, login_url=login_url).strip()
+        assert rendered in answer.get_data(as_text=True)
+
+
 def test_anonymous_readers_are_asked_to_sign_in_and_come_back(
     acc_app, acc_client, article, customer
 ):
