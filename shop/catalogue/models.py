@@ -35,6 +35,9 @@ product_concern = Table(
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("concern_id", ForeignKey("skin_concern.id", ondelete="CASCADE"), primary_key=True),
+    # The other way round: a concern's products (a listing's concern filter on
+    # PostgreSQL, and a concern deleted), read without a scan of the whole table.
+    Index("ix_product_concern_by_concern", "concern_id", "product_id"),
     info=SHOWN_ON_PAGES,
 )
 
@@ -43,6 +46,7 @@ product_free_from = Table(
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     Column("flag_id", ForeignKey("free_from_flag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_product_free_from_by_flag", "flag_id", "product_id"),  # as product_concern's
     info=SHOWN_ON_PAGES,
 )
 
