@@ -91,9 +91,10 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
     kept (anything else, a blueprint-relative endpoint, an `_external`/`_anchor`/
     `_method`/`_scheme` argument, or no request, goes to url_for as it is). The
     addresses depend on the app's URL map alone, which does not change while it runs,
-    so nothing kept can go stale. Kept per app (tests make several); `asset_url` and the
-    header's account link build their links with it too (`page_url`), `absolute_url`
-    does not (emails' links carry tokens)."""
+    so nothing kept can go stale. Kept per app (tests make several); `asset_url`, the
+    header's account link and a page's own absolute links build theirs with it too
+    (`page_url`, `page_absolute_url`); `absolute_url` never does (emails' and
+    checkout's links carry tokens)."""
     kept: dict[tuple, str] = {}
 
     def page_url_for(endpoint: str, /, **values) -> str:

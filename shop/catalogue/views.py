@@ -11,8 +11,7 @@ from shop.extensions import db
 from shop.orders.lifecycle import release_lapsed_reservations
 from shop.reviews import services as reviews
 from shop.subscriptions.pricing import offer_for
-from shop.urls import media_url, page_absolute_url
-from shop.urls import page_url as kept_url
+from shop.urls import media_url, page_absolute_url, page_url
 
 bp = Blueprint("catalogue", __name__)
 
@@ -68,12 +67,12 @@ def product_detail(slug: str):
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     breadcrumbs = _breadcrumbs(product)
     # The page's own links are the same for every visitor: kept once built.
-    page_url = page_absolute_url("catalogue.product_detail", slug=product.slug)
+    own_url = page_absolute_url("catalogue.product_detail", slug=product.slug)
     delivery = shipping_options()
     return_days = current_app.config["RETURN_WINDOW_DAYS"]
     structured_data = services.product_structured_data(
         product,
-        page_url=page_url,
+        page_url=own_url,
         image_urls=[media_url(image, external=True) for image in parts.images],
         breadcrumbs=[(name, page_absolute_url(ep, **values)) for name, ep, values in breadcrumbs],
         low_threshold=threshold,
@@ -90,7 +89,7 @@ def product_detail(slug: str):
             product.id, review_filters, current_app.config["REVIEWS_PER_PAGE"]
         )
     structured_data[0].update(
-        reviews.structured_data(product, review_page.items if review_page else [], page_url)
+        reviews.structured_data(product, review_page.items if review_page else [], own_url)
     )
     return render_template(
         "catalogue/product.html",
@@ -102,9 +101,9 @@ def product_detail(slug: str):
         review_sorts=list(reviews.ReviewSort),
         sold_out=[v for v in product.active_variants if v.available <= 0],
         selected=selected,
-        breadcrumbs=[(name, kept_url(ep, **values)) for name, ep, values in breadcrumbs],
+        breadcrumbs=[(name, page_url(ep, **values)) for name, ep, values in breadcrumbs],
         structured_data=structured_data,
-        canonical_url=page_url,
+        canonical_url=own_url,
         variant_state=lambda v: services.stock_state(v.available, threshold),
         card_state=lambda p: services.product_stock_state(p, threshold),
         featured_in=parts.featured_in,
