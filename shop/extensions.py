@@ -31,7 +31,37 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class RouteLimiter(Limiter):
+    """Flask-Limiter, with its check before every request made only when there is
+    something for it to count.
+
+    That check looks for default, application and blueprint limits. The shop sets none:
+    its limits are its routes' own (`limiter.limit` on a view), which their decorators
+    check when the view runs. So on every page the page cache does not serve, the check
+    found nothing to count, at about 60 us of CPU on the benchmark's machine. It now
+    returns at once while there are none of those limits, and runs as before as soon
+    as there are: RATELIMIT_DEFAULT or RATELIMIT_APPLICATION in settings, or a limit
+    put on a blueprint, even after the app is made."""
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if in_middleware and not self.has_limits_outside_routes():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def has_limits_outside_routes(self) -> bool:
+        """Whether any limit applies to requests beyond a route's own: defaults, the
+        application's, or a blueprint's."""
+        manager = self.limit_manager
+        return bool(
+            manager._default_limits or manager._application_limits or manager._blueprint_limits
+        )
+
+
+limiter = RouteLimiter(key_func=get_remote_address)
 login_manager = LoginManager()
 cache = Cache()  # pages and fragments; set up by shop.factory.cache_settings
 compress = Compress()  # HTML, JSON, XML and SVG answers: see shop.factory.compression_settings
