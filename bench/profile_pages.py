@@ -325,11 +325,14 @@ def print_profile(stats: pstats.Stats, repeat: int, top: int) -> None:
         print(f"    {label}: {cum / repeat * 1000:.2f} ms per request ({100 * cum / total:.0f}%)")
 
 
-def shop_settings(page_cache: bool) -> dict:
-    """What the tools make the app with: rate limits off (all requests come from one
-    address), and the page cache off, so that every page is rendered, unless
-    `page_cache` (as `make bench` serves cached pages, the basket and add to cart)."""
-    settings = {"RATELIMIT_ENABLED": False}
+def shop_settings(page_cache: bool, rate_limits: bool = True) -> dict:
+    """What the tools make the app with: the page cache off, so that every page is
+    rendered, unless `page_cache` (as `make bench` serves cached pages, the basket and
+    add to cart). Rate limits are on, as `make bench` serves the pages (no page limits a
+    GET, so none answers 429), unless not `rate_limits`: add to cart, which `make bench`
+    serves without them (bench/nolimit.py: the route allows 60 adds a minute per client
+    address, and every request comes from one)."""
+    settings = {} if rate_limits else {"RATELIMIT_ENABLED": False}
     if not page_cache:
         settings["PAGE_CACHE_SECONDS"] = 0
     return settings
@@ -379,16 +382,9 @@ def main(argv: list[str] | None = None) -> int:
 
     manifest = use_bench_database(args.db)
 
-    import logging
-
     from shop import create_app
     from shop.extensions import db
 
-    app = create_app(shop_settings(args.page_cache))
-    logging.getLogger().setLevel(logging.WARNING)
-    with app.app_context():
-        engine = db.engine
-    meter = Meter(app, engine)
     urls = pages(manifest) | CART_PAGES
     chosen = args.page or ([] if args.path else list(urls))
     urls.update({path: path for path in args.path})
@@ -396,17 +392,33 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(chosen) - set(urls)
     if unknown:
         parser.error(f"unknown page(s) {sorted(unknown)}; choose from {list(urls)}")
-    plain = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
-    with_cart = cart_client(app, manifest) if "cart page" in chosen else None
-    adding = adding_client(app, manifest) if "add to cart" in chosen else None
-    for name in chosen:
-        if name == "add to cart":
-            fetch = adding
-        else:
+    # Add to cart last, from an app of its own without rate limits: the limiter is one
+    # object, and making that app switches it off for the other app too.
+    pages_first = [name for name in chosen if name != "add to cart"]
+    if pages_first:
+        app, meter = metered_app(create_app, shop_settings(args.page_cache), db)
+        plain = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
+        with_cart = cart_client(app, manifest) if "cart page" in chosen else None
+        for name in pages_first:
             client = with_cart if name == "cart page" else plain
             fetch = functools.partial(client.get, urls[name], base_url=BASE_URL)
-        profile_page(app, meter, fetch, name, urls[name], args)
+            profile_page(app, meter, fetch, name, urls[name], args)
+    if "add to cart" in chosen:
+        settings = shop_settings(args.page_cache, rate_limits=False)
+        app, meter = metered_app(create_app, settings, db)
+        fetch = adding_client(app, manifest)
+        profile_page(app, meter, fetch, "add to cart", urls["add to cart"], args)
     return 0
+
+
+def metered_app(create_app, settings: dict, db):
+    import logging
+
+    app = create_app(settings)
+    logging.getLogger().setLevel(logging.WARNING)
+    with app.app_context():
+        engine = db.engine
+    return app, Meter(app, engine)
 
 
 if __name__ == "__main__":
