@@ -102,8 +102,8 @@ def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
 def warm_cache(db: str, path: str) -> None:
     """Serve `path` once outside valgrind, so that both counted runs find what the page
     needs already kept (the page, the layout's parts): otherwise only the first makes
-    them, and the difference between the runs leaves that out (a basket came out at 1.3
-    M instructions instead of 7)."""
+    them, and the difference between the runs leaves that out (a basket came out at 1.26
+    M instructions instead of 8.3)."""
     done = subprocess.run(  # noqa: S603 (our own interpreter and module, fixed arguments)
         [sys.executable, "-m", "bench.instructions", "--serve", "--db", db, "--path", path]
         + ["--requests", str(WARM), "--page-cache"],

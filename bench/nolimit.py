@@ -15,6 +15,6 @@ from shop import create_app  # noqa: E402
 app = create_app({"RATELIMIT_ENABLED": False})
 
 # As wsgi.py does: what start-up made is kept out of the full collections. Without it,
-# every few hundred adds a full collection walked the 200,000 objects of start-up, and the
-# benchmark charged add to cart for work the shop's own workers never do.
+# every couple of thousand adds a full collection walked the 200,000 objects of start-up,
+# and the benchmark charged add to cart for work the shop's own workers never do.
 gc.freeze()

@@ -382,9 +382,6 @@ def main(argv: list[str] | None = None) -> int:
 
     manifest = use_bench_database(args.db)
 
-    from shop import create_app
-    from shop.extensions import db
-
     urls = pages(manifest) | CART_PAGES
     chosen = args.page or ([] if args.path else list(urls))
     urls.update({path: path for path in args.path})
@@ -396,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     # object, and making that app switches it off for the other app too.
     pages_first = [name for name in chosen if name != "add to cart"]
     if pages_first:
-        app, meter = metered_app(create_app, shop_settings(args.page_cache), db)
+        app, meter = metered_app(shop_settings(args.page_cache))
         plain = app.test_client(use_cookies=False)  # a first visit each time, as under wrk
         with_cart = cart_client(app, manifest) if "cart page" in chosen else None
         for name in pages_first:
@@ -404,15 +401,18 @@ def main(argv: list[str] | None = None) -> int:
             fetch = functools.partial(client.get, urls[name], base_url=BASE_URL)
             profile_page(app, meter, fetch, name, urls[name], args)
     if "add to cart" in chosen:
-        settings = shop_settings(args.page_cache, rate_limits=False)
-        app, meter = metered_app(create_app, settings, db)
+        app, meter = metered_app(shop_settings(args.page_cache, rate_limits=False))
         fetch = adding_client(app, manifest)
         profile_page(app, meter, fetch, "add to cart", urls["add to cart"], args)
     return 0
 
 
-def metered_app(create_app, settings: dict, db):
+def metered_app(settings: dict):
+    """The shop made with `settings`, and a Meter on it."""
     import logging
+
+    from shop import create_app
+    from shop.extensions import db
 
     app = create_app(settings)
     logging.getLogger().setLevel(logging.WARNING)

@@ -43,7 +43,11 @@ class RouteLimiter(Limiter):
     found nothing to count, at about 60 us of CPU on the benchmark's machine. It now
     returns at once while there are none of those limits, and runs as before as soon
     as there are: RATELIMIT_DEFAULT or RATELIMIT_APPLICATION in settings, or a limit
-    put on a blueprint, even after the app is made."""
+    put on a blueprint, even after the app is made.
+
+    `_check_request_limit` and the limit manager's lists are Flask-Limiter's own, not
+    its public API: tests/test_rate_limits.py shows what a new version must keep (each
+    kind of limit still answers 429)."""
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
