@@ -99,14 +99,20 @@ def serve(db: str, path: str, requests: int, page_cache: bool = False) -> None:
             raise SystemExit(f"{path} answered {response.status_code}")
 
 
+def serve_command(db: str, path: str, requests: int, page_cache: bool) -> list[str]:
+    """The command that runs `serve` in a process of its own."""
+    command = [sys.executable, "-m", "bench.instructions", "--serve", "--db", db]
+    command += ["--path", path, "--requests", str(requests)]
+    return command + (["--page-cache"] if page_cache else [])
+
+
 def warm_cache(db: str, path: str) -> None:
     """Serve `path` once outside valgrind, so that both counted runs find what the page
     needs already kept (the page, the layout's parts): otherwise only the first makes
     them, and the difference between the runs leaves that out (a basket came out at 1.26
     M instructions instead of 8.3)."""
     done = subprocess.run(  # noqa: S603 (our own interpreter and module, fixed arguments)
-        [sys.executable, "-m", "bench.instructions", "--serve", "--db", db, "--path", path]
-        + ["--requests", str(WARM), "--page-cache"],
+        serve_command(db, path, WARM, page_cache=True),
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -125,17 +131,7 @@ def count(db: str, path: str, requests: int, scratch: Path, page_cache: bool = F
             shutil.which("valgrind") or "valgrind",
             "--tool=callgrind",
             f"--callgrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "bench.instructions",
-            "--serve",
-            "--db",
-            db,
-            "--path",
-            path,
-            "--requests",
-            str(requests),
-            *(["--page-cache"] if page_cache else []),
+            *serve_command(db, path, requests, page_cache),
         ],
         cwd=ROOT,
         # String hashes seeded alike in every run: a dict's probes then take the same

@@ -70,14 +70,13 @@ def _comment_prompt() -> Markup:
     # is given and the environment's globals (url_for, csrf_token), so it is rendered
     # without render_template's context processors, which the page around it has run.
     template = current_app.jinja_env.get_template(PROMPT_TEMPLATE)
-    login_url = page_url("account.login", next=comments_url(slug))
     if customer is None:
         # Every anonymous reader's prompt is the same but for its link: rendered once per
         # process (shop.layout.kept_markup), as each copy of a cached article needs one.
         return kept_markup(
             PROMPT_TEMPLATE,
             lambda url: template.render(customer=None, login_url=url),
-            (login_url,),
+            (page_url("account.login", next=comments_url(slug)),),
         )
     form = g.get("comment_form")
     if form is None:
@@ -88,7 +87,6 @@ def _comment_prompt() -> Markup:
             form=form,
             slug=slug,
             problem=g.get("comment_problem"),
-            login_url=login_url,
         )
     )
 
