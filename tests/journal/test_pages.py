@@ -439,3 +439,30 @@ def test_journal_index_reads_its_cards_with_their_comment_counts_in_one_statemen
     assert few.items() <= many.items()
     # The header's shelves, the concerns and tags to filter by (one each) and the page.
     assert set(many.values()) == {4}, many
+
+
+def test_public_articles_are_found_by_statuses_sent_as_parameters(app, client, story):
+    """The statuses readers may see are two comparisons (shop.journal.models.public_at),
+    not a list SQLAlchemy writes into the statement's text each time it is sent (an
+    "expanding" parameter: 30 us of a product page's parts statement on every request).
+    What the pages still write in are lists whose length varies: the products an
+    article's shortcodes name, the concerns and tags the journal is filtered by."""
+    from sqlalchemy import event
+
+    written_in: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        compiled = getattr(context, "compiled", None)
+        for parameter in getattr(compiled, "post_compile_params", ()):
+            written_in.append(parameter.key)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for path in ("/journal/gut-skin-axis", "/products/barrier-cream", "/", "/journal"):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert not [key for key in written_in if "status" in key]
+    assert all("slug" in key or key in {"concern_ids", "tag_ids"} for key in written_in)
