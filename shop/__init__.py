@@ -1,9 +1,12 @@
 """The shop's application factory."""
 
 import logging
+from inspect import CO_COROUTINE
 from pathlib import Path
+from types import FunctionType, MappingProxyType, MethodType
 
 from flask import Flask
+from flask.templating import Environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop.config import check_settings, demo_company_settings, load_settings
@@ -11,9 +14,53 @@ from shop.config import check_settings, demo_company_settings, load_settings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ShopTemplates(Environment):
+    """Flask's Jinja environment, whose templates read its globals through a read-only
+    view of them instead of a ChainMap over them.
+
+    Jinja gives each template a ChainMap of its own globals (none, for every template
+    the shop loads) over the environment's, so that changing a template's globals leaves
+    the others alone. A ChainMap is Python code, and Jinja goes through every key of it
+    for each `{% from ... import %}` (45 us each on this machine: a product page has two,
+    an article three) and copies it key by key into each render's and include's context.
+    A template without globals of its own gets `MappingProxyType(self.globals)` instead:
+    as live as the ChainMap (a global added later shows), as safe (it cannot be written
+    through: that raises), and read in C. One with globals of its own (`get_template(name,
+    globals=...)`, which the shop never calls) keeps Jinja's ChainMap."""
+
+    def make_globals(self, d):
+        if not d:
+            return MappingProxyType(self.globals)
+        return super().make_globals(d)
+
+
+class Shop(Flask):
+    """Flask, with a cheaper look at whether a view or hook is `async def`, and the
+    shop's Jinja environment (ShopTemplates).
+
+    Flask asks `ensure_sync` that of every view, hook and teardown function it calls,
+    about fifteen times a request, cached pages included, and inspect's
+    `iscoroutinefunction` took 0.5 us a time (8 us of a request served from the cache, 2%
+    of it). A plain function or method whose code is not a coroutine's is returned as it
+    is, as Flask would; anything else (a partial, a callable object, an `async def`, a
+    function marked as a coroutine function) goes to Flask's own check."""
+
+    jinja_environment = ShopTemplates
+
+    def ensure_sync(self, func):
+        plain = func.__func__ if type(func) is MethodType else func
+        if (
+            type(plain) is FunctionType
+            and not plain.__code__.co_flags & CO_COROUTINE
+            and "_is_coroutine_marker" not in plain.__dict__  # inspect.markcoroutinefunction
+        ):
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the shop: settings, extensions, blueprints, errors, commands."""
-    app = Flask(
+    app = Shop(
         __name__,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -1,0 +1,133 @@
+"""The shop's Flask class (shop.Shop): its cheaper `ensure_sync` answers as Flask's does,
+and its templates read the environment's globals through a read-only live view
+(shop.ShopTemplates) with the same pages as a result."""
+
+import functools
+import inspect
+import sys
+
+import pytest
+from flask import Flask, render_template_string
+from jinja2 import DictLoader
+
+from shop import Shop, ShopTemplates
+
+
+class Hooks:
+    def method(self):
+        return "method"
+
+    async def coroutine_method(self):
+        return "coroutine method"
+
+    def __call__(self):
+        return "callable object"
+
+
+def function():
+    return "function"
+
+
+async def coroutine_function():
+    return "coroutine function"
+
+
+async def coroutine_generator():
+    yield "generator"
+
+
+def marked():
+    return "marked"
+
+
+if sys.version_info >= (3, 12):
+    inspect.markcoroutinefunction(marked)
+
+KINDS = {
+    "function": function,
+    "method": Hooks().method,
+    "callable object": Hooks(),
+    "partial": functools.partial(function),
+    "lambda": lambda: "lambda",
+    "builtin": len,
+    "async def": coroutine_function,
+    "async method": Hooks().coroutine_method,
+    "partial of async def": functools.partial(coroutine_function),
+    "async generator": coroutine_generator,
+    "marked as a coroutine function": marked,
+}
+
+
+def outcome(app: Flask, func):
+    try:
+        return "as it is" if app.ensure_sync(func) is func else "wrapped"
+    except RuntimeError as error:  # no asgiref: Flask refuses async views
+        return f"refused: {error}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ensure_sync_answers_as_flask_does(kind):
+    func = KINDS[kind]
+    assert outcome(Shop(__name__), func) == outcome(Flask(__name__), func)
+
+
+def test_plain_functions_and_methods_come_back_as_they_are_and_coroutines_do_not():
+    app = Shop(__name__)
+    for func in (function, KINDS["method"], KINDS["lambda"]):
+        assert app.ensure_sync(func) is func
+    for func in (coroutine_function, KINDS["async method"], KINDS["partial of async def"]):
+        assert outcome(app, func) != "as it is"
+
+
+def test_the_shop_is_made_with_its_own_classes(app):
+    assert isinstance(app, Shop)
+    assert isinstance(app.jinja_env, ShopTemplates)
+
+
+def small_app(templates: dict[str, str]) -> Shop:
+    app = Shop(__name__)
+    app.jinja_loader = DictLoader(templates)
+    return app
+
+
+def test_templates_see_the_globals_through_a_read_only_live_view():
+    app = small_app(
+        {
+            "macros.html": "{% macro hello(name) %}Hello {{ name }}{{ mark }}{% endmacro %}",
+            "page.html": '{% from "macros.html" import hello %}{{ hello(who) }} {{ later }}',
+        }
+    )
+    env = app.jinja_env
+    env.globals["mark"] = "!"
+    with app.app_context():
+        page = env.get_template("page.html")
+        assert page.render(who="Ann") == "Hello Ann! "
+        # A global added after the template was loaded shows, as through Jinja's ChainMap.
+        env.globals["later"] = "(added later)"
+        assert page.render(who="Bo") == "Hello Bo! (added later)"
+        assert page.globals["later"] == "(added later)"
+        # Nothing writes the environment's globals through a template.
+        with pytest.raises(TypeError):
+            page.globals["mark"] = "?"
+        assert env.globals["mark"] == "!"
+        assert render_template_string("{{ mark }}{{ who }}", who="Cy") == "!Cy"
+        # A render's own values stay in that render.
+        assert "who" not in env.globals
+
+
+def test_a_template_given_globals_of_its_own_keeps_them_to_itself():
+    app = small_app({"own.html": "{{ colour }} {{ shared }}", "other.html": "{{ colour }}"})
+    env = app.jinja_env
+    env.globals["shared"] = "shared"
+    with app.app_context():
+        own = env.get_template("own.html", globals={"colour": "green"})
+        assert own.render() == "green shared"
+        assert env.get_template("other.html").render() == ""
+        assert "colour" not in env.globals
+
+
+def test_the_shops_pages_render_with_the_layout_and_the_macros(client):
+    response = client.get("/shop")
+    assert response.status_code == 200
+    assert 'class="site-footer' in response.text  # base.html's footer, from its parts
+    assert "Basket" in response.text
