@@ -8,9 +8,10 @@ import sys
 
 import pytest
 from flask import Flask, render_template_string
-from jinja2 import DictLoader
+from jinja2 import DictLoader, Environment, pass_context, pass_environment, pass_eval_context
+from jinja2.runtime import Context
 
-from shop import Shop, ShopTemplates
+from shop import Shop, ShopContext, ShopTemplates
 
 
 class Hooks:
@@ -131,3 +132,80 @@ def test_the_shops_pages_render_with_the_layout_and_the_macros(client):
     assert response.status_code == 200
     assert 'class="site-footer' in response.text  # base.html's footer, from its parts
     assert "Basket" in response.text
+
+
+# Every way a template calls something, for Jinja's Context and the shop's.
+CALLS = """
+{%- macro box(x) %}[{{ x }}{{ caller() if caller }}]{% endmacro -%}
+{{ plain(1, b=2) }} {{ box('m') }}
+{%- for i in range(2) %}{% set y = i * 10 %} {{ plain(y) }} {{ sees_loop() }} {{ box(i) }}
+{%- call box('c') %}{{ i }}{% endcall %}{% endfor %}
+{%- block inner %}{% set y = 'b' %} {{ plain(y) }} {{ sees_loop() }}{% endblock %}
+{%- set x = 'top' %} {{ sees_loop() }} {{ env_name() }} {{ eval_escape() }}
+{{ obj() }} {{ marked_obj() }} {{ bound() }} {{ stops() is undefined }} {{ lam('λ') }}
+"""
+
+
+def plain(a, b=0):
+    return f"plain{a}{b}"
+
+
+@pass_context
+def sees_loop(context):
+    return f"y={context.get('y')},x={context.get('x')}"
+
+
+@pass_environment
+def env_name(environment):
+    return type(environment).__name__.startswith(("Environment", "ShopTemplates"))
+
+
+@pass_eval_context
+def eval_escape(eval_ctx):
+    return eval_ctx.autoescape
+
+
+class Plain:
+    def __call__(self):
+        return "object"
+
+
+class Marked:
+    @pass_context
+    def __call__(self, context):
+        return f"marked:{context.get('x')}"
+
+
+def stops():
+    raise StopIteration
+
+
+def render_calls(context_class) -> str:
+    env = Environment(autoescape=True)
+    env.context_class = context_class
+    env.globals.update(
+        plain=plain,
+        sees_loop=sees_loop,
+        env_name=env_name,
+        eval_escape=eval_escape,
+        obj=Plain(),
+        marked_obj=Marked(),
+        bound=Hooks().method,
+        stops=stops,
+        lam=lambda value: value * 2,
+    )
+    return env.from_string(CALLS).render()
+
+
+def test_templates_call_everything_as_jinjas_context_calls_it():
+    ours, jinjas = render_calls(ShopContext), render_calls(Context)
+    assert ours == jinjas
+    # Calls in a loop or a block that sets a variable are handed it (for functions that
+    # take the context); a plain function or a macro gets its own arguments only.
+    assert "plain12 [m] plain00 y=0,x=None [0][c0] plain100 y=10,x=None [1][c1]" in ours
+    assert "plainb0 y=b,x=None y=None,x=top True True" in ours
+    assert "object marked:top method True λλ" in ours
+
+
+def test_the_shops_templates_use_its_context(app):
+    assert app.jinja_env.context_class is ShopContext
