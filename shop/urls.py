@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, request, url_for
 
 # A file name that url_for leaves as it is, to find where the media route's URLs begin.
 _STAND_IN = "stand-in.webp"
@@ -37,7 +37,7 @@ def _media_url_parts(external: bool):
     are on SHOP_BASE_URL). Outside a request (emails sent from a task) the root is the
     app's own."""
     app = current_app._get_current_object()
-    key = (external, request.root_path if has_request_context() else None)
+    key = (external, _request_root())
     known = app.extensions.setdefault("shop_media_url_parts", {})
     parts = known.get(key)
     if parts is None:
@@ -76,6 +76,16 @@ def picture_urls(image: Picture) -> tuple[str, str]:
     return urls[0][1], ", ".join(f"{url} {width}w" for width, url in urls)
 
 
+def _request_root() -> str | None:
+    """The request's root path (SCRIPT_NAME), or None outside a request. Read from the
+    request object itself: through the `request` proxy, with has_request_context() first,
+    it took 1.9 us against 0.3, and a page builds dozens of links."""
+    try:
+        return request._get_current_object().root_path
+    except RuntimeError:  # working outside of a request
+        return None
+
+
 # How many links page_url_for keeps per process: every product, shelf and article link
 # of a large catalogue, with room to spare. Past it the oldest half goes.
 PAGE_URLS_KEPT = 20_000
@@ -98,9 +108,10 @@ def page_url_builder(app: Flask) -> Callable[..., str]:
     kept: dict[tuple, str] = {}
 
     def page_url_for(endpoint: str, /, **values) -> str:
-        if endpoint[:1] == "." or not has_request_context():
+        root = _request_root()
+        if endpoint[:1] == "." or root is None:
             return url_for(endpoint, **values)
-        key = [request.root_path, endpoint]
+        key = [root, endpoint]
         for name, value in values.items():
             kind = type(value)
             if (kind is not str and kind is not int and value is not None) or name[:1] == "_":

@@ -111,6 +111,19 @@ def test_links_it_does_not_keep_go_to_url_for(app):
             assert page_url_for(endpoint, **values) == url_for(endpoint, **values)
 
 
+def test_outside_a_request_links_are_built_by_url_for(app):
+    """Without a request (a task, with SERVER_NAME set) links come from url_for on the
+    app's own root, and nothing built there is kept for requests."""
+    page_url_for = app.jinja_env.globals["url_for"]
+    app.config.update(SERVER_NAME="shop.example", APPLICATION_ROOT="/app")
+    with app.app_context():
+        assert page_url_for("catalogue.listing") == "http://shop.example/app/shop"
+        assert page_url_for("catalogue.listing") == url_for("catalogue.listing")
+        assert page_url_for("journal.article", slug="x") == url_for("journal.article", slug="x")
+    with app.test_request_context("/", base_url="https://shop.example/root/"):
+        assert page_url_for("catalogue.listing") == "/root/shop"
+
+
 @pytest.mark.parametrize("base_url", ["https://evil.example/", "https://evil.example/root/"])
 def test_absolute_and_asset_links_are_what_url_for_builds(app, base_url):
     from shop.assets import _assets, asset_url
