@@ -20,12 +20,12 @@ class ShopContext(Context):
 
     A template calls every global function and macro through `Context.call`, which first
     asks the callable, and its `__call__`, whether it wants the context, the evaluation
-    context or the environment passed in (`pass_context` and its kin mark a function so).
-    For a plain function or a macro both questions fail with an AttributeError made and
-    dropped inside `hasattr`: about 2 us a call on this machine, and a listing makes a
+    context or the environment passed in (`pass_context` and its kin mark a function so),
+    in Python, on every call: about 2 us a call on this machine, and a listing makes a
     hundred such calls (links, pictures, cards). A plain function without the mark, or a
-    macro, is called here as Jinja would call it, without asking; anything else (a
-    marked function, a callable object, a method) goes through Jinja's own `call`."""
+    macro (neither ever takes one), is called here as Jinja would call it, without
+    asking; anything else (a marked function, a callable object, a method) goes through
+    Jinja's own `call`."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         if __debug__:

@@ -1,6 +1,7 @@
-"""The shop's Flask class (shop.Shop): its cheaper `ensure_sync` answers as Flask's does,
-and its templates read the environment's globals through a read-only live view
-(shop.ShopTemplates) with the same pages as a result."""
+"""The shop's Flask class (shop.Shop): its cheaper `ensure_sync` answers as Flask's does;
+its templates read the environment's globals through a read-only live view
+(shop.ShopTemplates) and call functions and macros as Jinja's own context would
+(shop.ShopContext)."""
 
 import functools
 import inspect
@@ -131,6 +132,7 @@ def test_the_shops_pages_render_with_the_layout_and_the_macros(client):
     response = client.get("/shop")
     assert response.status_code == 200
     assert 'class="site-footer' in response.text  # base.html's footer, from its parts
+    assert 'name="csrf_token" value="' in response.text  # csrf_token(), a global called
     assert "Basket" in response.text
 
 
