@@ -81,6 +81,22 @@ def test_plain_functions_and_methods_come_back_as_they_are_and_coroutines_do_not
         assert outcome(app, func) != "as it is"
 
 
+def test_plain_functions_and_methods_skip_flasks_own_check(monkeypatch):
+    """The quick answer is what makes it cheaper: Flask's check (inspect's) runs only
+    for what is not a plain function or method."""
+    asked = []
+
+    def flasks(self, func):
+        asked.append(func)
+        return func
+
+    monkeypatch.setattr(Flask, "ensure_sync", flasks)
+    app = Shop(__name__)
+    for kind in ("function", "method", "lambda", "async def", "partial", "callable object"):
+        app.ensure_sync(KINDS[kind])
+    assert asked == [KINDS["async def"], KINDS["partial"], KINDS["callable object"]]
+
+
 def test_the_shop_is_made_with_its_own_classes(app):
     assert isinstance(app, Shop)
     assert isinstance(app.jinja_env, ShopTemplates)
@@ -207,6 +223,22 @@ def test_templates_call_everything_as_jinjas_context_calls_it():
     assert "plain12 [m] plain00 y=0,x=None [0][c0] plain100 y=10,x=None [1][c1]" in ours
     assert "plainb0 y=b,x=None y=None,x=top True True" in ours
     assert "object marked:top method True λλ" in ours
+
+
+def test_plain_functions_and_macros_skip_jinjas_questions(monkeypatch):
+    """The quick call is what makes it cheaper: Jinja's `call` (its questions about the
+    context) runs only for marked functions, callable objects and methods."""
+    asked = []
+    jinjas_call = Context.call
+
+    def counted(self, obj, *args, **kwargs):
+        asked.append(getattr(obj, "__name__", type(obj).__name__))
+        return jinjas_call(self, obj, *args, **kwargs)
+
+    monkeypatch.setattr(Context, "call", counted)
+    render_calls(ShopContext)
+    assert "plain" not in asked and "box" not in asked and "<lambda>" not in asked
+    assert {"sees_loop", "env_name", "eval_escape", "Plain", "Marked", "method"} <= set(asked)
 
 
 def test_the_shops_templates_use_its_context(app):

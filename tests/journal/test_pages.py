@@ -445,8 +445,9 @@ def test_public_articles_are_found_by_statuses_sent_as_parameters(app, client, s
     """The statuses readers may see are two comparisons (shop.journal.models.public_at),
     not a list SQLAlchemy writes into the statement's text each time it is sent (an
     "expanding" parameter: 30 us of a product page's parts statement on every request).
-    What the pages still write in are lists whose length varies: the products an
-    article's shortcodes name, the concerns and tags the journal is filtered by."""
+    What the pages still write in are lists whose length varies: the products and
+    services an article's shortcodes name, the concerns and tags its related articles
+    share or the journal is filtered by."""
     from sqlalchemy import event
 
     written_in: list[str] = []
